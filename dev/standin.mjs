@@ -1,0 +1,290 @@
+// A stateful local stand-in for the Discord, Stripe and Twitch APIs the worker calls.
+//
+// Point DISCORD_API_BASE / STRIPE_API_BASE / TWITCH_API_BASE / TWITCH_AUTH_BASE at it
+// (http://127.0.0.1:8790/discord/api/v10, /stripe, /twitch, /twitch-auth). It:
+//   * validates every Discord body against Discord's OpenAPI spec (400 Invalid Form Body if not),
+//   * checks Stripe auth and Idempotency-Key on every POST, replaying the first answer for a key,
+//   * records every call (GET /_standin/calls) so tests and people can see what happened,
+//   * sends signed Stripe webhooks back to the worker (POST /_standin/stripe/events),
+//   * can be told to fail the next N Discord calls (POST /_standin/discord/fail).
+//
+// Run alone: node dev/standin.mjs [--port 8790] [--worker http://127.0.0.1:8787]
+import http from "node:http";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import Stripe from "stripe";
+import { validateRestRequest } from "./discord-spec.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const FIXTURES_PATH = process.env.STRIPE_FIXTURES ?? path.join(here, "../../shared/specs/stripe-fixtures3.json");
+
+let fixtures;
+function fixture(resource) {
+  fixtures ??= JSON.parse(readFileSync(FIXTURES_PATH, "utf8")).resources;
+  const f = fixtures[resource];
+  if (!f) throw new Error(`no Stripe fixture for ${resource}`);
+  return structuredClone(f);
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function send(res, status, body, headers = {}) {
+  const text = body === undefined ? "" : JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(text);
+}
+
+let counter = 0;
+function snowflake() {
+  // Discord epoch-based, monotonic enough for a stand-in.
+  counter += 1;
+  return ((BigInt(Date.now() - 1420070400000) << 22n) + BigInt(counter)).toString();
+}
+function stripeId(prefix) {
+  counter += 1;
+  return `${prefix}_standin${Date.now().toString(36)}${counter.toString(36)}`;
+}
+
+export async function startStandin({
+  port = 0,
+  host = "127.0.0.1",
+  workerUrl = "http://127.0.0.1:8787",
+  stripeWebhookSecret = "whsec_local_dev",
+  stripeSecretKey = "sk_test_local_dev",
+  discordBotToken = "local-dev-bot-token",
+  quiet = true,
+} = {}) {
+  const state = {
+    calls: [],
+    violations: [],
+    commands: new Map(), // scope ("global" | guild id) → registered commands
+    messages: new Map(), // message id → message
+    idempotency: new Map(), // key → { status, body, fingerprint }
+    discordFailures: [], // queued injected failures
+    liveLogins: new Set(),
+  };
+  const stripe = new Stripe(stripeSecretKey);
+  let worker = workerUrl;
+
+  function record(call) {
+    state.calls.push({ at: Date.now(), ...call });
+    if (!quiet) console.log(`[standin] ${call.service} ${call.method} ${call.path} → ${call.status}`);
+  }
+
+  async function handleDiscord(req, res, rest, bodyBuf) {
+    const auth = req.headers.authorization ?? "";
+    let body = null;
+    if (bodyBuf.length) {
+      try {
+        body = JSON.parse(bodyBuf.toString("utf8"));
+      } catch {
+        return [400, { code: 50109, message: "The request body contains invalid JSON." }];
+      }
+    }
+    // Interaction webhooks (followups, @original) are authorised by their token, not the bot.
+    const isWebhook = rest.startsWith("/webhooks/");
+    if (!isWebhook && auth !== `Bot ${discordBotToken}`) return [401, { code: 0, message: "401: Unauthorized" }];
+    const check = validateRestRequest(req.method, rest, body);
+    if (!check.ok) {
+      state.violations.push({ method: req.method, path: rest, errors: check.errors, body });
+      return [400, { code: 50035, message: "Invalid Form Body", errors: check.errors }];
+    }
+    const injected = state.discordFailures.shift();
+    if (injected) {
+      const headers = injected.status === 429 ? { "retry-after": String(injected.retryAfter ?? 1) } : {};
+      return [injected.status, { message: "injected failure", retry_after: injected.retryAfter ?? 1, global: false }, headers];
+    }
+    let m;
+    if ((m = rest.match(/^\/applications\/(\d+)\/(?:guilds\/(\d+)\/)?commands$/)) && req.method === "PUT") {
+      const scope = m[2] ?? "global";
+      const saved = body.map((c) => ({ id: snowflake(), application_id: m[1], version: snowflake(), ...c }));
+      state.commands.set(scope, saved);
+      return [200, saved];
+    }
+    if ((m = rest.match(/^\/applications\/(\d+)\/(?:guilds\/(\d+)\/)?commands$/)) && req.method === "GET") {
+      return [200, state.commands.get(m[2] ?? "global") ?? []];
+    }
+    if (rest === "/users/@me/channels" && req.method === "POST") {
+      return [200, { id: `dm${body.recipient_id}`, type: 1, recipients: [{ id: body.recipient_id }] }];
+    }
+    if ((m = rest.match(/^\/channels\/([^/]+)\/messages$/)) && req.method === "POST") {
+      const msg = { id: snowflake(), channel_id: m[1], ...body, timestamp: new Date().toISOString() };
+      state.messages.set(msg.id, msg);
+      return [200, msg];
+    }
+    if ((m = rest.match(/^\/channels\/([^/]+)\/messages\/(\d+)$/)) && req.method === "PATCH") {
+      const prev = state.messages.get(m[2]);
+      if (!prev) return [404, { code: 10008, message: "Unknown Message" }];
+      const msg = { ...prev, ...body, edited_timestamp: new Date().toISOString() };
+      state.messages.set(m[2], msg);
+      return [200, msg];
+    }
+    if ((m = rest.match(/^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(@original|\d+))?$/))) {
+      const msg = { id: m[3] === "@original" ? `original-${m[2]}` : snowflake(), ...body };
+      state.messages.set(msg.id, msg);
+      return [200, msg];
+    }
+    if ((m = rest.match(/^\/guilds\/(\d+)\/members\/(\d+)\/roles\/(\d+)$/)) && ["PUT", "DELETE"].includes(req.method)) {
+      return [204, undefined];
+    }
+    return [404, { code: 0, message: "404: Not Found (stand-in has no such route yet)" }];
+  }
+
+  async function handleStripe(req, res, rest, bodyBuf) {
+    const auth = req.headers.authorization ?? "";
+    if (auth !== `Bearer ${stripeSecretKey}`) {
+      return [401, { error: { type: "invalid_request_error", message: "Invalid API Key provided" } }];
+    }
+    if (req.method === "POST") {
+      const key = req.headers["idempotency-key"];
+      if (!key) {
+        state.violations.push({ method: req.method, path: rest, errors: ["missing Idempotency-Key"] });
+        return [400, { error: { type: "invalid_request_error", message: "C500 requires an Idempotency-Key on every POST" } }];
+      }
+      const fingerprint = `${rest}\n${bodyBuf.toString("utf8")}`;
+      const seen = state.idempotency.get(key);
+      if (seen) {
+        if (seen.fingerprint !== fingerprint) {
+          return [400, { error: { type: "idempotency_error", message: "Keys for idempotent requests can only be used with the same parameters they were first used with." } }];
+        }
+        return [seen.status, seen.body, { "idempotent-replayed": "true" }];
+      }
+      const [status, body] = stripeRoute(req.method, rest, new URLSearchParams(bodyBuf.toString("utf8")));
+      state.idempotency.set(key, { status, body, fingerprint });
+      return [status, body];
+    }
+    return stripeRoute(req.method, rest, new URLSearchParams());
+  }
+
+  // Stripe endpoints grow with the features that call them.
+  function stripeRoute(method, rest, _params) {
+    return [404, { error: { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${rest}).` } }];
+  }
+
+  /** Builds a Stripe event around `object`, signs it like Stripe does, and delivers it. */
+  async function sendStripeEvent({ type, object, id = stripeId("evt"), secret = stripeWebhookSecret, timestamp }) {
+    const event = fixture("event");
+    Object.assign(event, {
+      id,
+      type,
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      data: { object },
+      request: { id: null, idempotency_key: null },
+    });
+    const payload = JSON.stringify(event);
+    const header = stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
+    const r = await fetch(`${worker}/webhooks/stripe`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "stripe-signature": header },
+      body: payload,
+    });
+    const text = await r.text();
+    record({ service: "stripe-webhook", method: "POST", path: "/webhooks/stripe", status: r.status, type, id });
+    return { status: r.status, body: text, event };
+  }
+
+  async function handleControl(req, res, rest, bodyBuf) {
+    const body = bodyBuf.length ? JSON.parse(bodyBuf.toString("utf8")) : {};
+    if (rest === "/calls" && req.method === "GET") return [200, state.calls];
+    if (rest === "/violations" && req.method === "GET") return [200, state.violations];
+    if (rest === "/reset" && req.method === "POST") {
+      state.calls.length = 0;
+      state.violations.length = 0;
+      state.discordFailures.length = 0;
+      return [200, { ok: true }];
+    }
+    if (rest === "/discord/fail" && req.method === "POST") {
+      for (let i = 0; i < (body.count ?? 1); i++) state.discordFailures.push({ status: body.status ?? 500, retryAfter: body.retryAfter });
+      return [200, { queued: state.discordFailures.length }];
+    }
+    if (rest === "/stripe/events" && req.method === "POST") return [200, await sendStripeEvent(body)];
+    if (rest === "/twitch/live" && req.method === "POST") {
+      body.live ? state.liveLogins.add(body.login) : state.liveLogins.delete(body.login);
+      return [200, { live: [...state.liveLogins] }];
+    }
+    return [404, { error: "unknown control route" }];
+  }
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, "http://standin");
+    const bodyBuf = await readBody(req);
+    let service = "unknown";
+    let result;
+    try {
+      if (url.pathname.startsWith("/discord/api/v10/")) {
+        service = "discord";
+        result = await handleDiscord(req, res, url.pathname.slice("/discord/api/v10".length), bodyBuf);
+      } else if (url.pathname.startsWith("/stripe/")) {
+        service = "stripe";
+        result = await handleStripe(req, res, url.pathname.slice("/stripe".length), bodyBuf);
+      } else if (url.pathname.startsWith("/_standin/")) {
+        result = await handleControl(req, res, url.pathname.slice("/_standin".length), bodyBuf);
+        return send(res, result[0], result[1], result[2]);
+      } else {
+        result = [404, { message: "not a stand-in route" }];
+      }
+    } catch (e) {
+      result = [500, { message: String(e?.stack ?? e) }];
+    }
+    const [status, body, headers] = result;
+    let parsed = null;
+    try {
+      parsed = bodyBuf.length ? JSON.parse(bodyBuf.toString("utf8")) : null;
+    } catch {
+      parsed = bodyBuf.toString("utf8");
+    }
+    record({
+      service,
+      method: req.method,
+      path: url.pathname,
+      query: url.search,
+      status,
+      idempotencyKey: req.headers["idempotency-key"],
+      body: parsed,
+    });
+    send(res, status, body, headers);
+  });
+
+  await new Promise((resolve) => server.listen(port, host, resolve));
+  const url = `http://${host}:${server.address().port}`;
+  return {
+    url,
+    state,
+    sendStripeEvent,
+    setWorkerUrl(u) {
+      worker = u;
+    },
+    bases: {
+      DISCORD_API_BASE: `${url}/discord/api/v10`,
+      STRIPE_API_BASE: `${url}/stripe`,
+      TWITCH_API_BASE: `${url}/twitch`,
+      TWITCH_AUTH_BASE: `${url}/twitch-auth`,
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const arg = (name, fallback) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : fallback;
+  };
+  const s = await startStandin({
+    port: Number(arg("--port", 8790)),
+    workerUrl: arg("--worker", "http://127.0.0.1:8787"),
+    stripeWebhookSecret: process.env.STRIPE_WEBHOOK_SECRET ?? "whsec_local_dev",
+    stripeSecretKey: process.env.STRIPE_SECRET_KEY ?? "sk_test_local_dev",
+    discordBotToken: process.env.DISCORD_BOT_TOKEN ?? "local-dev-bot-token",
+    quiet: false,
+  });
+  console.log(`[standin] Discord, Stripe and Twitch stand-ins on ${s.url} (calls: ${s.url}/_standin/calls)`);
+}

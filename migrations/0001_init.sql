@@ -1,0 +1,212 @@
+-- C500 Collective: the whole schema, as the migrations in migrations/ leave it.
+-- (tests/schema.test.mjs proves the two agree.)
+--
+-- Conventions
+--   * Discord snowflakes, Stripe ids and Twitch ids are TEXT (they overflow D1's i32 binding).
+--   * Times are REAL milliseconds since the Unix epoch (the JS clock).
+--   * Money is INTEGER cents (USD). Flags are INTEGER 0/1 with a CHECK.
+--   * Invariants live in constraints, so a bug becomes a refused write, not bad data.
+
+-- Everyone who has touched C500: buyers and builders alike.
+CREATE TABLE users (
+  discord_id        TEXT PRIMARY KEY,
+  username          TEXT NOT NULL DEFAULT '',
+  is_banned         INTEGER NOT NULL DEFAULT 0 CHECK (is_banned IN (0, 1)),
+  ban_reason        TEXT,
+  -- Reputation inputs (tiers are computed from these, never stored).
+  completed_orders  INTEGER NOT NULL DEFAULT 0 CHECK (completed_orders >= 0),
+  lost_disputes     INTEGER NOT NULL DEFAULT 0 CHECK (lost_disputes >= 0),
+  -- A linked Twitch account (buyers: counts toward Member; builders: live proof).
+  twitch_user_id    TEXT UNIQUE,
+  twitch_login      TEXT,
+  created_at        REAL NOT NULL,
+  updated_at        REAL NOT NULL
+);
+
+-- Sellers. A builder is a user with a shop, a Stripe Connect account and HQ's approval.
+CREATE TABLE builders (
+  discord_id         TEXT PRIMARY KEY REFERENCES users (discord_id),
+  handle             TEXT NOT NULL UNIQUE CHECK (length(handle) BETWEEN 2 AND 32),
+  shop_name          TEXT CHECK (shop_name IS NULL OR length(shop_name) <= 64),
+  stripe_account_id  TEXT UNIQUE,
+  charges_enabled    INTEGER NOT NULL DEFAULT 0 CHECK (charges_enabled IN (0, 1)),
+  payouts_enabled    INTEGER NOT NULL DEFAULT 0 CHECK (payouts_enabled IN (0, 1)),
+  details_submitted  INTEGER NOT NULL DEFAULT 0 CHECK (details_submitted IN (0, 1)),
+  -- Certified Builder: set by an HQ admin.
+  approved           INTEGER NOT NULL DEFAULT 0 CHECK (approved IN (0, 1)),
+  approved_by        TEXT,
+  approved_at        REAL,
+  -- Comma-separated guild tags, e.g. 'builder,modder'.
+  guild_tags         TEXT NOT NULL DEFAULT 'builder',
+  -- While streaming: when the LIVE role was given (cleared when it is removed).
+  live_since         REAL,
+  created_at         REAL NOT NULL,
+  updated_at         REAL NOT NULL
+);
+
+-- Per-server settings, set by that server's admins with /c500 config.
+CREATE TABLE guild_settings (
+  guild_id                 TEXT PRIMARY KEY,
+  shop_channel_id          TEXT,
+  announcements_channel_id TEXT,
+  orders_channel_id        TEXT,
+  drop_role_id             TEXT,
+  live_role_id             TEXT,
+  updated_by               TEXT,
+  updated_at               REAL NOT NULL
+);
+
+-- Drops.
+CREATE TABLE listings (
+  id               TEXT PRIMARY KEY,                      -- D-XXXXXXXX
+  seller_id        TEXT NOT NULL REFERENCES builders (discord_id),
+  guild_id         TEXT,                                   -- where it was posted
+  channel_id       TEXT,
+  message_id       TEXT,                                   -- the public embed, for edits
+  kind             TEXT NOT NULL CHECK (kind IN ('ready_to_ship', 'commission')),
+  title            TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 100),
+  description      TEXT NOT NULL CHECK (length(description) BETWEEN 1 AND 1000),
+  specs            TEXT CHECK (specs IS NULL OR length(specs) <= 1000),
+  image_url        TEXT CHECK (image_url IS NULL OR image_url LIKE 'https://%'),
+  guild_tag        TEXT NOT NULL DEFAULT 'builder'
+                   CHECK (guild_tag IN ('builder', 'artisan', 'modder', 'vintage', 'merch')),
+  price_cents      INTEGER NOT NULL CHECK (price_cents BETWEEN 50 AND 1000000),
+  shipping_cents   INTEGER NOT NULL DEFAULT 0 CHECK (shipping_cents BETWEEN 0 AND 100000),
+  lead_time_weeks  INTEGER CHECK (lead_time_weeks IS NULL OR lead_time_weeks BETWEEN 1 AND 52),
+  quantity         INTEGER NOT NULL CHECK (quantity >= 1),
+  -- Units neither sold nor held. Never below zero: this is what stops overselling.
+  stock            INTEGER NOT NULL CHECK (stock >= 0 AND stock <= quantity),
+  status           TEXT NOT NULL DEFAULT 'live' CHECK (status IN ('live', 'delisted')),
+  release_at       REAL,                                   -- NULL: released on creation
+  created_at       REAL NOT NULL,
+  updated_at       REAL NOT NULL,
+  CHECK (kind = 'commission' OR lead_time_weeks IS NULL)
+);
+CREATE INDEX listings_live ON listings (status, created_at);
+CREATE INDEX listings_seller ON listings (seller_id, created_at);
+
+-- A unit held for a buyer while they pay (30 minutes, Stripe Checkout's minimum).
+CREATE TABLE reservations (
+  id                   TEXT PRIMARY KEY,                  -- the order id it will become
+  listing_id           TEXT NOT NULL REFERENCES listings (id),
+  buyer_id             TEXT NOT NULL REFERENCES users (discord_id),
+  checkout_session_id  TEXT UNIQUE,
+  checkout_url         TEXT,
+  status               TEXT NOT NULL DEFAULT 'held' CHECK (status IN ('held', 'consumed', 'released')),
+  expires_at           REAL NOT NULL,
+  created_at           REAL NOT NULL,
+  updated_at           REAL NOT NULL
+);
+-- One open hold per buyer per listing: a second click finds the first.
+CREATE UNIQUE INDEX reservations_one_open ON reservations (listing_id, buyer_id) WHERE status = 'held';
+CREATE INDEX reservations_expiry ON reservations (status, expires_at);
+
+CREATE TABLE orders (
+  id                  TEXT PRIMARY KEY,                   -- C5-XXXXXX, typed by people
+  status_token        TEXT NOT NULL UNIQUE,               -- the unguessable /orders/{token} link
+  listing_id          TEXT NOT NULL REFERENCES listings (id),
+  buyer_id            TEXT NOT NULL REFERENCES users (discord_id),
+  seller_id           TEXT NOT NULL REFERENCES builders (discord_id),
+  guild_id            TEXT,
+  kind                TEXT NOT NULL CHECK (kind IN ('ready_to_ship', 'commission')),
+  status              TEXT NOT NULL CHECK (status IN
+                        ('paid', 'building', 'shipped', 'completed', 'refunded', 'disputed', 'cancelled')),
+  escrow              TEXT NOT NULL DEFAULT 'held' CHECK (escrow IN ('held', 'released', 'refunded', 'reversed')),
+  item_cents          INTEGER NOT NULL CHECK (item_cents >= 0),
+  shipping_cents      INTEGER NOT NULL CHECK (shipping_cents >= 0),
+  gross_cents         INTEGER NOT NULL CHECK (gross_cents = item_cents + shipping_cents),
+  fee_cents           INTEGER NOT NULL CHECK (fee_cents >= 0),
+  payout_cents        INTEGER NOT NULL CHECK (payout_cents >= 0 AND fee_cents + payout_cents = gross_cents),
+  checkout_session_id TEXT UNIQUE,
+  payment_intent_id   TEXT,
+  charge_id           TEXT,
+  transfer_id         TEXT,
+  refund_id           TEXT,
+  shipping_address    TEXT,                               -- JSON from Checkout
+  promised_by         REAL,                               -- commission: paid + lead time
+  stream_url          TEXT,                               -- live proof
+  proof_waived_by     TEXT,
+  carrier             TEXT,
+  tracking            TEXT,
+  paid_at             REAL NOT NULL,
+  shipped_at          REAL,
+  completed_at        REAL,
+  flagged_overdue_at  REAL,
+  created_at          REAL NOT NULL,
+  updated_at          REAL NOT NULL
+);
+CREATE INDEX orders_buyer ON orders (buyer_id, created_at);
+CREATE INDEX orders_seller ON orders (seller_id, status, created_at);
+CREATE INDEX orders_status ON orders (status, shipped_at);
+
+-- Every transition of an order, for the timeline and for audits.
+CREATE TABLE order_events (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  order_id    TEXT NOT NULL REFERENCES orders (id),
+  at          REAL NOT NULL,
+  from_status TEXT,
+  to_status   TEXT NOT NULL,
+  actor       TEXT NOT NULL,                              -- a user id, 'stripe', 'cron' or 'twitch'
+  detail      TEXT
+);
+CREATE INDEX order_events_order ON order_events (order_id, at);
+
+-- Webhook events already applied (Stripe and Twitch), written in the same batch as their effects.
+CREATE TABLE processed_events (
+  source      TEXT NOT NULL CHECK (source IN ('stripe', 'twitch')),
+  event_id    TEXT NOT NULL,
+  event_type  TEXT NOT NULL,
+  received_at REAL NOT NULL,
+  PRIMARY KEY (source, event_id)
+);
+
+-- Builders vouching for buyers: once per pair.
+CREATE TABLE vouches (
+  builder_id  TEXT NOT NULL REFERENCES builders (discord_id),
+  buyer_id    TEXT NOT NULL REFERENCES users (discord_id),
+  created_at  REAL NOT NULL,
+  PRIMARY KEY (builder_id, buyer_id),
+  CHECK (builder_id <> buyer_id)
+);
+
+-- Buyer reports to HQ (never shown to the builder).
+CREATE TABLE reports (
+  id             TEXT PRIMARY KEY,
+  order_id       TEXT NOT NULL REFERENCES orders (id),
+  reporter_id    TEXT NOT NULL REFERENCES users (discord_id),
+  reason         TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 1000),
+  status         TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+  hq_message_id  TEXT,
+  resolution     TEXT,
+  resolved_by    TEXT,
+  created_at     REAL NOT NULL,
+  resolved_at    REAL
+);
+CREATE INDEX reports_order ON reports (order_id, status);
+
+-- What admins did (approvals, bans, waivers, refunds), for accountability.
+CREATE TABLE admin_actions (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  admin_id   TEXT NOT NULL,
+  action     TEXT NOT NULL,
+  subject    TEXT NOT NULL,
+  detail     TEXT,
+  at         REAL NOT NULL
+);
+
+-- Side effects (Discord DMs, posts, embed edits, role changes) written with the state change
+-- that causes them, delivered at once and retried by cron with backoff until they succeed.
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  dedupe_key      TEXT NOT NULL UNIQUE,                  -- from ids we own: a retry never doubles
+  method          TEXT NOT NULL CHECK (method IN ('GET', 'POST', 'PATCH', 'PUT', 'DELETE')),
+  path            TEXT NOT NULL,                         -- relative to DISCORD_API_BASE
+  body            TEXT,
+  status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  next_attempt_at REAL NOT NULL,
+  last_error      TEXT,
+  created_at      REAL NOT NULL,
+  updated_at      REAL NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);

@@ -1,0 +1,5 @@
+//! Discord's wire formats (pure): signatures, incoming interactions, outgoing messages.
+
+pub mod model;
+pub mod response;
+pub mod signature;

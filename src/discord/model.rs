@@ -1,0 +1,130 @@
+//! The parts of Discord's Interaction object this app reads. Unknown fields are ignored,
+//! so Discord adding fields never breaks parsing.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+pub mod kind {
+    pub const PING: u8 = 1;
+    pub const APPLICATION_COMMAND: u8 = 2;
+    pub const MESSAGE_COMPONENT: u8 = 3;
+    pub const AUTOCOMPLETE: u8 = 4;
+    pub const MODAL_SUBMIT: u8 = 5;
+}
+
+pub mod option_kind {
+    pub const SUB_COMMAND: u8 = 1;
+    pub const SUB_COMMAND_GROUP: u8 = 2;
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Interaction {
+    #[serde(rename = "type")]
+    pub kind: u8,
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub token: String,
+    pub data: Option<InteractionData>,
+    pub guild_id: Option<String>,
+    pub channel_id: Option<String>,
+    pub member: Option<Member>,
+    pub user: Option<User>,
+    pub locale: Option<String>,
+}
+
+impl Interaction {
+    /// Who clicked or typed: `member.user` in a server, `user` in a DM.
+    pub fn invoker(&self) -> Option<&User> {
+        self.member.as_ref().map(|m| &m.user).or(self.user.as_ref())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Member {
+    pub user: User,
+    /// The member's resolved permissions in this channel, a decimal bitfield.
+    pub permissions: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct User {
+    pub id: String,
+    #[serde(default)]
+    pub username: String,
+    pub global_name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InteractionData {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub options: Vec<CommandOption>,
+    pub custom_id: Option<String>,
+    pub component_type: Option<u8>,
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// Modal submissions: rows (or labels) of submitted components.
+    #[serde(default)]
+    pub components: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CommandOption {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: u8,
+    pub value: Option<Value>,
+    #[serde(default)]
+    pub options: Vec<CommandOption>,
+    #[serde(default)]
+    pub focused: bool,
+}
+
+impl InteractionData {
+    /// The subcommand path under the top-level command, e.g. `["setup", "stripe"]`,
+    /// and the options of the innermost subcommand.
+    pub fn subcommand_path(&self) -> (Vec<&str>, &[CommandOption]) {
+        let mut path = Vec::new();
+        let mut options: &[CommandOption] = &self.options;
+        while let Some(first) = options.first() {
+            if first.kind == option_kind::SUB_COMMAND
+                || first.kind == option_kind::SUB_COMMAND_GROUP
+            {
+                path.push(first.name.as_str());
+                options = &first.options;
+            } else {
+                break;
+            }
+        }
+        (path, options)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_nested_subcommand() {
+        let i: Interaction = serde_json::from_str(
+            r#"{"type":2,"id":"1","token":"t","application_id":"9","data":{"id":"5","name":"c500","type":1,
+            "options":[{"name":"setup","type":2,"options":[{"name":"stripe","type":1,"options":[]}]}]},
+            "guild_id":"3","member":{"user":{"id":"42","username":"keyz"},"permissions":"8","roles":[]},
+            "future_field":{"x":1}}"#,
+        )
+        .unwrap();
+        let data = i.data.as_ref().unwrap();
+        let (path, opts) = data.subcommand_path();
+        assert_eq!(path, ["setup", "stripe"]);
+        assert!(opts.is_empty());
+        assert_eq!(i.invoker().unwrap().id, "42");
+    }
+
+    #[test]
+    fn dm_invoker_is_user() {
+        let i: Interaction =
+            serde_json::from_str(r#"{"type":2,"user":{"id":"7","username":"a"}}"#).unwrap();
+        assert_eq!(i.invoker().unwrap().id, "7");
+    }
+}

@@ -1,0 +1,251 @@
+//! Interaction responses and message bodies, typed so they serialise to exactly what
+//! Discord's spec allows (empty collections and absent values are omitted).
+
+use serde::Serialize;
+
+pub mod colour {
+    pub const SAKURA: u32 = 0xFFD1DC;
+    pub const DREAMY: u32 = 0xAEEEEE;
+    pub const LAVENDER: u32 = 0xE6E6FA;
+    pub const MINT: u32 = 0x98FF98;
+    pub const VANILLA: u32 = 0xFFFDD0;
+    /// Refusals and errors: soft red, still pastel.
+    pub const OOPS: u32 = 0xFF6961;
+}
+
+/// `flags` bit: only the invoking user sees the message.
+pub const EPHEMERAL: u32 = 1 << 6;
+
+#[derive(Debug, Serialize)]
+pub struct InteractionResponse {
+    #[serde(rename = "type")]
+    kind: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<ResponseData>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum ResponseData {
+    Message(Message),
+    Choices { choices: Vec<Choice> },
+}
+
+/// An autocomplete suggestion.
+#[derive(Debug, Serialize)]
+pub struct Choice {
+    pub name: String,
+    pub value: String,
+}
+
+impl InteractionResponse {
+    /// Answers a PING.
+    pub fn pong() -> Self {
+        InteractionResponse {
+            kind: 1,
+            data: None,
+        }
+    }
+
+    /// CHANNEL_MESSAGE_WITH_SOURCE.
+    pub fn message(message: Message) -> Self {
+        InteractionResponse {
+            kind: 4,
+            data: Some(ResponseData::Message(message)),
+        }
+    }
+
+    /// APPLICATION_COMMAND_AUTOCOMPLETE_RESULT (at most 25 choices).
+    pub fn autocomplete(mut choices: Vec<Choice>) -> Self {
+        choices.truncate(25);
+        InteractionResponse {
+            kind: 8,
+            data: Some(ResponseData::Choices { choices }),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising these plain structs cannot fail; fall back to a valid minimal reply.
+        serde_json::to_string(self).unwrap_or_else(|_| r#"{"type":1}"#.to_owned())
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Message {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub embeds: Vec<Embed>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<ActionRow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flags: Option<u32>,
+    /// Always sent: this app never pings anyone unless a message says so explicitly.
+    pub allowed_mentions: AllowedMentions,
+}
+
+impl Message {
+    /// An ephemeral message carrying one embed.
+    pub fn ephemeral_embed(embed: Embed) -> Self {
+        Message {
+            embeds: vec![embed],
+            flags: Some(EPHEMERAL),
+            ..Message::default()
+        }
+    }
+
+    /// An ephemeral refusal: title and a sentence saying what to do.
+    pub fn oops(title: &str, description: impl Into<String>) -> Self {
+        Message::ephemeral_embed(Embed {
+            title: Some(format!("⚠️ {title}")),
+            description: Some(description.into()),
+            color: Some(colour::OOPS),
+            ..Embed::default()
+        })
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct AllowedMentions {
+    pub parse: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Embed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<EmbedField>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub footer: Option<EmbedFooter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<EmbedMedia>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<EmbedMedia>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EmbedField {
+    pub name: String,
+    pub value: String,
+    pub inline: bool,
+}
+
+impl EmbedField {
+    pub fn new(name: impl Into<String>, value: impl Into<String>, inline: bool) -> Self {
+        EmbedField {
+            name: name.into(),
+            value: value.into(),
+            inline,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct EmbedFooter {
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EmbedMedia {
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ActionRow {
+    #[serde(rename = "type")]
+    kind: u8,
+    pub components: Vec<Button>,
+}
+
+impl ActionRow {
+    pub fn new(components: Vec<Button>) -> Self {
+        ActionRow {
+            kind: 1,
+            components,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Button {
+    #[serde(rename = "type")]
+    kind: u8,
+    style: u8,
+    label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    emoji: Option<Emoji>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    disabled: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Emoji {
+    pub name: String,
+}
+
+impl Button {
+    /// A link button (style 5): opens `url`, sends no interaction.
+    pub fn link(label: impl Into<String>, url: impl Into<String>, emoji: Option<&str>) -> Self {
+        Button {
+            kind: 2,
+            style: 5,
+            label: label.into(),
+            emoji: emoji.map(|e| Emoji { name: e.to_owned() }),
+            custom_id: None,
+            url: Some(url.into()),
+            disabled: false,
+        }
+    }
+
+    /// A green (success, style 3) action button.
+    pub fn success(label: impl Into<String>, custom_id: String, emoji: Option<&str>) -> Self {
+        Button {
+            kind: 2,
+            style: 3,
+            label: label.into(),
+            emoji: emoji.map(|e| Emoji { name: e.to_owned() }),
+            custom_id: Some(custom_id),
+            url: None,
+            disabled: false,
+        }
+    }
+
+    pub fn disabled(mut self) -> Self {
+        self.disabled = true;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pong_is_type_one_only() {
+        assert_eq!(InteractionResponse::pong().to_json(), r#"{"type":1}"#);
+    }
+
+    #[test]
+    fn ephemeral_message_omits_empty_parts() {
+        let json = InteractionResponse::message(Message::oops("Oops!", "Try again.")).to_json();
+        assert_eq!(
+            json,
+            r#"{"type":4,"data":{"embeds":[{"title":"⚠️ Oops!","description":"Try again.","color":16738657}],"flags":64,"allowed_mentions":{"parse":[]}}}"#
+        );
+    }
+}

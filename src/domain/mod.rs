@@ -1,0 +1,6 @@
+//! Pure domain logic: no I/O, no clock, no JS. Unit-tested natively.
+
+pub mod custom_id;
+pub mod hex;
+pub mod ids;
+pub mod money;

@@ -1,0 +1,67 @@
+//! Response helpers shared by every route, with the headers each kind of response needs.
+
+use worker::{Headers, Response, ResponseBuilder};
+
+fn with_headers(pairs: &[(&str, &str)]) -> Headers {
+    let headers = Headers::new();
+    for (name, value) in pairs {
+        // Names and values here are static and valid; a failure would only drop a header.
+        let _ = headers.set(name, value);
+    }
+    headers
+}
+
+/// A JSON body (already serialised) with `status`.
+pub fn json(status: u16, body: String) -> Response {
+    ResponseBuilder::new()
+        .with_status(status)
+        .with_headers(with_headers(&[("content-type", "application/json")]))
+        .fixed(body.into_bytes())
+}
+
+/// Pages: HTML with the site's security headers and a caching policy.
+pub fn html(status: u16, body: String, cache_control: &str) -> Response {
+    ResponseBuilder::new()
+        .with_status(status)
+        .with_headers(with_headers(&[
+            ("content-type", "text/html; charset=utf-8"),
+            ("cache-control", cache_control),
+            (
+                "content-security-policy",
+                "default-src 'self'; img-src https: data:; style-src 'self'; script-src 'none'; \
+                 object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+            ),
+            ("x-content-type-options", "nosniff"),
+            ("referrer-policy", "strict-origin-when-cross-origin"),
+        ]))
+        .fixed(body.into_bytes())
+}
+
+/// A static asset that never changes under its URL (the URL carries a content hash).
+pub fn immutable(content_type: &str, etag: &str, body: &'static [u8]) -> Response {
+    ResponseBuilder::new()
+        .with_headers(with_headers(&[
+            ("content-type", content_type),
+            ("cache-control", "public, max-age=31536000, immutable"),
+            ("etag", etag),
+            ("x-content-type-options", "nosniff"),
+        ]))
+        .fixed(body.to_vec())
+}
+
+pub fn text(status: u16, body: &str) -> Response {
+    ResponseBuilder::new()
+        .with_status(status)
+        .with_headers(with_headers(&[(
+            "content-type",
+            "text/plain; charset=utf-8",
+        )]))
+        .fixed(body.as_bytes().to_vec())
+}
+
+pub fn not_modified(etag: &str) -> Response {
+    ResponseBuilder::new()
+        .with_status(304)
+        .with_headers(with_headers(&[("etag", etag)]))
+        .empty()
+}

@@ -1,0 +1,44 @@
+//! C500 Collective: one Cloudflare Worker serving the Discord interactions endpoint,
+//! the Stripe webhook and the storefront. This file only routes.
+
+pub mod config;
+pub mod discord;
+pub mod domain;
+pub mod http;
+pub mod interactions;
+pub mod log;
+pub mod pages;
+pub mod store;
+pub mod stripe;
+pub mod webhooks;
+
+use worker::{event, Context, Env, Method, Request, Response, Result};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let path = req.path();
+    Ok(match (req.method(), path.as_str()) {
+        (Method::Post, "/interactions") => interactions::handle(req, &env).await,
+        (Method::Post, "/webhooks/stripe") => webhooks::stripe(req, &env).await,
+        (Method::Get | Method::Head, "/") => pages::landing(&env).await,
+        (Method::Get | Method::Head, "/healthz") => healthz(&env).await,
+        (Method::Get | Method::Head, p) if p.starts_with("/static/") => {
+            pages::static_asset(&req, p)
+        }
+        (Method::Get | Method::Head, _) => pages::not_found(),
+        _ => http::text(405, "method not allowed"),
+    })
+}
+
+/// Liveness plus a one-row D1 read, so a broken binding shows up here first.
+async fn healthz(env: &Env) -> Response {
+    let db_ok = match config::db(env) {
+        Ok(db) => store::ping(&db).await.is_ok(),
+        Err(_) => false,
+    };
+    let status = if db_ok { 200 } else { 503 };
+    http::json(
+        status,
+        serde_json::json!({ "ok": db_ok, "db": db_ok }).to_string(),
+    )
+}

@@ -1,0 +1,235 @@
+//! The storefront (C500.store): askama templates over D1 reads. Templates escape HTML.
+
+use crate::domain::money::Cents;
+use crate::{config, http, log, store};
+use askama::Template;
+use worker::{Date, Env, Request, Response};
+
+/// The stylesheet, compiled in. Its URL carries a content hash, so it caches forever.
+const SITE_CSS: &str = include_str!("../static/site.css");
+const SITE_CSS_HASH: u64 = fnv1a(SITE_CSS.as_bytes());
+
+const fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        // `i < len` is checked by the loop; const fn cannot use iterators.
+        #[allow(clippy::indexing_slicing)]
+        let b = bytes[i];
+        hash ^= b as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+fn css_path() -> String {
+    format!("/static/site.{SITE_CSS_HASH:016x}.css")
+}
+
+/// One drop card, formatted for display.
+pub struct DropView {
+    pub id: String,
+    pub title: String,
+    pub price: String,
+    pub shipping: String,
+    pub stock_line: String,
+    pub kind_badge: &'static str,
+    pub guild_badge: &'static str,
+    pub image_url: Option<String>,
+    pub builder_name: String,
+    pub builder_handle: String,
+}
+
+impl From<store::DropCard> for DropView {
+    fn from(d: store::DropCard) -> Self {
+        let kind_badge = if d.kind == "commission" {
+            "✨ Commission"
+        } else {
+            "📦 Ready to ship"
+        };
+        let stock_line = match (d.kind.as_str(), d.quantity, d.lead_time_weeks) {
+            ("commission", _, Some(w)) => format!(
+                "{} of {} slots open · ships in ~{w} weeks",
+                d.stock, d.quantity
+            ),
+            (_, 1, _) => "One of a kind".to_owned(),
+            _ => format!("{} of {} left", d.stock, d.quantity),
+        };
+        DropView {
+            price: Cents::new(d.price_cents).to_string(),
+            shipping: if d.shipping_cents == 0 {
+                "Free shipping".to_owned()
+            } else {
+                format!("+ {} shipping", Cents::new(d.shipping_cents))
+            },
+            stock_line,
+            kind_badge,
+            guild_badge: guild_badge(&d.guild_tag),
+            image_url: d.image_url,
+            builder_name: d.builder_name,
+            builder_handle: d.builder_handle,
+            id: d.id,
+            title: d.title,
+        }
+    }
+}
+
+pub fn guild_badge(tag: &str) -> &'static str {
+    match tag {
+        "artisan" => "🎨 Artisan Guild",
+        "modder" => "💧 Modder Guild",
+        "vintage" => "💾 Vintage Guild",
+        "merch" => "👕 Merch Guild",
+        _ => "🛠️ Builder Guild",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct Landing<'a> {
+    css: &'a str,
+    base_url: &'a str,
+    drops: Vec<DropView>,
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFound<'a> {
+    css: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ServerError<'a> {
+    css: &'a str,
+}
+
+/// Why a page could not be shown; each maps to the page a visitor sees.
+#[derive(Debug)]
+pub enum PageError {
+    NotFound,
+    Internal(String),
+}
+
+impl<E: std::fmt::Display> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError::Internal(e.to_string())
+    }
+}
+
+impl PageError {
+    fn into_response(self) -> Response {
+        let css = css_path();
+        match self {
+            PageError::NotFound => http::html(
+                404,
+                NotFound { css: &css }.render().unwrap_or_default(),
+                "public, max-age=60",
+            ),
+            PageError::Internal(detail) => {
+                log::error("page_failed", &detail);
+                http::html(
+                    500,
+                    ServerError { css: &css }.render().unwrap_or_default(),
+                    "no-store",
+                )
+            }
+        }
+    }
+}
+
+pub async fn landing(env: &Env) -> Response {
+    render_landing(env)
+        .await
+        .unwrap_or_else(PageError::into_response)
+}
+
+async fn render_landing(env: &Env) -> Result<Response, PageError> {
+    let db = config::db(env)?;
+    let drops = store::live_drops(&db, Date::now().as_millis() as f64, 24).await?;
+    let base_url = config::public_base_url(env);
+    let page = Landing {
+        css: &css_path(),
+        base_url: &base_url,
+        drops: drops.into_iter().map(DropView::from).collect(),
+    };
+    // Short shared caching: drops change, but a burst of visitors can share a render.
+    Ok(http::html(200, page.render()?, "public, max-age=15"))
+}
+
+pub fn not_found() -> Response {
+    PageError::NotFound.into_response()
+}
+
+pub fn static_asset(req: &Request, path: &str) -> Response {
+    if path != css_path() {
+        return not_found();
+    }
+    let etag = format!("\"{SITE_CSS_HASH:016x}\"");
+    let cached = req.headers().get("if-none-match").ok().flatten();
+    if cached.as_deref() == Some(etag.as_str()) {
+        return http::not_modified(&etag);
+    }
+    http::immutable("text/css; charset=utf-8", &etag, SITE_CSS.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(title: &str) -> store::DropCard {
+        store::DropCard {
+            id: "D-AAAAAAAA".into(),
+            title: title.into(),
+            kind: "ready_to_ship".into(),
+            price_cents: 45_000,
+            shipping_cents: 1_500,
+            stock: 2,
+            quantity: 3,
+            image_url: Some("https://i.imgur.com/x.jpg".into()),
+            guild_tag: "artisan".into(),
+            lead_time_weeks: None,
+            builder_handle: "keyz".into(),
+            builder_name: "Keyz Customs".into(),
+        }
+    }
+
+    #[test]
+    fn landing_escapes_and_formats() {
+        let html = Landing {
+            css: "/static/site.css",
+            base_url: "https://c500.store",
+            drops: vec![card("<script>alert(1)</script>").into()],
+        }
+        .render()
+        .unwrap();
+        assert!(!html.contains("<script>alert(1)</script>"));
+        assert!(
+            html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+                || html.contains("&lt;script&gt;")
+        );
+        assert!(html.contains("$450.00"));
+        assert!(html.contains("+ $15.00 shipping"));
+        assert!(html.contains("2 of 3 left"));
+        assert!(html.contains("🎨 Artisan Guild"));
+    }
+
+    #[test]
+    fn empty_landing_invites_builders() {
+        let html = Landing {
+            css: "/s.css",
+            base_url: "https://c500.store",
+            drops: vec![],
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains("No drops are live"));
+    }
+
+    #[test]
+    fn css_url_changes_with_content() {
+        assert_ne!(fnv1a(b"a"), fnv1a(b"b"));
+        assert!(css_path().starts_with("/static/site."));
+    }
+}

@@ -1,0 +1,120 @@
+//! Every SQL statement lives here. Functions return domain-shaped rows; changes that
+//! belong together go in one D1 batch (atomic: all or nothing).
+
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement};
+
+#[derive(Debug)]
+pub struct StoreError(String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "store: {}", self.0)
+    }
+}
+
+impl From<worker::Error> for StoreError {
+    fn from(e: worker::Error) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+/// A live drop as the landing page shows it.
+#[derive(Debug, Deserialize)]
+pub struct DropCard {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub price_cents: i64,
+    pub shipping_cents: i64,
+    pub stock: i64,
+    pub quantity: i64,
+    pub image_url: Option<String>,
+    pub guild_tag: String,
+    pub lead_time_weeks: Option<i64>,
+    pub builder_handle: String,
+    pub builder_name: String,
+}
+
+/// Live, released drops with stock, newest first.
+pub async fn live_drops(
+    db: &D1Database,
+    now_ms: f64,
+    limit: u32,
+) -> Result<Vec<DropCard>, StoreError> {
+    let rows = db
+        .prepare(
+            "SELECT l.id, l.title, l.kind, l.price_cents, l.shipping_cents, l.stock, l.quantity,
+                    l.image_url, l.guild_tag, l.lead_time_weeks,
+                    b.handle AS builder_handle, COALESCE(b.shop_name, u.username) AS builder_name
+             FROM listings l
+             JOIN builders b ON b.discord_id = l.seller_id
+             JOIN users u ON u.discord_id = l.seller_id
+             WHERE l.status = 'live' AND l.stock > 0 AND (l.release_at IS NULL OR l.release_at <= ?1)
+             ORDER BY l.created_at DESC
+             LIMIT ?2",
+        )
+        .bind(&[JsValue::from_f64(now_ms), JsValue::from(limit)])?
+        .all()
+        .await?;
+    Ok(rows.results()?)
+}
+
+/// Whether a webhook event was applied now or had been applied before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Now,
+    Before,
+}
+
+/// Records `(source, event_id)` and applies `effects` in ONE batch. A repeat delivery
+/// trips the primary key, so the batch rolls back whole: effects happen exactly once.
+pub async fn apply_event_once(
+    db: &D1Database,
+    source: &str,
+    event_id: &str,
+    event_type: &str,
+    now_ms: f64,
+    effects: Vec<D1PreparedStatement>,
+) -> Result<Applied, StoreError> {
+    let record = db
+        .prepare(
+            "INSERT INTO processed_events (source, event_id, event_type, received_at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .bind(&[
+            source.into(),
+            event_id.into(),
+            event_type.into(),
+            JsValue::from_f64(now_ms),
+        ])?;
+    let mut statements = Vec::with_capacity(effects.len() + 1);
+    statements.push(record);
+    statements.extend(effects);
+    match db.batch(statements).await {
+        Ok(_) => Ok(Applied::Now),
+        Err(batch_error) => {
+            // Tell a duplicate (fine) from a real failure (Stripe must retry).
+            let seen = db
+                .prepare(
+                    "SELECT 1 AS seen FROM processed_events WHERE source = ?1 AND event_id = ?2",
+                )
+                .bind(&[source.into(), event_id.into()])?
+                .first::<i64>(Some("seen"))
+                .await?;
+            match seen {
+                Some(_) => Ok(Applied::Before),
+                None => Err(StoreError(batch_error.to_string())),
+            }
+        }
+    }
+}
+
+/// A cheap liveness probe of the database for /healthz.
+pub async fn ping(db: &D1Database) -> Result<(), StoreError> {
+    db.prepare("SELECT 1 AS ok")
+        .first::<i64>(Some("ok"))
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,4 @@
+//! Stripe's wire formats (pure): webhook signatures and the event envelope.
+
+pub mod event;
+pub mod signature;

@@ -1,0 +1,123 @@
+// The black-box harness: the built worker in workerd (Miniflare, the runtime's own entry
+// socket) with a local D1 migrated by the real wrangler CLI, a local KV, and the stand-ins.
+import { Miniflare } from "miniflare";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startStandin } from "../dev/standin.mjs";
+import { TestKey } from "../dev/keys.mjs";
+import { applyMigrations, d1PersistDir, ROOT } from "../dev/migrate.mjs";
+
+export const STRIPE_WEBHOOK_SECRET = "whsec_test_harness";
+export const STRIPE_SECRET_KEY = "sk_test_harness";
+export const DISCORD_BOT_TOKEN = "harness-bot-token";
+export const APPLICATION_ID = "1100000000000000001";
+
+function databaseId() {
+  const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+  return toml.match(/database_id\s*=\s*"([^"]+)"/)[1];
+}
+
+export async function startWorker() {
+  const script = path.join(ROOT, "build/index.js");
+  if (!existsSync(script)) throw new Error("build/index.js is missing: run `make build` (make test does)");
+  const persist = mkdtempSync(path.join(tmpdir(), "c500-test-"));
+  applyMigrations(persist);
+
+  const key = new TestKey();
+  const standin = await startStandin({
+    stripeWebhookSecret: STRIPE_WEBHOOK_SECRET,
+    stripeSecretKey: STRIPE_SECRET_KEY,
+    discordBotToken: DISCORD_BOT_TOKEN,
+  });
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: script,
+    modulesRoot: path.join(ROOT, "build"),
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
+    compatibilityDate: "2026-04-26",
+    d1Databases: { DB: databaseId() },
+    d1Persist: d1PersistDir(persist),
+    kvNamespaces: ["KV"],
+    kvPersist: false,
+    bindings: {
+      DISCORD_APPLICATION_ID: APPLICATION_ID,
+      DISCORD_PUBLIC_KEY: key.publicHex(),
+      DISCORD_BOT_TOKEN,
+      STRIPE_SECRET_KEY,
+      STRIPE_WEBHOOK_SECRET,
+      TWITCH_CLIENT_ID: "harness-twitch-client",
+      TWITCH_CLIENT_SECRET: "harness-twitch-secret",
+      TWITCH_EVENTSUB_SECRET: "harness-eventsub-secret",
+      PUBLIC_BASE_URL: "http://c500.test",
+      HQ_GUILD_ID: "1200000000000000001",
+      HQ_CHANNEL_ID: "1200000000000000002",
+      ADMIN_USER_IDS: "1300000000000000001",
+      ...standin.bases,
+    },
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  standin.setWorkerUrl(url);
+  const db = await mf.getD1Database("DB");
+
+  return {
+    mf,
+    url,
+    db,
+    key,
+    standin,
+    /** A raw POST /interactions with the given body string and headers. */
+    async postInteraction(body, headers) {
+      return mf.dispatchFetch(`${url}/interactions`, { method: "POST", headers, body });
+    },
+    /** A correctly signed interaction. */
+    async interact(payload) {
+      const body = JSON.stringify(payload);
+      return mf.dispatchFetch(`${url}/interactions`, { method: "POST", headers: key.headers(body), body });
+    },
+    async get(p, init) {
+      return mf.dispatchFetch(`${url}${p}`, init);
+    },
+    async close() {
+      await mf.dispose();
+      await standin.close();
+      rmSync(persist, { recursive: true, force: true });
+    },
+  };
+}
+
+let seq = 0;
+/** An APPLICATION_COMMAND interaction for `/c500 <path…>`, shaped like Discord sends it. */
+export function slashCommand(path, { options = [], userId = "1400000000000000001", guildId = "1500000000000000001" } = {}) {
+  let leaf = { type: 1, name: path[path.length - 1], options };
+  if (path.length === 2) leaf = { type: 2, name: path[0], options: [leaf] };
+  seq += 1;
+  return {
+    type: 2,
+    id: `17000000000000${String(seq).padStart(5, "0")}`,
+    application_id: APPLICATION_ID,
+    token: `interaction-token-${seq}`,
+    version: 1,
+    guild_id: guildId,
+    channel_id: "1600000000000000001",
+    locale: "en-US",
+    member: { user: { id: userId, username: "cozybuyer", global_name: "Cozy Buyer" }, roles: [], permissions: "0" },
+    data: { id: "1700000000000000001", name: "c500", type: 1, options: path.length ? [leaf] : [] },
+  };
+}
+
+export function component(customId, { userId = "1400000000000000001" } = {}) {
+  seq += 1;
+  return {
+    type: 3,
+    id: `18000000000000${String(seq).padStart(5, "0")}`,
+    application_id: APPLICATION_ID,
+    token: `interaction-token-${seq}`,
+    version: 1,
+    guild_id: "1500000000000000001",
+    channel_id: "1600000000000000001",
+    member: { user: { id: userId, username: "cozybuyer" }, roles: [], permissions: "0" },
+    message: { id: "1900000000000000001", channel_id: "1600000000000000001" },
+    data: { custom_id: customId, component_type: 2 },
+  };
+}

@@ -1,0 +1,117 @@
+// POST /interactions on the real runtime: signatures, PING, help, unknowns, spec validity.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startWorker, slashCommand, component } from "./harness.mjs";
+import { TestKey } from "../dev/keys.mjs";
+import { validateInteractionResponse } from "../dev/discord-spec.mjs";
+
+let w;
+before(async () => {
+  w = await startWorker();
+});
+after(async () => {
+  await w?.close();
+});
+
+async function validReply(res) {
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type"), /^application\/json/);
+  const body = await res.json();
+  const check = validateInteractionResponse(body);
+  assert.ok(check.ok, `reply is not valid against Discord's spec: ${check.errors.join("; ")}\n${JSON.stringify(body)}`);
+  return body;
+}
+
+test("a signed PING gets a PONG", async () => {
+  const body = await validReply(await w.interact({ type: 1, id: "1", application_id: "1", token: "t", version: 1 }));
+  assert.deepEqual(body, { type: 1 });
+});
+
+test("/c500 help answers with an ephemeral embed in the brand's style", async () => {
+  const body = await validReply(await w.interact(slashCommand(["help"])));
+  assert.equal(body.type, 4);
+  assert.equal(body.data.flags & 64, 64, "ephemeral");
+  const [embed] = body.data.embeds;
+  assert.equal(embed.color, 0xffd1dc, "sakura milk");
+  assert.match(embed.title, /C500 Collective/);
+  const names = embed.fields.map((f) => f.name).join(" ");
+  for (const section of ["Buying", "Selling", "Fulfilling"]) assert.match(names, new RegExp(section));
+  assert.match(JSON.stringify(embed), /\/c500 drop/);
+  assert.deepEqual(body.data.allowed_mentions, { parse: [] }, "never pings");
+});
+
+test("help works in a DM too (user instead of member)", async () => {
+  const i = slashCommand(["help"]);
+  delete i.member;
+  delete i.guild_id;
+  i.user = { id: "1400000000000000009", username: "dmuser" };
+  const body = await validReply(await w.interact(i));
+  assert.equal(body.data.flags, 64);
+});
+
+test("unknown commands, subcommands, buttons and forms get a clean, valid reply", async () => {
+  const cases = [
+    { ...slashCommand(["help"]), data: { id: "9", name: "not-ours", type: 1 } },
+    slashCommand(["nope"]),
+    component("c5:v1:sell:D-AAAAAAAA"),
+    component("buy_btn:123"),
+    component("c5:v0:buy:D-AAAAAAAA"),
+    { ...component("x"), type: 5, data: { custom_id: "mystery", components: [] } },
+  ];
+  const titles = [];
+  for (const c of cases) {
+    const body = await validReply(await w.interact(c));
+    assert.equal(body.type, 4);
+    assert.equal(body.data.flags, 64, "ephemeral");
+    titles.push(body.data.embeds[0].title);
+  }
+  assert.match(titles[0], /Unknown command/);
+  assert.match(titles[1], /Unknown command/);
+  assert.match(titles[4], /out of date/);
+});
+
+test("commands of the tree not built yet say so politely", async () => {
+  const body = await validReply(await w.interact(slashCommand(["setup", "stripe"])));
+  assert.match(body.data.embeds[0].title, /Not open yet/);
+});
+
+test("autocomplete gets a valid (empty) choice list", async () => {
+  const i = slashCommand(["ship"], { options: [{ type: 3, name: "order", value: "C5", focused: true }] });
+  i.type = 4;
+  const body = await validReply(await w.interact(i));
+  assert.deepEqual(body, { type: 8, data: { choices: [] } });
+});
+
+test("every bad signature is a 401 and nothing is parsed", async () => {
+  const good = JSON.stringify({ type: 1 });
+  const h = w.key.headers(good);
+  const other = new TestKey();
+  const cases = {
+    "no headers": [good, { "content-type": "application/json" }],
+    "no signature": [good, { "x-signature-timestamp": h["x-signature-timestamp"] }],
+    "no timestamp": [good, { "x-signature-ed25519": h["x-signature-ed25519"] }],
+    "signature not hex": [good, { ...h, "x-signature-ed25519": "zz".repeat(64) }],
+    "signature too short": [good, { ...h, "x-signature-ed25519": h["x-signature-ed25519"].slice(0, 100) }],
+    "empty signature": [good, { ...h, "x-signature-ed25519": "" }],
+    "wrong key": [good, other.headers(good, h["x-signature-timestamp"])],
+    "tampered body": [JSON.stringify({ type: 2 }), h],
+    "tampered timestamp": [good, { ...h, "x-signature-timestamp": String(Number(h["x-signature-timestamp"]) + 1) }],
+    "garbage body signed by nobody": ["not json", h],
+  };
+  for (const [name, [body, headers]] of Object.entries(cases)) {
+    const res = await w.postInteraction(body, headers);
+    assert.equal(res.status, 401, name);
+    assert.equal(await res.text(), "invalid request signature", name);
+  }
+});
+
+test("a signed body that is not an interaction is a 400", async () => {
+  const body = "this is not json";
+  const res = await w.postInteraction(body, w.key.headers(body));
+  assert.equal(res.status, 400);
+});
+
+test("GET /interactions is not a thing", async () => {
+  const res = await w.get("/interactions", { method: "PUT" });
+  assert.equal(res.status, 405);
+});
