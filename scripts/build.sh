@@ -12,4 +12,6 @@ args=(--release)
 if [ "${WRANGLER_COMMAND:-}" = "dev" ]; then
   args+=(--no-opt)
 fi
+# Our own lean entry instead of worker-build's Proxy-wrapped one (see src/entry.js).
+export CUSTOM_SHIM="$ROOT/src/entry.js"
 exec worker-build "${args[@]}"

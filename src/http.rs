@@ -21,11 +21,17 @@ pub fn json(status: u16, body: String) -> Response {
 
 /// Pages: HTML with the site's security headers and a caching policy.
 pub fn html(status: u16, body: String, cache_control: &str) -> Response {
+    html_with(status, body, cache_control, "none")
+}
+
+/// As [`html`], saying whether the worker's own page cache answered (`x-c500-cache`).
+pub fn html_with(status: u16, body: String, cache_control: &str, cache_status: &str) -> Response {
     ResponseBuilder::new()
         .with_status(status)
         .with_headers(with_headers(&[
             ("content-type", "text/html; charset=utf-8"),
             ("cache-control", cache_control),
+            ("x-c500-cache", cache_status),
             (
                 "content-security-policy",
                 "default-src 'self'; img-src https: data:; style-src 'self'; script-src 'none'; \

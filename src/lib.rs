@@ -15,12 +15,12 @@ pub mod webhooks;
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
     Ok(match (req.method(), path.as_str()) {
         (Method::Post, "/interactions") => interactions::handle(req, &env).await,
         (Method::Post, "/webhooks/stripe") => webhooks::stripe(req, &env).await,
-        (Method::Get | Method::Head, "/") => pages::landing(&env).await,
+        (Method::Get | Method::Head, "/") => pages::landing(&env, &ctx).await,
         (Method::Get | Method::Head, "/healthz") => healthz(&env).await,
         (Method::Get | Method::Head, p) if p.starts_with("/static/") => {
             pages::static_asset(&req, p)

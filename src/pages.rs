@@ -3,7 +3,8 @@
 use crate::domain::money::Cents;
 use crate::{config, http, log, store};
 use askama::Template;
-use worker::{Date, Env, Request, Response};
+use std::cell::{Cell, RefCell};
+use worker::{Context, Date, Env, Request, Response};
 
 /// The stylesheet, compiled in. Its URL carries a content hash, so it caches forever.
 const SITE_CSS: &str = include_str!("../static/site.css");
@@ -139,23 +140,87 @@ impl PageError {
     }
 }
 
-pub async fn landing(env: &Env) -> Response {
-    render_landing(env)
-        .await
-        .unwrap_or_else(PageError::into_response)
+/// Browsers and the CDN may reuse the landing page this long.
+const LANDING_CACHE_CONTROL: &str = "public, max-age=15";
+
+/// The landing page is the same for every visitor, so the isolate keeps its last render:
+/// fresh for `PAGE_CACHE_SECONDS` (default 10), then served stale for up to 6x that while
+/// one background refresh (`wait_until`) re-reads D1. `PAGE_CACHE_SECONDS=0` turns it off.
+struct CachedPage {
+    body: String,
+    rendered_at: f64,
 }
 
-async fn render_landing(env: &Env) -> Result<Response, PageError> {
+thread_local! {
+    static LANDING: RefCell<Option<CachedPage>> = const { RefCell::new(None) };
+    static REFRESHING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn page_cache_ms(env: &Env) -> f64 {
+    env.var("PAGE_CACHE_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().parse::<f64>().ok())
+        .unwrap_or(10.0)
+        .max(0.0)
+        * 1000.0
+}
+
+pub async fn landing(env: &Env, ctx: &Context) -> Response {
+    let now = Date::now().as_millis() as f64;
+    let ttl = page_cache_ms(env);
+    if ttl > 0.0 {
+        let cached = LANDING.with(|c| {
+            c.borrow()
+                .as_ref()
+                .map(|p| (p.body.clone(), now - p.rendered_at))
+        });
+        if let Some((body, age)) = cached {
+            if age <= ttl {
+                return http::html_with(200, body, LANDING_CACHE_CONTROL, "hit");
+            }
+            if age <= ttl * 6.0 {
+                if !REFRESHING.with(|r| r.replace(true)) {
+                    let env = env.clone();
+                    ctx.wait_until(async move {
+                        if let Err(e) = render_landing(&env, Date::now().as_millis() as f64).await {
+                            log::error("page_refresh_failed", &format!("{e:?}"));
+                        }
+                        REFRESHING.with(|r| r.set(false));
+                    });
+                }
+                return http::html_with(200, body, LANDING_CACHE_CONTROL, "stale");
+            }
+        }
+    }
+    match render_landing(env, now).await {
+        Ok(body) => http::html_with(200, body, LANDING_CACHE_CONTROL, "miss"),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Reads D1, renders, and keeps the result for the next visitors.
+async fn render_landing(env: &Env, now: f64) -> Result<String, PageError> {
     let db = config::db(env)?;
-    let drops = store::live_drops(&db, Date::now().as_millis() as f64, 24).await?;
+    let drops = store::live_drops(&db, now, 24).await?;
     let base_url = config::public_base_url(env);
     let page = Landing {
         css: &css_path(),
         base_url: &base_url,
         drops: drops.into_iter().map(DropView::from).collect(),
     };
-    // Short shared caching: drops change, but a burst of visitors can share a render.
-    Ok(http::html(200, page.render()?, "public, max-age=15"))
+    let body = page.render()?;
+    LANDING.with(|c| {
+        *c.borrow_mut() = Some(CachedPage {
+            body: body.clone(),
+            rendered_at: now,
+        })
+    });
+    Ok(body)
+}
+
+/// Forgets this isolate's rendered pages (after a change this isolate made itself).
+pub fn invalidate() {
+    LANDING.with(|c| *c.borrow_mut() = None);
 }
 
 pub fn not_found() -> Response {

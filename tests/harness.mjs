@@ -19,8 +19,8 @@ function databaseId() {
 }
 
 export async function startWorker() {
-  const script = path.join(ROOT, "build/index.js");
-  if (!existsSync(script)) throw new Error("build/index.js is missing: run `make build` (make test does)");
+  const script = path.join(ROOT, "build/worker/shim.mjs");
+  if (!existsSync(script)) throw new Error("build/worker/shim.mjs is missing: run `make build` (make test does)");
   const persist = mkdtempSync(path.join(tmpdir(), "c500-test-"));
   applyMigrations(persist);
 
@@ -33,7 +33,7 @@ export async function startWorker() {
   const mf = new Miniflare({
     modules: true,
     scriptPath: script,
-    modulesRoot: path.join(ROOT, "build"),
+    modulesRoot: path.dirname(script),
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
     compatibilityDate: "2026-04-26",
     d1Databases: { DB: databaseId() },
@@ -50,6 +50,8 @@ export async function startWorker() {
       TWITCH_CLIENT_SECRET: "harness-twitch-secret",
       TWITCH_EVENTSUB_SECRET: "harness-eventsub-secret",
       PUBLIC_BASE_URL: "http://c500.test",
+      // Short, so tests can watch the landing page cache expire and refresh.
+      PAGE_CACHE_SECONDS: "1",
       HQ_GUILD_ID: "1200000000000000001",
       HQ_CHANNEL_ID: "1200000000000000002",
       ADMIN_USER_IDS: "1300000000000000001",

@@ -1,0 +1,181 @@
+// `make bench`: latency, throughput, size and start-up of C500 against two references,
+// all in workerd through Miniflare's own entry socket, driven by one load generator.
+//
+//   (a) empty Rust worker: a fixed answer to everything, the floor for workers-rs glue;
+//   (b) JS peer: discord-interactions' verifyKey (WebCrypto), as Discord's sample app.
+//
+// Writes docs/bench.md. Options: --seconds N (per measurement, default 4), --quick.
+import { Miniflare } from "miniflare";
+import http from "node:http";
+import { gzipSync } from "node:zlib";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { TestKey } from "../dev/keys.mjs";
+import { applyMigrations, executeFile, d1PersistDir, ROOT } from "../dev/migrate.mjs";
+
+const args = process.argv.slice(2);
+const SECONDS = Number(args[args.indexOf("--seconds") + 1]) || (args.includes("--quick") ? 1.5 : 4);
+const WARMUP_MS = 700;
+const CONCURRENCY = 8;
+
+const dbId = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8").match(/database_id\s*=\s*"([^"]+)"/)[1];
+const persist = mkdtempSync(path.join(tmpdir(), "c500-bench-"));
+applyMigrations(persist);
+executeFile(path.join(ROOT, "dev/seed.sql"), persist);
+
+const key = new TestKey();
+const quietStdio = (stdout, stderr) => {
+  stdout.resume();
+  stderr.resume();
+};
+
+const workers = {
+  "C500 (Rust)": { modulesRoot: path.join(ROOT, "build/worker"), scriptPath: path.join(ROOT, "build/worker/shim.mjs"), wasm: path.join(ROOT, "build/worker/index.wasm") },
+  "empty Rust worker": {
+    modulesRoot: path.join(ROOT, "bench/empty-worker/build"),
+    scriptPath: path.join(ROOT, "bench/empty-worker/build/index.js"),
+    wasm: path.join(ROOT, "bench/empty-worker/build/index_bg.wasm"),
+  },
+  "JS peer (discord-interactions)": { modulesRoot: path.join(ROOT, "build/bench"), scriptPath: path.join(ROOT, "build/bench/js-peer.mjs") },
+};
+
+function miniflareFor(w) {
+  return new Miniflare({
+    modules: true,
+    scriptPath: w.scriptPath,
+    modulesRoot: w.modulesRoot,
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
+    compatibilityDate: "2026-04-26",
+    d1Databases: { DB: dbId },
+    d1Persist: d1PersistDir(persist),
+    kvNamespaces: ["KV"],
+    bindings: { DISCORD_PUBLIC_KEY: key.publicHex(), PUBLIC_BASE_URL: "http://bench.local" },
+    handleRuntimeStdio: quietStdio,
+  });
+}
+
+const pingBody = JSON.stringify({ type: 1, id: "1", application_id: "1", token: "t", version: 1 });
+const helpBody = JSON.stringify({
+  type: 2, id: "2", application_id: "1100000000000000001", token: "t", version: 1, guild_id: "1500000000000000001",
+  channel_id: "1600000000000000001", member: { user: { id: "1400000000000000001", username: "bench" }, roles: [], permissions: "0" },
+  data: { id: "3", name: "c500", type: 1, options: [{ type: 1, name: "help", options: [] }] },
+});
+const scenarios = {
+  PING: { method: "POST", path: "/interactions", body: pingBody, headers: key.headers(pingBody) },
+  "/c500 help": { method: "POST", path: "/interactions", body: helpBody, headers: key.headers(helpBody) },
+  "GET /": { method: "GET", path: "/", body: null, headers: {} },
+};
+
+/** Closed-loop load: `concurrency` clients on keep-alive sockets, each sending back to back. */
+async function load(url, scenario, { concurrency, ms }) {
+  const { hostname, port } = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies = [];
+  let errors = 0;
+  const one = () =>
+    new Promise((resolve) => {
+      const t0 = process.hrtime.bigint();
+      const req = http.request({ hostname, port, path: scenario.path, method: scenario.method, headers: scenario.headers, agent }, (res) => {
+        res.resume();
+        res.on("end", () => {
+          if (res.statusCode !== 200) errors += 1;
+          resolve(Number(process.hrtime.bigint() - t0) / 1e6);
+        });
+      });
+      req.on("error", () => {
+        errors += 1;
+        resolve(NaN);
+      });
+      if (scenario.body) req.write(scenario.body);
+      req.end();
+    });
+  const run = async (until, record) => {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < until) {
+          const ms = await one();
+          if (record && Number.isFinite(ms)) latencies.push(ms);
+        }
+      }),
+    );
+  };
+  await run(performance.now() + WARMUP_MS, false);
+  const start = performance.now();
+  await run(start + ms, true);
+  const elapsed = (performance.now() - start) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  return { rps: latencies.length / elapsed, p50: pct(50), p99: pct(99), n: latencies.length, errors };
+}
+
+const results = {};
+const startup = {};
+for (const [name, w] of Object.entries(workers)) {
+  const t0 = performance.now();
+  const mf = miniflareFor(w);
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const first = await fetch(`${url}/`);
+  await first.arrayBuffer();
+  startup[name] = performance.now() - t0;
+  results[name] = {};
+  for (const [sname, s] of Object.entries(scenarios)) {
+    const latency = await load(url, s, { concurrency: 1, ms: SECONDS * 1000 });
+    const throughput = await load(url, s, { concurrency: CONCURRENCY, ms: SECONDS * 1000 });
+    results[name][sname] = { latency, throughput };
+    const bad = latency.errors + throughput.errors;
+    console.log(
+      `${name.padEnd(32)} ${sname.padEnd(11)} p50 ${latency.p50.toFixed(3)} ms  p99 ${latency.p99.toFixed(3)} ms  ` +
+        `${throughput.rps.toFixed(0)} req/s @${CONCURRENCY}${bad ? `  (${bad} non-200!)` : ""}`,
+    );
+  }
+  await mf.dispose();
+}
+rmSync(persist, { recursive: true, force: true });
+
+// Sizes.
+const size = (file) => ({ raw: statSync(file).size, gzip: gzipSync(readFileSync(file), { level: 9 }).length });
+const c500Wasm = size(workers["C500 (Rust)"].wasm);
+const emptyWasm = size(workers["empty Rust worker"].wasm);
+const c500Js = size(workers["C500 (Rust)"].scriptPath);
+const emptyJs = size(workers["empty Rust worker"].scriptPath);
+const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
+
+// Verdicts against the targets in issue #2.
+const r = results;
+const ratio = (a, b) => a / b;
+const verdicts = [
+  ["PING p50 vs JS peer", ratio(r["C500 (Rust)"].PING.latency.p50, r["JS peer (discord-interactions)"].PING.latency.p50), "≤ 1.00"],
+  ["/c500 help p50 vs JS peer", ratio(r["C500 (Rust)"]["/c500 help"].latency.p50, r["JS peer (discord-interactions)"]["/c500 help"].latency.p50), "≤ 1.00"],
+  ["PING req/s vs JS peer", ratio(r["C500 (Rust)"].PING.throughput.rps, r["JS peer (discord-interactions)"].PING.throughput.rps), "≥ 1.00"],
+  ["GET / p50 vs empty worker", ratio(r["C500 (Rust)"]["GET /"].latency.p50, r["empty Rust worker"]["GET /"].latency.p50), "≤ 1.50"],
+];
+
+const fmt = (x) => x.toFixed(3);
+let md = `# Benchmark\n\nWritten by \`make bench\` on ${new Date().toISOString().slice(0, 10)} (${process.platform}, Node ${process.version}, ` +
+  `${(await import("node:os")).cpus().length} cores). Each worker runs alone in workerd through Miniflare; the load generator ` +
+  `(bench/bench.mjs, keep-alive HTTP/1.1 on loopback, ${WARMUP_MS} ms warm-up) talks to Miniflare's entry socket, not wrangler dev's proxy. ` +
+  `Latency is measured with one client (unloaded); throughput with ${CONCURRENCY} clients in a closed loop; ${SECONDS} s each. ` +
+  `The empty worker answers every route with a fixed body, so its GET / is the floor for a page.\n\n`;
+md += `| worker | request | p50 (ms) | p99 (ms) | req/s @${CONCURRENCY} | p50 @${CONCURRENCY} (ms) | p99 @${CONCURRENCY} (ms) |\n|---|---|---:|---:|---:|---:|---:|\n`;
+for (const [name, rows] of Object.entries(results)) {
+  for (const [sname, { latency, throughput }] of Object.entries(rows)) {
+    md += `| ${name} | ${sname} | ${fmt(latency.p50)} | ${fmt(latency.p99)} | ${throughput.rps.toFixed(0)} | ${fmt(throughput.p50)} | ${fmt(throughput.p99)} |\n`;
+  }
+}
+md += `\n## Targets\n\n| check | ratio | target | |\n|---|---:|---|---|\n`;
+for (const [name, value, target] of verdicts) {
+  const ok = target.startsWith("≤") ? value <= Number(target.slice(2)) : value >= Number(target.slice(2));
+  md += `| ${name} | ${value.toFixed(2)} | ${target} | ${ok ? "met" : "**not met**"} |\n`;
+}
+md += `\n## Size and start-up\n\n| | raw | gzip -9 |\n|---|---:|---:|\n`;
+md += `| C500 .wasm | ${kb(c500Wasm.raw)} | ${kb(c500Wasm.gzip)} |\n| C500 JS entry + glue (shim.mjs) | ${kb(c500Js.raw)} | ${kb(c500Js.gzip)} |\n`;
+md += `| empty worker JS entry + glue | ${kb(emptyJs.raw)} | ${kb(emptyJs.gzip)} |\n`;
+md += `| empty worker .wasm | ${kb(emptyWasm.raw)} | ${kb(emptyWasm.gzip)} |\n\n`;
+md += `| worker | start to first response (ms) |\n|---|---:|\n`;
+for (const [name, ms] of Object.entries(startup)) md += `| ${name} | ${ms.toFixed(0)} |\n`;
+md += `\nStart-up is \`new Miniflare()\` to the first \`GET /\` answered: it includes starting workerd, compiling the module and instantiating Wasm.\n`;
+mkdirSync(path.join(ROOT, "docs"), { recursive: true });
+writeFileSync(path.join(ROOT, "docs/bench.md"), md);
+console.log("\n" + md);

@@ -1,0 +1,102 @@
+// The storefront on the real runtime: landing page from D1 (escaped), health, CSS, 404.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startWorker } from "./harness.mjs";
+
+let w;
+before(async () => {
+  w = await startWorker();
+  const now = Date.now();
+  const stmts = [
+    w.db.prepare("INSERT INTO users (discord_id, username, created_at, updated_at) VALUES ('111', 'keyz', ?1, ?1)").bind(now),
+    w.db.prepare("INSERT INTO builders (discord_id, handle, shop_name, approved, created_at, updated_at) VALUES ('111', 'keyz', 'Keyz Customs', 1, ?1, ?1)").bind(now),
+  ];
+  const listing = (id, title, extra = {}) => {
+    const l = { kind: "ready_to_ship", price: 45000, shipping: 1500, quantity: 3, stock: 2, status: "live", release_at: null, lead: null, created: now, ...extra };
+    return w.db
+      .prepare(
+        `INSERT INTO listings (id, seller_id, kind, title, description, image_url, guild_tag, price_cents, shipping_cents,
+           lead_time_weeks, quantity, stock, status, release_at, created_at, updated_at)
+         VALUES (?1, '111', ?2, ?3, 'A lovely board', 'https://i.imgur.com/x.jpg', 'artisan', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)`,
+      )
+      .bind(id, l.kind, title, l.price, l.shipping, l.lead, l.quantity, l.stock, l.status, l.release_at, l.created);
+  };
+  stmts.push(
+    listing("D-AAAAAAA1", "Snow White TKL"),
+    listing("D-AAAAAAA2", "<script>alert('x')</script>", { created: now + 1 }),
+    listing("D-AAAAAAA3", "Sold Out Board", { stock: 0 }),
+    listing("D-AAAAAAA4", "Delisted Board", { status: "delisted" }),
+    listing("D-AAAAAAA5", "Future Board", { release_at: now + 3_600_000 }),
+    listing("D-AAAAAAA6", "Commission Slot", { kind: "commission", lead: 6, quantity: 2, stock: 2 }),
+  );
+  await w.db.batch(stmts);
+});
+after(async () => {
+  await w?.close();
+});
+
+test("GET / lists live, released drops with stock, escaped", async () => {
+  const res = await w.get("/");
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type"), /text\/html/);
+  assert.match(res.headers.get("content-security-policy"), /script-src 'none'/);
+  const html = await res.text();
+  assert.match(html, /Snow White TKL/);
+  assert.match(html, /\$450\.00/);
+  assert.match(html, /2 of 3 left/);
+  assert.match(html, /Keyz Customs/);
+  assert.match(html, /ships in ~6 weeks/);
+  assert.ok(!html.includes("<script>alert('x')</script>"), "the title must be escaped");
+  assert.match(html, /&#60;script&#62;|&lt;script&gt;/);
+  for (const hidden of ["Sold Out Board", "Delisted Board", "Future Board"]) assert.ok(!html.includes(hidden), hidden);
+  // Newest first.
+  assert.ok(html.indexOf("alert") < html.indexOf("Snow White TKL"));
+});
+
+test("the landing page is served from the isolate's cache, then refreshed in the background", async () => {
+  // The harness sets PAGE_CACHE_SECONDS=1.
+  await (await w.get("/")).text();
+  await w.db.prepare("UPDATE listings SET title = 'Renamed Board' WHERE id = 'D-AAAAAAA1'").run();
+  const cached = await w.get("/");
+  assert.match(cached.headers.get("x-c500-cache"), /^(hit|stale)$/);
+  assert.ok(!(await cached.text()).includes("Renamed Board"), "a fresh render is reused");
+  await new Promise((r) => setTimeout(r, 1100));
+  const stale = await w.get("/");
+  assert.equal(stale.headers.get("x-c500-cache"), "stale");
+  assert.ok(!(await stale.text()).includes("Renamed Board"), "stale is served while refreshing");
+  let refreshed = false;
+  for (let i = 0; i < 20 && !refreshed; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const res = await w.get("/");
+    refreshed = res.headers.get("x-c500-cache") === "hit" && (await res.text()).includes("Renamed Board");
+  }
+  assert.ok(refreshed, "the background refresh replaced the render");
+  await w.db.prepare("UPDATE listings SET title = 'Snow White TKL' WHERE id = 'D-AAAAAAA1'").run();
+});
+
+test("GET /healthz reports the database", async () => {
+  const res = await w.get("/healthz");
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { ok: true, db: true });
+});
+
+test("the stylesheet is served with long-lived caching and revalidates", async () => {
+  const html = await (await w.get("/")).text();
+  const href = html.match(/href="(\/static\/site\.[0-9a-f]{16}\.css)"/)[1];
+  const css = await w.get(href);
+  assert.equal(css.status, 200);
+  assert.match(css.headers.get("content-type"), /text\/css/);
+  assert.match(css.headers.get("cache-control"), /max-age=31536000, immutable/);
+  const body = await css.text();
+  assert.match(body, /#FFD1DC/);
+  const etag = css.headers.get("etag");
+  const again = await w.get(href, { headers: { "if-none-match": etag } });
+  assert.equal(again.status, 304);
+  assert.equal((await w.get("/static/site.0000000000000000.css")).status, 404);
+});
+
+test("unknown pages get the friendly 404", async () => {
+  const res = await w.get("/no/such/page");
+  assert.equal(res.status, 404);
+  assert.match(await res.text(), /This page wandered off/);
+});
