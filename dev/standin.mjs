@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 import Stripe from "stripe";
 import { validateRestRequest } from "./discord-spec.mjs";
+import { checkStripeRequest } from "./stripe-params.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURES_PATH = process.env.STRIPE_FIXTURES ?? path.join(here, "../../shared/specs/stripe-fixtures3.json");
@@ -75,6 +76,7 @@ export async function startStandin({
     liveLogins: new Set(),
   };
   const stripe = new Stripe(stripeSecretKey);
+  const self = { url: "" }; // filled in once listening
   let worker = workerUrl;
 
   function record(call) {
@@ -146,6 +148,13 @@ export async function startStandin({
     if (auth !== `Bearer ${stripeSecretKey}`) {
       return [401, { error: { type: "invalid_request_error", message: "Invalid API Key provided" } }];
     }
+    const url = new URL(req.url, "http://standin");
+    const form = req.method === "GET" ? url.searchParams : new URLSearchParams(bodyBuf.toString("utf8"));
+    const check = checkStripeRequest(req.method, rest, form);
+    if (!check.ok) {
+      state.violations.push({ method: req.method, path: rest, errors: check.errors, body: check.params });
+      return [400, { error: { type: "invalid_request_error", message: check.errors.join("; ") } }];
+    }
     if (req.method === "POST") {
       const key = req.headers["idempotency-key"];
       if (!key) {
@@ -160,15 +169,80 @@ export async function startStandin({
         }
         return [seen.status, seen.body, { "idempotent-replayed": "true" }];
       }
-      const [status, body] = stripeRoute(req.method, rest, new URLSearchParams(bodyBuf.toString("utf8")));
+      const [status, body] = stripeRoute(req.method, rest, check.params);
       state.idempotency.set(key, { status, body, fingerprint });
       return [status, body];
     }
-    return stripeRoute(req.method, rest, new URLSearchParams());
+    return stripeRoute(req.method, rest, check.params);
   }
 
-  // Stripe endpoints grow with the features that call them.
-  function stripeRoute(method, rest, _params) {
+  // Stripe objects, built on Stripe's fixtures and kept, so later calls see earlier ones.
+  const stripeObjects = new Map(); // id → object
+  const now = () => Math.floor(Date.now() / 1000);
+  function create(resource, prefix, fields) {
+    const object = { ...fixture(resource), id: stripeId(prefix), created: now(), livemode: false, ...fields };
+    stripeObjects.set(object.id, object);
+    return object;
+  }
+  const notFound = (id) => [404, { error: { type: "invalid_request_error", code: "resource_missing", message: `No such object: '${id}'` } }];
+
+  function stripeRoute(method, rest, p) {
+    let m;
+    if (method === "POST" && rest === "/v1/accounts") {
+      return [200, create("account", "acct", { type: p.type ?? "express", country: p.country ?? "US", email: p.email ?? null,
+        metadata: p.metadata ?? {}, charges_enabled: false, payouts_enabled: false, details_submitted: false })];
+    }
+    if ((m = rest.match(/^\/v1\/accounts\/([^/]+)$/)) && method === "GET") {
+      return stripeObjects.has(m[1]) ? [200, stripeObjects.get(m[1])] : notFound(m[1]);
+    }
+    if (method === "POST" && rest === "/v1/account_links") {
+      if (!stripeObjects.has(p.account)) return notFound(p.account);
+      return [200, { ...fixture("account_link"), created: now(), expires_at: now() + 300,
+        url: `${self.url}/_standin/stripe/onboarding/${p.account}?type=${p.type}&return=${encodeURIComponent(p.return_url ?? "")}` }];
+    }
+    if ((m = rest.match(/^\/v1\/accounts\/([^/]+)\/login_links$/)) && method === "POST") {
+      if (!stripeObjects.has(m[1])) return notFound(m[1]);
+      return [200, { ...fixture("login_link"), created: now(), url: `${self.url}/_standin/stripe/express/${m[1]}` }];
+    }
+    if (method === "POST" && rest === "/v1/checkout/sessions") {
+      const items = Object.values(p.line_items ?? {});
+      const total = items.reduce((sum, li) => sum + Number(li.price_data?.unit_amount ?? 0) * Number(li.quantity ?? 1), 0);
+      const session = create("checkout.session", "cs_test", {
+        object: "checkout.session", mode: p.mode, status: "open", payment_status: "unpaid", amount_total: total, amount_subtotal: total,
+        currency: items[0]?.price_data?.currency ?? "usd", metadata: p.metadata ?? {}, client_reference_id: p.client_reference_id ?? null,
+        expires_at: Number(p.expires_at ?? now() + 86400), success_url: p.success_url, cancel_url: p.cancel_url, payment_intent: null,
+      });
+      session.url = `${self.url}/_standin/stripe/checkout/${session.id}`;
+      return [200, session];
+    }
+    if ((m = rest.match(/^\/v1\/checkout\/sessions\/([^/]+)$/)) && method === "GET") {
+      return stripeObjects.has(m[1]) ? [200, stripeObjects.get(m[1])] : notFound(m[1]);
+    }
+    if ((m = rest.match(/^\/v1\/checkout\/sessions\/([^/]+)\/expire$/)) && method === "POST") {
+      const session = stripeObjects.get(m[1]);
+      if (!session) return notFound(m[1]);
+      if (session.status !== "open") {
+        return [400, { error: { type: "invalid_request_error", message: `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".` } }];
+      }
+      Object.assign(session, { status: "expired", url: null });
+      return [200, session];
+    }
+    if (method === "POST" && rest === "/v1/transfers") {
+      return [200, create("transfer", "tr", { amount: Number(p.amount), currency: p.currency, destination: p.destination,
+        source_transaction: p.source_transaction ?? null, transfer_group: p.transfer_group ?? null, metadata: p.metadata ?? {}, reversed: false, amount_reversed: 0 })];
+    }
+    if ((m = rest.match(/^\/v1\/transfers\/([^/]+)\/reversals$/)) && method === "POST") {
+      const transfer = stripeObjects.get(m[1]);
+      if (!transfer) return notFound(m[1]);
+      const amount = Number(p.amount ?? transfer.amount - transfer.amount_reversed);
+      transfer.amount_reversed += amount;
+      transfer.reversed = transfer.amount_reversed >= transfer.amount;
+      return [200, create("transfer_reversal", "trr", { amount, currency: transfer.currency, transfer: transfer.id, metadata: p.metadata ?? {} })];
+    }
+    if (method === "POST" && rest === "/v1/refunds") {
+      return [200, create("refund", "re", { amount: p.amount ? Number(p.amount) : null, charge: p.charge ?? null,
+        payment_intent: p.payment_intent ?? null, status: "succeeded", reason: p.reason ?? null, metadata: p.metadata ?? {} })];
+    }
     return [404, { error: { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${rest}).` } }];
   }
 
@@ -259,9 +333,11 @@ export async function startStandin({
 
   await new Promise((resolve) => server.listen(port, host, resolve));
   const url = `http://${host}:${server.address().port}`;
+  self.url = url;
   return {
     url,
     state,
+    stripeObjects,
     sendStripeEvent,
     setWorkerUrl(u) {
       worker = u;

@@ -21,6 +21,21 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+# The official stripe package, for its typed params: the stand-in checks every Stripe
+# request against them (dev/stripe_params.py → .tools/stripe-params.json).
+STRIPE_PY_VERSION=16.1.0
+if [ "$(cat .tools/python/.stripe-version 2>/dev/null)" != "$STRIPE_PY_VERSION" ]; then
+  step "installing the stripe Python package $STRIPE_PY_VERSION (for its typed params)"
+  rm -rf .tools/python
+  python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --root-user-action=ignore \
+    --target .tools/python "stripe==$STRIPE_PY_VERSION"
+  echo "$STRIPE_PY_VERSION" > .tools/python/.stripe-version
+  rm -f .tools/stripe-params.json
+fi
+if [ ! -f .tools/stripe-params.json ] || [ dev/stripe_params.py -nt .tools/stripe-params.json ]; then
+  PYTHONPATH=.tools/python python3 dev/stripe_params.py .tools/stripe-params.json
+fi
+
 # npm ci only when the lock file changed since the last install.
 stamp=node_modules/.c500-lock-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
