@@ -1,6 +1,8 @@
 //! Reads the Worker's bindings, vars and secrets (see the brief's configuration contract).
 //! Only what a route needs is read: each read is a call across the JS boundary.
 
+use crate::discord::signature::PublicKey;
+use std::cell::RefCell;
 use worker::{D1Database, Env};
 
 /// Something the deployment is missing or has wrong: a 500 for us, never the caller's fault.
@@ -11,6 +13,31 @@ impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "configuration: {}", self.0)
     }
+}
+
+thread_local! {
+    /// The parsed Discord key, kept for the isolate's life (keyed by its hex, so a
+    /// changed secret is picked up without a restart).
+    static DISCORD_KEY: RefCell<Option<(String, PublicKey)>> = const { RefCell::new(None) };
+}
+
+pub fn discord_public_key(env: &Env) -> Result<PublicKey, ConfigError> {
+    let hex = env
+        .var("DISCORD_PUBLIC_KEY")
+        .map(|v| v.to_string())
+        .map_err(|_| ConfigError("DISCORD_PUBLIC_KEY is not set"))?;
+    DISCORD_KEY.with(|cell| {
+        if let Some((cached_hex, key)) = cell.borrow().as_ref() {
+            if *cached_hex == hex {
+                return Ok(key.clone());
+            }
+        }
+        let key = PublicKey::from_hex(&hex).ok_or(ConfigError(
+            "DISCORD_PUBLIC_KEY is not a 32-byte hex Ed25519 key",
+        ))?;
+        *cell.borrow_mut() = Some((hex, key.clone()));
+        Ok(key)
+    })
 }
 
 pub fn secret(env: &Env, name: &'static str) -> Result<String, ConfigError> {

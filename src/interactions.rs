@@ -5,9 +5,8 @@ pub mod help;
 
 use crate::discord::model::{kind, Interaction};
 use crate::discord::response::{InteractionResponse, Message};
-use crate::discord::signature;
 use crate::domain::custom_id::{CustomId, CustomIdError};
-use crate::{crypto, http, log};
+use crate::{config, http, log};
 use serde_json::json;
 use worker::{Env, Request, Response};
 
@@ -53,9 +52,12 @@ impl UserError {
 }
 
 pub async fn handle(mut req: Request, env: &Env) -> Response {
-    let Ok(public_key) = env.var("DISCORD_PUBLIC_KEY").map(|v| v.to_string()) else {
-        log::error("config", &"DISCORD_PUBLIC_KEY is not set");
-        return http::text(500, "server misconfigured");
+    let key = match config::discord_public_key(env) {
+        Ok(key) => key,
+        Err(e) => {
+            log::error("config", &e);
+            return http::text(500, "server misconfigured");
+        }
     };
     let headers = req.headers();
     let signature = headers.get("x-signature-ed25519").ok().flatten();
@@ -64,24 +66,12 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         Ok(body) if body.len() <= MAX_BODY => body,
         _ => return http::text(401, "invalid request signature"),
     };
-    let verified =
-        match signature::signed_message(signature.as_deref(), timestamp.as_deref(), &body) {
-            Ok(signed) => crypto::verify_ed25519(&public_key, &signed).await,
-            Err(e) => Err(Ok(e)),
-        };
-    match verified {
-        Ok(()) => {}
-        Err(Ok(reason)) => {
-            log::event(
-                "interaction_rejected",
-                json!({ "reason": format!("{reason:?}") }),
-            );
-            return http::text(401, "invalid request signature");
-        }
-        Err(Err(e)) => {
-            log::error("interaction_verify_failed", &e);
-            return http::text(500, "server misconfigured");
-        }
+    if let Err(e) = key.verify(signature.as_deref(), timestamp.as_deref(), &body) {
+        log::event(
+            "interaction_rejected",
+            json!({ "reason": format!("{e:?}") }),
+        );
+        return http::text(401, "invalid request signature");
     }
     let Ok(interaction) = serde_json::from_slice::<Interaction>(&body) else {
         return http::text(400, "malformed interaction");

@@ -2,7 +2,6 @@
 //! the Stripe webhook and the storefront. This file only routes.
 
 pub mod config;
-pub mod crypto;
 pub mod discord;
 pub mod domain;
 pub mod http;

@@ -1,8 +1,7 @@
-//! Discord signs every interaction with Ed25519 over `timestamp ‖ raw body`. This module
-//! turns the two headers and the body into exactly what must be verified; the verification
-//! itself is the runtime's native Ed25519 (`crate::crypto`).
+//! Discord signs every interaction with Ed25519 over `timestamp ‖ raw body`.
 
 use crate::domain::hex;
+use ed25519_dalek::{Signature, VerifyingKey};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureError {
@@ -11,91 +10,129 @@ pub enum SignatureError {
     Invalid,
 }
 
-/// A signature and the message it must cover, ready to verify.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Signed {
-    pub signature: [u8; 64],
-    pub message: Vec<u8>,
-}
+/// The application's public key, parsed once (point decompression is not free).
+#[derive(Debug, Clone)]
+pub struct PublicKey(VerifyingKey);
 
-/// Reads `X-Signature-Ed25519` (128 hex digits) and `X-Signature-Timestamp`.
-pub fn signed_message(
-    signature_hex: Option<&str>,
-    timestamp: Option<&str>,
-    body: &[u8],
-) -> Result<Signed, SignatureError> {
-    let (Some(signature_hex), Some(timestamp)) = (signature_hex, timestamp) else {
-        return Err(SignatureError::MissingHeader);
-    };
-    if timestamp.is_empty() {
-        return Err(SignatureError::MissingHeader);
+impl PublicKey {
+    pub fn from_hex(s: &str) -> Option<PublicKey> {
+        let bytes = hex::decode_array::<32>(s.trim())?;
+        VerifyingKey::from_bytes(&bytes).ok().map(PublicKey)
     }
-    let signature =
-        hex::decode_array::<64>(signature_hex).ok_or(SignatureError::MalformedSignature)?;
-    let mut message = Vec::with_capacity(timestamp.len() + body.len());
-    message.extend_from_slice(timestamp.as_bytes());
-    message.extend_from_slice(body);
-    Ok(Signed { signature, message })
+
+    /// Checks the `X-Signature-Ed25519` and `X-Signature-Timestamp` header values.
+    pub fn verify(
+        &self,
+        signature_hex: Option<&str>,
+        timestamp: Option<&str>,
+        body: &[u8],
+    ) -> Result<(), SignatureError> {
+        let (Some(signature_hex), Some(timestamp)) = (signature_hex, timestamp) else {
+            return Err(SignatureError::MissingHeader);
+        };
+        if timestamp.is_empty() {
+            return Err(SignatureError::MissingHeader);
+        }
+        let sig =
+            hex::decode_array::<64>(signature_hex).ok_or(SignatureError::MalformedSignature)?;
+        let mut message = Vec::with_capacity(timestamp.len() + body.len());
+        message.extend_from_slice(timestamp.as_bytes());
+        message.extend_from_slice(body);
+        // verify_strict also refuses small-order keys and non-canonical signatures,
+        // which Discord never produces.
+        self.0
+            .verify_strict(&message, &Signature::from_bytes(&sig))
+            .map_err(|_| SignatureError::Invalid)
+    }
 }
 
-/// The application's public key: 32 bytes, given as 64 hex digits.
-pub fn public_key(hex_key: &str) -> Option<[u8; 32]> {
-    hex::decode_array::<32>(hex_key.trim())
+#[cfg(test)]
+pub mod test_key {
+    //! A signing helper for tests: the other half of [`PublicKey`].
+    use crate::domain::hex;
+    use ed25519_dalek::{Signer, SigningKey};
+
+    pub struct TestKey(SigningKey);
+
+    impl TestKey {
+        pub fn new(seed: u8) -> TestKey {
+            TestKey(SigningKey::from_bytes(&[seed; 32]))
+        }
+        pub fn public_hex(&self) -> String {
+            hex::encode(self.0.verifying_key().as_bytes())
+        }
+        pub fn sign(&self, timestamp: &str, body: &[u8]) -> String {
+            let mut msg = timestamp.as_bytes().to_vec();
+            msg.extend_from_slice(body);
+            hex::encode(&self.0.sign(&msg).to_bytes())
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::test_key::TestKey;
     use super::*;
 
     #[test]
-    fn the_message_is_timestamp_then_body() {
-        let sig = "ab".repeat(64);
-        let signed = signed_message(Some(&sig), Some("1700000000"), br#"{"type":1}"#).unwrap();
-        assert_eq!(signed.signature, [0xab; 64]);
-        assert_eq!(signed.message, br#"1700000000{"type":1}"#.to_vec());
-        let upper = signed_message(Some(&sig.to_uppercase()), Some("1"), b"").unwrap();
-        assert_eq!(upper.signature, [0xab; 64]);
+    fn accepts_a_genuine_signature_only() {
+        let key = TestKey::new(7);
+        let public = PublicKey::from_hex(&key.public_hex()).unwrap();
+        let body = br#"{"type":1}"#;
+        let sig = key.sign("1700000000", body);
+        assert_eq!(public.verify(Some(&sig), Some("1700000000"), body), Ok(()));
+        assert_eq!(
+            public.verify(Some(&sig.to_uppercase()), Some("1700000000"), body),
+            Ok(())
+        );
+        assert_eq!(
+            public.verify(Some(&sig), Some("1700000001"), body),
+            Err(SignatureError::Invalid)
+        );
+        assert_eq!(
+            public.verify(Some(&sig), Some("1700000000"), br#"{"type":2}"#),
+            Err(SignatureError::Invalid)
+        );
+        let other = TestKey::new(8).sign("1700000000", body);
+        assert_eq!(
+            public.verify(Some(&other), Some("1700000000"), body),
+            Err(SignatureError::Invalid)
+        );
     }
 
     #[test]
     fn refuses_missing_and_malformed_headers() {
-        let sig = "00".repeat(64);
+        let public = PublicKey::from_hex(&TestKey::new(7).public_hex()).unwrap();
         assert_eq!(
-            signed_message(None, Some("1"), b""),
+            public.verify(None, Some("1"), b""),
             Err(SignatureError::MissingHeader)
         );
         assert_eq!(
-            signed_message(Some(&sig), None, b""),
+            public.verify(Some("00"), None, b""),
             Err(SignatureError::MissingHeader)
         );
         assert_eq!(
-            signed_message(Some(&sig), Some(""), b""),
+            public.verify(Some("00"), Some(""), b""),
             Err(SignatureError::MissingHeader)
         );
-        for bad in [
-            "",
-            "zz",
-            &"g".repeat(128),
-            &"0".repeat(127),
-            &"0".repeat(130),
-        ] {
-            assert_eq!(
-                signed_message(Some(bad), Some("1"), b""),
-                Err(SignatureError::MalformedSignature),
-                "{bad}"
-            );
-        }
+        assert_eq!(
+            public.verify(Some("zz"), Some("1"), b""),
+            Err(SignatureError::MalformedSignature)
+        );
+        assert_eq!(
+            public.verify(Some(&"g".repeat(128)), Some("1"), b""),
+            Err(SignatureError::MalformedSignature)
+        );
+        assert_eq!(
+            public.verify(Some(&"0".repeat(128)), Some("1"), b""),
+            Err(SignatureError::Invalid)
+        );
     }
 
     #[test]
-    fn public_keys_are_32_bytes_of_hex() {
-        assert_eq!(public_key(&"0f".repeat(32)), Some([0x0f; 32]));
-        assert_eq!(
-            public_key(&format!(" {} \n", "0f".repeat(32))),
-            Some([0x0f; 32])
-        );
-        assert!(public_key("").is_none());
-        assert!(public_key("abcd").is_none());
-        assert!(public_key(&"x".repeat(64)).is_none());
+    fn rejects_bad_public_keys() {
+        assert!(PublicKey::from_hex("").is_none());
+        assert!(PublicKey::from_hex("abcd").is_none());
+        assert!(PublicKey::from_hex(&"x".repeat(64)).is_none());
     }
 }
