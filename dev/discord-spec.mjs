@@ -1,7 +1,7 @@
 // Validates bodies against Discord's official OpenAPI spec (../shared/specs/discord-openapi.json).
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -14,6 +14,9 @@ const compiled = new Map();
 
 function load() {
   if (ajv) return ajv;
+  if (!existsSync(SPEC_PATH)) {
+    throw new Error(`Discord's OpenAPI spec is not at ${SPEC_PATH}: the repository expects ../shared/specs beside it (or set DISCORD_OPENAPI)`);
+  }
   const spec = JSON.parse(readFileSync(SPEC_PATH, "utf8"));
   spec.$id = SPEC_ID;
   ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });

@@ -10,7 +10,7 @@
 //
 // Run alone: node dev/standin.mjs [--port 8790] [--worker http://127.0.0.1:8787]
 import http from "node:http";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import Stripe from "stripe";
@@ -22,6 +22,9 @@ const FIXTURES_PATH = process.env.STRIPE_FIXTURES ?? path.join(here, "../../shar
 
 let fixtures;
 function fixture(resource) {
+  if (!fixtures && !existsSync(FIXTURES_PATH)) {
+    throw new Error(`Stripe's fixtures are not at ${FIXTURES_PATH}: the repository expects ../shared/specs beside it (or set STRIPE_FIXTURES)`);
+  }
   fixtures ??= JSON.parse(readFileSync(FIXTURES_PATH, "utf8")).resources;
   const f = fixtures[resource];
   if (!f) throw new Error(`no Stripe fixture for ${resource}`);
