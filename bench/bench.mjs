@@ -15,7 +15,7 @@ import { TestKey } from "../dev/keys.mjs";
 import { applyMigrations, executeFile, d1PersistDir, ROOT } from "../dev/migrate.mjs";
 
 const args = process.argv.slice(2);
-const SECONDS = Number(args[args.indexOf("--seconds") + 1]) || (args.includes("--quick") ? 1.5 : 4);
+const SECONDS = Number(args[args.indexOf("--seconds") + 1]) || (args.includes("--quick") ? 1 : 2);
 const WARMUP_MS = 700;
 const CONCURRENCY = 8;
 
@@ -40,7 +40,7 @@ const workers = {
   "JS peer (discord-interactions)": { modulesRoot: path.join(ROOT, "build/bench"), scriptPath: path.join(ROOT, "build/bench/js-peer.mjs") },
 };
 
-function miniflareFor(w) {
+function miniflareFor(w, extraBindings = {}) {
   return new Miniflare({
     modules: true,
     scriptPath: w.scriptPath,
@@ -50,7 +50,7 @@ function miniflareFor(w) {
     d1Databases: { DB: dbId },
     d1Persist: d1PersistDir(persist),
     kvNamespaces: ["KV"],
-    bindings: { DISCORD_PUBLIC_KEY: key.publicHex(), PUBLIC_BASE_URL: "http://bench.local" },
+    bindings: { DISCORD_PUBLIC_KEY: key.publicHex(), PUBLIC_BASE_URL: "http://bench.local", ...extraBindings },
     handleRuntimeStdio: quietStdio,
   });
 }
@@ -61,6 +61,17 @@ const helpBody = JSON.stringify({
   channel_id: "1600000000000000001", member: { user: { id: "1400000000000000001", username: "bench" }, roles: [], permissions: "0" },
   data: { id: "3", name: "c500", type: 1, options: [{ type: 1, name: "help", options: [] }] },
 });
+/** C500's own answer to /c500 help, for the JS peer to send the same bytes. */
+async function helpReply() {
+  const mf = miniflareFor(workers["C500 (Rust)"]);
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const res = await fetch(`${url}/interactions`, { method: "POST", headers: scenarios["/c500 help"].headers, body: scenarios["/c500 help"].body });
+  const text = await res.text();
+  await mf.dispose();
+  if (res.status !== 200) throw new Error(`C500 answered /c500 help with ${res.status}`);
+  return text;
+}
+
 const scenarios = {
   PING: { method: "POST", path: "/interactions", body: pingBody, headers: key.headers(pingBody) },
   "/c500 help": { method: "POST", path: "/interactions", body: helpBody, headers: key.headers(helpBody) },
@@ -110,29 +121,57 @@ async function load(url, scenario, { concurrency, ms }) {
   return { rps: latencies.length / elapsed, p50: pct(50), p99: pct(99), n: latencies.length, errors };
 }
 
-const results = {};
+// Start each worker alone (time to first response), then keep all three running and
+// measure them interleaved, round after round, so drift on a shared machine hits all alike.
+const ROUNDS = args.includes("--quick") ? 1 : 3;
+const started = {};
 const startup = {};
 for (const [name, w] of Object.entries(workers)) {
+  const extra = name === "JS peer (discord-interactions)" ? { HELP_REPLY: await helpReply() } : {};
   const t0 = performance.now();
-  const mf = miniflareFor(w);
+  const mf = miniflareFor(w, extra);
   const url = (await mf.ready).toString().replace(/\/$/, "");
-  const first = await fetch(`${url}/`);
-  await first.arrayBuffer();
+  await (await fetch(`${url}/`)).arrayBuffer();
   startup[name] = performance.now() - t0;
-  results[name] = {};
-  for (const [sname, s] of Object.entries(scenarios)) {
-    const latency = await load(url, s, { concurrency: 1, ms: SECONDS * 1000 });
-    const throughput = await load(url, s, { concurrency: CONCURRENCY, ms: SECONDS * 1000 });
-    results[name][sname] = { latency, throughput };
-    const bad = latency.errors + throughput.errors;
-    console.log(
-      `${name.padEnd(32)} ${sname.padEnd(11)} p50 ${latency.p50.toFixed(3)} ms  p99 ${latency.p99.toFixed(3)} ms  ` +
-        `${throughput.rps.toFixed(0)} req/s @${CONCURRENCY}${bad ? `  (${bad} non-200!)` : ""}`,
-    );
-  }
-  await mf.dispose();
+  started[name] = { mf, url };
 }
+const samples = {}; // name → scenario → { latency: [], throughput: [] }
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const [sname, s] of Object.entries(scenarios)) {
+    for (const [name, { url }] of Object.entries(started)) {
+      const latency = await load(url, s, { concurrency: 1, ms: SECONDS * 1000 });
+      const throughput = await load(url, s, { concurrency: CONCURRENCY, ms: SECONDS * 1000 });
+      const slot = ((samples[name] ??= {})[sname] ??= { latency: [], throughput: [] });
+      slot.latency.push(latency);
+      slot.throughput.push(throughput);
+      const bad = latency.errors + throughput.errors;
+      console.log(
+        `round ${round}  ${name.padEnd(32)} ${sname.padEnd(11)} p50 ${latency.p50.toFixed(3)} ms  p99 ${latency.p99.toFixed(3)} ms  ` +
+          `${throughput.rps.toFixed(0)} req/s @${CONCURRENCY}`,
+      );
+      if (bad) throw new Error(`${name} ${sname}: ${bad} responses were not 200`);
+    }
+  }
+}
+for (const { mf } of Object.values(started)) await mf.dispose();
 rmSync(persist, { recursive: true, force: true });
+
+// The median round of each figure.
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = {};
+for (const [name, rows] of Object.entries(samples)) {
+  results[name] = {};
+  for (const [sname, { latency, throughput }] of Object.entries(rows)) {
+    results[name][sname] = {
+      latency: { p50: median(latency.map((x) => x.p50)), p99: median(latency.map((x) => x.p99)) },
+      throughput: {
+        rps: median(throughput.map((x) => x.rps)),
+        p50: median(throughput.map((x) => x.p50)),
+        p99: median(throughput.map((x) => x.p99)),
+      },
+    };
+  }
+}
 
 // Sizes.
 const size = (file) => ({ raw: statSync(file).size, gzip: gzipSync(readFileSync(file), { level: 9 }).length });
@@ -156,7 +195,8 @@ const fmt = (x) => x.toFixed(3);
 let md = `# Benchmark\n\nWritten by \`make bench\` on ${new Date().toISOString().slice(0, 10)} (${process.platform}, Node ${process.version}, ` +
   `${(await import("node:os")).cpus().length} cores). Each worker runs alone in workerd through Miniflare; the load generator ` +
   `(bench/bench.mjs, keep-alive HTTP/1.1 on loopback, ${WARMUP_MS} ms warm-up) talks to Miniflare's entry socket, not wrangler dev's proxy. ` +
-  `Latency is measured with one client (unloaded); throughput with ${CONCURRENCY} clients in a closed loop; ${SECONDS} s each. ` +
+  `Latency is measured with one client (unloaded); throughput with ${CONCURRENCY} clients in a closed loop; ${SECONDS} s each; the three workers run side by side and are measured interleaved over ${ROUNDS} rounds, each figure being the median round. ` +
+  `The JS peer answers /c500 help with C500's exact reply bytes. ` +
   `The empty worker answers every route with a fixed body, so its GET / is the floor for a page.\n\n`;
 md += `| worker | request | p50 (ms) | p99 (ms) | req/s @${CONCURRENCY} | p50 @${CONCURRENCY} (ms) | p99 @${CONCURRENCY} (ms) |\n|---|---|---:|---:|---:|---:|---:|\n`;
 for (const [name, rows] of Object.entries(results)) {

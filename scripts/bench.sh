@@ -5,9 +5,9 @@ set -euo pipefail
 source "$(dirname "$0")/tools.sh"
 cd "$ROOT"
 echo "▸ building C500 (release, wasm-opt)"
-bash scripts/build.sh >/dev/null
+bash scripts/build.sh >/dev/null 2>&1
 echo "▸ building the empty Rust worker (the floor)"
-(cd bench/empty-worker && CARGO_TARGET_DIR="$ROOT/target/bench-empty" worker-build --release >/dev/null)
+(cd bench/empty-worker && CARGO_TARGET_DIR="$ROOT/target/bench-empty" worker-build --release >/dev/null 2>&1)
 echo "▸ bundling the JS peer (discord-interactions)"
 mkdir -p build/bench
 "$ESBUILD_BIN" bench/js-peer/worker.mjs --bundle --format=esm --platform=neutral --main-fields=module,main \

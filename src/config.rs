@@ -16,28 +16,25 @@ impl std::fmt::Display for ConfigError {
 }
 
 thread_local! {
-    /// The parsed Discord key, kept for the isolate's life (keyed by its hex, so a
-    /// changed secret is picked up without a restart).
-    static DISCORD_KEY: RefCell<Option<(String, PublicKey)>> = const { RefCell::new(None) };
+    /// The parsed Discord key, read once per isolate: a secret cannot change under a
+    /// running isolate (changing one deploys a new version), and the read and the point
+    /// decompression would otherwise be paid on every interaction.
+    static DISCORD_KEY: RefCell<Option<PublicKey>> = const { RefCell::new(None) };
 }
 
 pub fn discord_public_key(env: &Env) -> Result<PublicKey, ConfigError> {
+    if let Some(key) = DISCORD_KEY.with(|cell| cell.borrow().clone()) {
+        return Ok(key);
+    }
     let hex = env
         .var("DISCORD_PUBLIC_KEY")
         .map(|v| v.to_string())
         .map_err(|_| ConfigError("DISCORD_PUBLIC_KEY is not set"))?;
-    DISCORD_KEY.with(|cell| {
-        if let Some((cached_hex, key)) = cell.borrow().as_ref() {
-            if *cached_hex == hex {
-                return Ok(key.clone());
-            }
-        }
-        let key = PublicKey::from_hex(&hex).ok_or(ConfigError(
-            "DISCORD_PUBLIC_KEY is not a 32-byte hex Ed25519 key",
-        ))?;
-        *cell.borrow_mut() = Some((hex, key.clone()));
-        Ok(key)
-    })
+    let key = PublicKey::from_hex(&hex).ok_or(ConfigError(
+        "DISCORD_PUBLIC_KEY is not a 32-byte hex Ed25519 key",
+    ))?;
+    DISCORD_KEY.with(|cell| *cell.borrow_mut() = Some(key.clone()));
+    Ok(key)
 }
 
 pub fn secret(env: &Env, name: &'static str) -> Result<String, ConfigError> {

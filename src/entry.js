@@ -27,9 +27,25 @@ function recover(error) {
   throw error;
 }
 
+// Discord's interactions are the hot path: read the body here (a native await) and let
+// Rust answer synchronously (lib.rs `interaction`). Any other URL spelling, e.g. with a
+// query string, takes the generic route, which gives the same answers.
+function isInteraction(request) {
+  if (request.method !== "POST") return false;
+  const url = request.url;
+  return url.slice(url.indexOf("/", url.indexOf("//") + 2)) === "/interactions";
+}
+
+async function interaction(request, env) {
+  const body = new Uint8Array(await request.arrayBuffer());
+  const headers = request.headers;
+  return imports.interaction(body, headers.get("x-signature-ed25519"), headers.get("x-signature-timestamp"), env);
+}
+
 export default {
   fetch(request, env, ctx) {
     try {
+      if (isInteraction(request)) return interaction(request, env).catch(recover);
       return imports.fetch(request, env, ctx).catch(recover);
     } catch (error) {
       return recover(error);

@@ -2,6 +2,42 @@
 
 use worker::{Headers, Response, ResponseBuilder};
 
+/// A finished answer as plain data. Synchronous handlers return this; the edge turns it into
+/// a Response (on the interactions fast path with a single JS call, see lib.rs).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: String) -> Reply {
+        Reply {
+            status,
+            content_type: "application/json",
+            body,
+        }
+    }
+
+    pub fn text(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: body.to_owned(),
+        }
+    }
+}
+
+impl From<Reply> for Response {
+    fn from(reply: Reply) -> Response {
+        ResponseBuilder::new()
+            .with_status(reply.status)
+            .with_headers(with_headers(&[("content-type", reply.content_type)]))
+            .fixed(reply.body.into_bytes())
+    }
+}
+
 fn with_headers(pairs: &[(&str, &str)]) -> Headers {
     let headers = Headers::new();
     for (name, value) in pairs {

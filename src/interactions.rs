@@ -5,13 +5,16 @@ pub mod help;
 
 use crate::discord::model::{kind, Interaction};
 use crate::discord::response::{InteractionResponse, Message};
+use crate::discord::signature::PublicKey;
 use crate::domain::custom_id::{CustomId, CustomIdError};
+use crate::http::Reply;
 use crate::{config, http, log};
 use serde_json::json;
 use worker::{Env, Request, Response};
 
 /// Discord never sends more than this; a larger body is refused before parsing.
 const MAX_BODY: usize = 64 * 1024;
+const UNAUTHORIZED: &str = "invalid request signature";
 
 /// What a Discord user can get wrong; each becomes a friendly ephemeral reply.
 /// This enum is the contract between the handlers and what people see.
@@ -51,38 +54,63 @@ impl UserError {
     }
 }
 
+/// The generic route: reads the body, then answers like the fast path.
 pub async fn handle(mut req: Request, env: &Env) -> Response {
+    let headers = req.headers();
+    let signature = headers.get("x-signature-ed25519").ok().flatten();
+    let timestamp = headers.get("x-signature-timestamp").ok().flatten();
+    match req.bytes().await {
+        Ok(body) => respond(&body, signature.as_deref(), timestamp.as_deref(), env).into(),
+        Err(_) => http::text(401, "invalid request signature"),
+    }
+}
+
+/// Verify → parse → dispatch → reply, synchronously. `src/entry.js` calls this directly
+/// (through `crate::interaction`) with the body it read, so the common replies cost no
+/// futures at all; everything that needs I/O will hand back a pending step instead.
+pub fn respond(body: &[u8], signature: Option<&str>, timestamp: Option<&str>, env: &Env) -> Reply {
     let key = match config::discord_public_key(env) {
         Ok(key) => key,
         Err(e) => {
             log::error("config", &e);
-            return http::text(500, "server misconfigured");
+            return Reply::text(500, "server misconfigured");
         }
     };
-    let headers = req.headers();
-    let signature = headers.get("x-signature-ed25519").ok().flatten();
-    let timestamp = headers.get("x-signature-timestamp").ok().flatten();
-    let body = match req.bytes().await {
-        Ok(body) if body.len() <= MAX_BODY => body,
-        _ => return http::text(401, "invalid request signature"),
-    };
-    if let Err(e) = key.verify(signature.as_deref(), timestamp.as_deref(), &body) {
+    answer(&key, body, signature, timestamp)
+}
+
+/// Everything after the key is known (covered by tests/interactions.test.mjs: it logs, and
+/// logging is a JS call).
+fn answer(key: &PublicKey, body: &[u8], signature: Option<&str>, timestamp: Option<&str>) -> Reply {
+    if body.len() > MAX_BODY {
+        return Reply::text(401, UNAUTHORIZED);
+    }
+    if let Err(e) = key.verify(signature, timestamp, body) {
         log::event(
             "interaction_rejected",
             json!({ "reason": format!("{e:?}") }),
         );
-        return http::text(401, "invalid request signature");
+        return Reply::text(401, UNAUTHORIZED);
     }
-    let Ok(interaction) = serde_json::from_slice::<Interaction>(&body) else {
-        return http::text(400, "malformed interaction");
+    let Ok(interaction) = serde_json::from_slice::<Interaction>(body) else {
+        return Reply::text(400, "malformed interaction");
     };
-    let reply = dispatch(&interaction);
-    http::json(200, reply.to_json())
+    let json = match dispatch(&interaction) {
+        Answer::Static(json) => json.to_owned(),
+        Answer::Built(response) => response.to_json(),
+    };
+    Reply::json(200, json)
 }
 
-fn dispatch(interaction: &Interaction) -> InteractionResponse {
+/// A reply to send: built for this interaction, or static and serialised once.
+enum Answer {
+    Built(InteractionResponse),
+    Static(&'static str),
+}
+
+fn dispatch(interaction: &Interaction) -> Answer {
     let data = interaction.data.as_ref();
-    match interaction.kind {
+    let response = match interaction.kind {
         kind::PING => InteractionResponse::pong(),
         kind::APPLICATION_COMMAND => {
             let (path, _options) = data.map(|d| d.subcommand_path()).unwrap_or_default();
@@ -93,7 +121,7 @@ fn dispatch(interaction: &Interaction) -> InteractionResponse {
                 "guild": interaction.guild_id, "user": interaction.invoker().map(|u| &u.id) }),
             );
             let message = match (name, path.as_slice()) {
-                (commands::ROOT, ["help"]) => help::message(),
+                (commands::ROOT, ["help"]) => return Answer::Static(help::reply_json()),
                 (commands::ROOT, p) if commands::exists(p) => UserError::NotOpenYet.message(),
                 _ => UserError::UnknownCommand.message(),
             };
@@ -113,5 +141,6 @@ fn dispatch(interaction: &Interaction) -> InteractionResponse {
         kind::AUTOCOMPLETE => InteractionResponse::autocomplete(Vec::new()),
         kind::MODAL_SUBMIT => InteractionResponse::message(UserError::UnknownForm.message()),
         _ => InteractionResponse::message(UserError::UnknownCommand.message()),
-    }
+    };
+    Answer::Built(response)
 }

@@ -111,6 +111,20 @@ test("a signed body that is not an interaction is a 400", async () => {
   assert.equal(res.status, 400);
 });
 
+test("the generic route (any other URL spelling) answers exactly like the fast path", async () => {
+  for (const payload of [{ type: 1 }, slashCommand(["help"]), slashCommand(["nope"])]) {
+    const body = JSON.stringify(payload);
+    const headers = w.key.headers(body);
+    const fast = await w.get("/interactions", { method: "POST", headers, body });
+    const generic = await w.get("/interactions?via=generic", { method: "POST", headers, body });
+    assert.equal(generic.status, fast.status);
+    assert.equal(generic.headers.get("content-type"), fast.headers.get("content-type"));
+    assert.equal(await generic.text(), await fast.text());
+  }
+  const bad = await w.get("/interactions?via=generic", { method: "POST", headers: w.key.headers("{}"), body: '{"type":1}' });
+  assert.equal(bad.status, 401);
+});
+
 test("GET /interactions is not a thing", async () => {
   const res = await w.get("/interactions", { method: "PUT" });
   assert.equal(res.status, 405);

@@ -1,6 +1,15 @@
 //! `/c500 help`: the quick list of commands, in the brand's voice.
 
-use crate::discord::response::{colour, Embed, EmbedField, EmbedFooter, Message};
+use crate::discord::response::{
+    colour, Embed, EmbedField, EmbedFooter, InteractionResponse, Message,
+};
+use std::sync::OnceLock;
+
+/// The whole reply is static: serialised once per isolate.
+pub fn reply_json() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| InteractionResponse::message(message()).to_json())
+}
 
 pub fn message() -> Message {
     Message::ephemeral_embed(Embed {
