@@ -89,13 +89,11 @@ export async function startWorker() {
 }
 
 let seq = 0;
-/** An APPLICATION_COMMAND interaction for `/c500 <path…>`, shaped like Discord sends it. */
-export function slashCommand(path, { options = [], userId = "1400000000000000001", guildId = "1500000000000000001" } = {}) {
-  let leaf = { type: 1, name: path[path.length - 1], options };
-  if (path.length === 2) leaf = { type: 2, name: path[0], options: [leaf] };
+/** The envelope Discord puts around every interaction, from a member in a server. */
+function envelope(type, data, { userId = "1400000000000000001", guildId = "1500000000000000001" } = {}) {
   seq += 1;
   return {
-    type: 2,
+    type,
     id: `17000000000000${String(seq).padStart(5, "0")}`,
     application_id: APPLICATION_ID,
     token: `interaction-token-${seq}`,
@@ -104,22 +102,21 @@ export function slashCommand(path, { options = [], userId = "1400000000000000001
     channel_id: "1600000000000000001",
     locale: "en-US",
     member: { user: { id: userId, username: "cozybuyer", global_name: "Cozy Buyer" }, roles: [], permissions: "0" },
-    data: { id: "1700000000000000001", name: "c500", type: 1, options: path.length ? [leaf] : [] },
+    data,
   };
 }
 
-export function component(customId, { userId = "1400000000000000001" } = {}) {
-  seq += 1;
+/** An APPLICATION_COMMAND interaction for `/c500 <path…>`, shaped like Discord sends it. */
+export function slashCommand(path, { options = [], ...who } = {}) {
+  let leaf = { type: 1, name: path[path.length - 1], options };
+  if (path.length === 2) leaf = { type: 2, name: path[0], options: [leaf] };
+  return envelope(2, { id: "1700000000000000001", name: "c500", type: 1, options: path.length ? [leaf] : [] }, who);
+}
+
+/** A button click on a message. */
+export function component(customId, who = {}) {
   return {
-    type: 3,
-    id: `18000000000000${String(seq).padStart(5, "0")}`,
-    application_id: APPLICATION_ID,
-    token: `interaction-token-${seq}`,
-    version: 1,
-    guild_id: "1500000000000000001",
-    channel_id: "1600000000000000001",
-    member: { user: { id: userId, username: "cozybuyer" }, roles: [], permissions: "0" },
+    ...envelope(3, { custom_id: customId, component_type: 2 }, who),
     message: { id: "1900000000000000001", channel_id: "1600000000000000001" },
-    data: { custom_id: customId, component_type: 2 },
   };
 }
