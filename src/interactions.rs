@@ -2,6 +2,7 @@
 
 pub mod commands;
 pub mod help;
+pub mod server_settings;
 
 use crate::discord::model::{kind, Interaction};
 use crate::discord::response::{InteractionResponse, Message};
@@ -10,6 +11,8 @@ use crate::domain::custom_id::{CustomId, CustomIdError};
 use crate::http::Reply;
 use crate::{config, http, log};
 use serde_json::json;
+use std::future::Future;
+use std::pin::Pin;
 use worker::{Env, Request, Response};
 
 /// Discord never sends more than this; a larger body is refused before parsing.
@@ -25,6 +28,10 @@ pub enum UserError {
     OutdatedButton,
     UnknownButton,
     UnknownForm,
+    NeedsServer,
+    NeedsManageServer,
+    NothingToSet,
+    Internal,
 }
 
 impl UserError {
@@ -50,6 +57,22 @@ impl UserError {
                 "Oops!",
                 "I couldn't read that form. Please run the command again.",
             ),
+            UserError::NeedsServer => Message::oops(
+                "Run this in a server",
+                "Server settings belong to a server: use this command in the server itself.",
+            ),
+            UserError::NeedsManageServer => Message::oops(
+                "Manage Server needed",
+                "Only members who can manage this server can change C500's settings here.",
+            ),
+            UserError::NothingToSet => Message::oops(
+                "Nothing to set",
+                "Pick at least one channel or role, e.g. `/c500 config set shop_channel:#shop`.",
+            ),
+            UserError::Internal => Message::oops(
+                "Oh no, a hiccup",
+                "Something went wrong on our side and nothing was changed. Please try again in a moment.",
+            ),
         }
     }
 }
@@ -60,60 +83,96 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
     let signature = headers.get("x-signature-ed25519").ok().flatten();
     let timestamp = headers.get("x-signature-timestamp").ok().flatten();
     match req.bytes().await {
-        Ok(body) => respond(&body, signature.as_deref(), timestamp.as_deref(), env).into(),
+        Ok(body) => respond(&body, signature.as_deref(), timestamp.as_deref(), env)
+            .resolve()
+            .await
+            .into(),
         Err(_) => http::text(401, "invalid request signature"),
     }
 }
 
 /// Verify → parse → dispatch → reply, synchronously. `src/entry.js` calls this directly
 /// (through `crate::interaction`) with the body it read, so the common replies cost no
-/// futures at all; everything that needs I/O will hand back a pending step instead.
-pub fn respond(body: &[u8], signature: Option<&str>, timestamp: Option<&str>, env: &Env) -> Reply {
+/// futures at all; an interaction that needs I/O hands back its remaining work instead.
+pub fn respond(
+    body: &[u8],
+    signature: Option<&str>,
+    timestamp: Option<&str>,
+    env: &Env,
+) -> Outcome {
     let key = match config::discord_public_key(env) {
         Ok(key) => key,
         Err(e) => {
             log::error("config", &e);
-            return Reply::text(500, "server misconfigured");
+            return Outcome::Now(Reply::text(500, "server misconfigured"));
         }
     };
-    answer(&key, body, signature, timestamp)
+    answer(&key, body, signature, timestamp, env)
+}
+
+/// An interaction's answer: ready now, or after I/O (D1, KV, Stripe, Discord).
+pub enum Outcome {
+    Now(Reply),
+    Later(Pin<Box<dyn Future<Output = Reply>>>),
+}
+
+impl Outcome {
+    /// The answer, awaiting the I/O if there is any (the generic route).
+    pub async fn resolve(self) -> Reply {
+        match self {
+            Outcome::Now(reply) => reply,
+            Outcome::Later(work) => work.await,
+        }
+    }
 }
 
 /// Everything after the key is known (covered by tests/interactions.test.mjs: it logs, and
 /// logging is a JS call).
-fn answer(key: &PublicKey, body: &[u8], signature: Option<&str>, timestamp: Option<&str>) -> Reply {
+fn answer(
+    key: &PublicKey,
+    body: &[u8],
+    signature: Option<&str>,
+    timestamp: Option<&str>,
+    env: &Env,
+) -> Outcome {
     if body.len() > MAX_BODY {
-        return Reply::text(401, UNAUTHORIZED);
+        return Outcome::Now(Reply::text(401, UNAUTHORIZED));
     }
     if let Err(e) = key.verify(signature, timestamp, body) {
         log::event(
             "interaction_rejected",
             json!({ "reason": format!("{e:?}") }),
         );
-        return Reply::text(401, UNAUTHORIZED);
+        return Outcome::Now(Reply::text(401, UNAUTHORIZED));
     }
     let Ok(interaction) = serde_json::from_slice::<Interaction>(body) else {
-        return Reply::text(400, "malformed interaction");
+        return Outcome::Now(Reply::text(400, "malformed interaction"));
     };
-    let json = match dispatch(&interaction) {
-        Answer::Static(json) => json.to_owned(),
-        Answer::Built(response) => response.to_json(),
-    };
-    Reply::json(200, json)
+    match dispatch(interaction, env) {
+        Answer::Static(json) => Outcome::Now(Reply::json(200, json.to_owned())),
+        Answer::Built(response) => Outcome::Now(Reply::json(200, response.to_json())),
+        Answer::Later(work) => {
+            Outcome::Later(Box::pin(
+                async move { Reply::json(200, work.await.to_json()) },
+            ))
+        }
+    }
 }
 
-/// A reply to send: built for this interaction, or static and serialised once.
+/// A reply to send: built for this interaction, static and serialised once, or built
+/// after I/O.
 enum Answer {
     Built(InteractionResponse),
     Static(&'static str),
+    Later(Pin<Box<dyn Future<Output = InteractionResponse>>>),
 }
 
-fn dispatch(interaction: &Interaction) -> Answer {
+fn dispatch(interaction: Interaction, env: &Env) -> Answer {
     let data = interaction.data.as_ref();
     let response = match interaction.kind {
         kind::PING => InteractionResponse::pong(),
         kind::APPLICATION_COMMAND => {
-            let (path, _options) = data.map(|d| d.subcommand_path()).unwrap_or_default();
+            let (path, options) = data.map(|d| d.subcommand_path()).unwrap_or_default();
             let name = data.and_then(|d| d.name.as_deref()).unwrap_or_default();
             log::event(
                 "command",
@@ -122,6 +181,13 @@ fn dispatch(interaction: &Interaction) -> Answer {
             );
             let message = match (name, path.as_slice()) {
                 (commands::ROOT, ["help"]) => return Answer::Static(help::reply_json()),
+                (commands::ROOT, ["config", "set"]) => {
+                    let set = server_settings::Update::from_options(options);
+                    return server_settings::set(&interaction, set, env);
+                }
+                (commands::ROOT, ["config", "show"]) => {
+                    return server_settings::show(&interaction, env);
+                }
                 (commands::ROOT, p) if commands::exists(p) => UserError::NotOpenYet.message(),
                 _ => UserError::UnknownCommand.message(),
             };

@@ -18,15 +18,27 @@ use worker::{event, Context, Env, Method, Request, Response, Result};
 /// The interactions fast path, called by `src/entry.js` for `POST /interactions` with the
 /// body and the two signature headers it read natively. Answering synchronously skips the
 /// futures, closures and microtasks that are most of a Rust worker's per-request cost
-/// (docs/bench.md). The generic route below gives the same answers, only slower.
+/// (docs/bench.md). An interaction that needs I/O returns a Promise of the Response instead,
+/// which the entry awaits. The generic route below gives the same answers, only slower.
 #[wasm_bindgen]
 pub fn interaction(
     body: &[u8],
     signature: Option<String>,
     timestamp: Option<String>,
     env: &Env,
-) -> worker::web_sys::Response {
-    let reply = interactions::respond(body, signature.as_deref(), timestamp.as_deref(), env);
+) -> wasm_bindgen::JsValue {
+    match interactions::respond(body, signature.as_deref(), timestamp.as_deref(), env) {
+        interactions::Outcome::Now(reply) => to_response(&reply).into(),
+        interactions::Outcome::Later(work) => {
+            worker::wasm_bindgen_futures::future_to_promise(async move {
+                Ok(to_response(&work.await).into())
+            })
+            .into()
+        }
+    }
+}
+
+fn to_response(reply: &http::Reply) -> worker::web_sys::Response {
     new_response(reply.status, reply.content_type, &reply.body)
 }
 

@@ -1,0 +1,239 @@
+//! `/c500 config set|show`: this server's shop, announcements and orders channels and its
+//! drop and LIVE roles, set by members who may manage the server.
+//!
+//! Discord's `default_member_permissions` applies to a whole top-level command, and `/c500`
+//! is for everyone, so the check is here: `member.permissions` is what Discord resolved for
+//! this member in this channel (administrators included).
+
+use super::{Answer, UserError};
+use crate::discord::model::{CommandOption, Interaction};
+use crate::discord::response::{
+    colour, Embed, EmbedField, EmbedFooter, InteractionResponse, Message,
+};
+use crate::domain::ids::Snowflake;
+use crate::store::{self, GuildSettings};
+use crate::{config, log};
+use serde_json::json;
+use worker::{Date, Env};
+
+const ADMINISTRATOR: u64 = 1 << 3;
+const MANAGE_GUILD: u64 = 1 << 5;
+
+/// The settings a `/c500 config set` names; absent ones stay as they are.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Update {
+    pub shop_channel: Option<Snowflake>,
+    pub announcements_channel: Option<Snowflake>,
+    pub orders_channel: Option<Snowflake>,
+    pub drop_role: Option<Snowflake>,
+    pub live_role: Option<Snowflake>,
+}
+
+impl Update {
+    pub fn from_options(options: &[CommandOption]) -> Update {
+        let get = |name: &str| {
+            options
+                .iter()
+                .find(|o| o.name == name)
+                .and_then(|o| o.value.as_ref())
+                .and_then(|v| v.as_str())
+                .and_then(Snowflake::parse)
+        };
+        Update {
+            shop_channel: get("shop_channel"),
+            announcements_channel: get("announcements_channel"),
+            orders_channel: get("orders_channel"),
+            drop_role: get("drop_role"),
+            live_role: get("live_role"),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Update::default()
+    }
+}
+
+/// Whether a member's resolved permissions (a decimal bitfield) allow managing the server.
+pub fn may_manage(permissions: Option<&str>) -> bool {
+    permissions
+        .and_then(|p| p.parse::<u64>().ok())
+        .is_some_and(|bits| bits & (ADMINISTRATOR | MANAGE_GUILD) != 0)
+}
+
+fn refuse(error: UserError) -> Answer {
+    Answer::Built(InteractionResponse::message(error.message()))
+}
+
+pub(super) fn set(interaction: &Interaction, update: Update, env: &Env) -> Answer {
+    let Some(guild_id) = interaction.guild_id.clone() else {
+        return refuse(UserError::NeedsServer);
+    };
+    let permissions = interaction
+        .member
+        .as_ref()
+        .and_then(|m| m.permissions.as_deref());
+    if !may_manage(permissions) {
+        return refuse(UserError::NeedsManageServer);
+    }
+    if update.is_empty() {
+        return refuse(UserError::NothingToSet);
+    }
+    let by = interaction
+        .invoker()
+        .map(|u| u.id.clone())
+        .unwrap_or_default();
+    let env = env.clone();
+    Answer::Later(Box::pin(async move {
+        let saved = async {
+            let db = config::db(&env).map_err(|e| e.to_string())?;
+            store::save_guild_settings(&db, &guild_id, &update, &by, Date::now().as_millis() as f64)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match saved.await {
+            Ok(settings) => {
+                log::event(
+                    "guild_settings_saved",
+                    json!({ "guild": guild_id, "by": by }),
+                );
+                InteractionResponse::message(settings_message(
+                    &settings,
+                    "✅ Saved. C500 in this server",
+                ))
+            }
+            Err(e) => {
+                log::error("guild_settings_failed", &e);
+                InteractionResponse::message(UserError::Internal.message())
+            }
+        }
+    }))
+}
+
+pub(super) fn show(interaction: &Interaction, env: &Env) -> Answer {
+    let Some(guild_id) = interaction.guild_id.clone() else {
+        return refuse(UserError::NeedsServer);
+    };
+    let env = env.clone();
+    Answer::Later(Box::pin(async move {
+        let loaded = async {
+            let db = config::db(&env).map_err(|e| e.to_string())?;
+            store::guild_settings(&db, &guild_id)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match loaded.await {
+            Ok(settings) => {
+                let settings = settings.unwrap_or_else(|| GuildSettings::empty(&guild_id));
+                InteractionResponse::message(settings_message(&settings, "⚙️ C500 in this server"))
+            }
+            Err(e) => {
+                log::error("guild_settings_failed", &e);
+                InteractionResponse::message(UserError::Internal.message())
+            }
+        }
+    }))
+}
+
+fn channel(id: &Option<String>, unset: &str) -> String {
+    id.as_ref()
+        .map_or_else(|| unset.to_owned(), |id| format!("<#{id}>"))
+}
+
+fn role(id: &Option<String>, unset: &str) -> String {
+    id.as_ref()
+        .map_or_else(|| unset.to_owned(), |id| format!("<@&{id}>"))
+}
+
+/// The settings as an ephemeral embed (mentions in embeds never ping).
+pub fn settings_message(s: &GuildSettings, title: &str) -> Message {
+    Message::ephemeral_embed(Embed {
+        title: Some(title.to_owned()),
+        color: Some(colour::LAVENDER),
+        fields: vec![
+            EmbedField::new(
+                "🛍️ Shop channel",
+                channel(
+                    &s.shop_channel_id,
+                    "Not set: drops post where `/c500 drop` is used",
+                ),
+                false,
+            ),
+            EmbedField::new(
+                "📣 Announcements",
+                channel(
+                    &s.announcements_channel_id,
+                    "Not set: live posts go to the shop channel",
+                ),
+                false,
+            ),
+            EmbedField::new(
+                "📦 Orders channel",
+                channel(
+                    &s.orders_channel_id,
+                    "Not set: builders get new orders by DM",
+                ),
+                false,
+            ),
+            EmbedField::new(
+                "🔔 Drop role",
+                role(&s.drop_role_id, "Not set: live drops ping nobody"),
+                true,
+            ),
+            EmbedField::new("🔴 LIVE role", role(&s.live_role_id, "Not set"), true),
+        ],
+        footer: Some(EmbedFooter {
+            text: "Change with /c500 config set (Manage Server)".to_owned(),
+        }),
+        ..Embed::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn option(name: &str, value: &str) -> CommandOption {
+        serde_json::from_value(json!({ "name": name, "type": 7, "value": value })).unwrap()
+    }
+
+    #[test]
+    fn reads_only_valid_snowflakes() {
+        let update = Update::from_options(&[
+            option("shop_channel", "123456789012345678"),
+            option("drop_role", "not-a-snowflake"),
+            option("unknown", "1"),
+        ]);
+        assert_eq!(
+            update.shop_channel.as_ref().map(Snowflake::as_str),
+            Some("123456789012345678")
+        );
+        assert_eq!(update.drop_role, None);
+        assert!(!update.is_empty());
+        assert!(Update::from_options(&[]).is_empty());
+    }
+
+    #[test]
+    fn manage_server_or_administrator_may_manage() {
+        assert!(may_manage(Some("32")));
+        assert!(may_manage(Some("8")));
+        assert!(may_manage(Some("2147483647")));
+        assert!(!may_manage(Some("0")));
+        assert!(!may_manage(Some("16")));
+        assert!(!may_manage(Some("garbage")));
+        assert!(!may_manage(None));
+    }
+
+    #[test]
+    fn the_embed_mentions_what_is_set() {
+        let mut s = GuildSettings::empty("1");
+        s.shop_channel_id = Some("42".into());
+        s.live_role_id = Some("7".into());
+        let json: Value = serde_json::to_value(settings_message(&s, "t")).unwrap();
+        let text = json.to_string();
+        assert!(text.contains("<#42>"));
+        assert!(text.contains("<@&7>"));
+        assert!(text.contains("Not set: builders get new orders by DM"));
+        assert_eq!(json["flags"], 64);
+    }
+}
