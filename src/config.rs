@@ -56,3 +56,13 @@ pub fn public_base_url(env: &Env) -> String {
         .map(|v| v.to_string().trim_end_matches('/').to_owned())
         .unwrap_or_else(|_| "https://c500.store".to_owned())
 }
+
+/// HQ admins: `ADMIN_USER_IDS`, comma separated.
+pub fn is_admin(env: &Env, user_id: &str) -> bool {
+    env.var("ADMIN_USER_IDS")
+        .map(|v| v.to_string())
+        .is_ok_and(|ids| {
+            ids.split(',')
+                .any(|id| id.trim() == user_id && !user_id.is_empty())
+        })
+}

@@ -1,5 +1,6 @@
 //! `POST /interactions`: verify the raw bytes, parse the interaction, dispatch, reply.
 
+pub mod admin;
 pub mod commands;
 pub mod help;
 pub mod server_settings;
@@ -32,6 +33,9 @@ pub enum UserError {
     NeedsManageServer,
     NothingToSet,
     Internal,
+    AdminsOnly,
+    UnknownGuild(String),
+    NotABuilder,
 }
 
 impl UserError {
@@ -68,6 +72,20 @@ impl UserError {
             UserError::NothingToSet => Message::oops(
                 "Nothing to set",
                 "Pick at least one channel or role, e.g. `/c500 config set shop_channel:#shop`.",
+            ),
+            UserError::AdminsOnly => Message::oops(
+                "C500 HQ only",
+                "Only C500 HQ admins can use `/c500 admin`.",
+            ),
+            UserError::UnknownGuild(name) => Message::oops(
+                "Unknown guild",
+                format!(
+                    "There is no \"{name}\" guild. Use any of: builder, artisan, modder, vintage, merch."
+                ),
+            ),
+            UserError::NotABuilder => Message::oops(
+                "Not a builder",
+                "That member isn't a builder, so there is nothing to revoke.",
             ),
             UserError::Internal => Message::oops(
                 "Oh no, a hiccup",
@@ -185,6 +203,8 @@ fn dispatch(interaction: Interaction, env: &Env) -> Answer {
                     let set = server_settings::Update::from_options(options);
                     return server_settings::set(&interaction, set, env);
                 }
+                (commands::ROOT, ["admin", "approve"]) => return admin::approve(&interaction, env),
+                (commands::ROOT, ["admin", "revoke"]) => return admin::revoke(&interaction, env),
                 (commands::ROOT, ["config", "show"]) => {
                     return server_settings::show(&interaction, env);
                 }

@@ -201,3 +201,81 @@ pub async fn guild_settings(
         .first::<GuildSettings>(None)
         .await?)
 }
+
+/// An HQ admin's approval of a Certified Builder.
+#[derive(Debug, Clone)]
+pub struct Approval {
+    pub builder: String,
+    pub username: String,
+    /// Preferred shop handle, and the one used when another builder has it.
+    pub handle: String,
+    pub fallback_handle: String,
+    pub guild_tags: String,
+    pub admin: String,
+}
+
+/// Creates or updates the user and builder rows and records the action: one atomic batch.
+/// An existing builder keeps their handle.
+pub async fn approve_builder(db: &D1Database, a: &Approval, now_ms: f64) -> Result<(), StoreError> {
+    let now = JsValue::from_f64(now_ms);
+    let user = db
+        .prepare(
+            "INSERT INTO users (discord_id, username, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
+             ON CONFLICT (discord_id) DO UPDATE SET
+               username = CASE WHEN excluded.username <> '' THEN excluded.username ELSE username END,
+               updated_at = excluded.updated_at",
+        )
+        .bind(&[a.builder.as_str().into(), a.username.as_str().into(), now.clone()])?;
+    let builder = db
+        .prepare(
+            "INSERT INTO builders (discord_id, handle, approved, approved_by, approved_at, guild_tags, created_at, updated_at)
+             VALUES (?1,
+                     CASE WHEN EXISTS (SELECT 1 FROM builders WHERE handle = ?2 AND discord_id <> ?1) THEN ?3 ELSE ?2 END,
+                     1, ?4, ?5, ?6, ?5, ?5)
+             ON CONFLICT (discord_id) DO UPDATE SET
+               approved = 1, approved_by = excluded.approved_by, approved_at = excluded.approved_at,
+               guild_tags = excluded.guild_tags, updated_at = excluded.updated_at",
+        )
+        .bind(&[
+            a.builder.as_str().into(),
+            a.handle.as_str().into(),
+            a.fallback_handle.as_str().into(),
+            a.admin.as_str().into(),
+            now.clone(),
+            a.guild_tags.as_str().into(),
+        ])?;
+    let audit = db
+        .prepare("INSERT INTO admin_actions (admin_id, action, subject, detail, at) VALUES (?1, 'approve_builder', ?2, ?3, ?4)")
+        .bind(&[a.admin.as_str().into(), a.builder.as_str().into(), a.guild_tags.as_str().into(), now])?;
+    db.batch(vec![user, builder, audit]).await?;
+    Ok(())
+}
+
+/// Revokes a builder's certification. `false` when they are not a builder (nothing changes).
+pub async fn revoke_builder(
+    db: &D1Database,
+    builder: &str,
+    admin: &str,
+    now_ms: f64,
+) -> Result<bool, StoreError> {
+    let now = JsValue::from_f64(now_ms);
+    let revoke = db
+        .prepare("UPDATE builders SET approved = 0, updated_at = ?2 WHERE discord_id = ?1 RETURNING discord_id")
+        .bind(&[builder.into(), now.clone()])?;
+    let audit = db
+        .prepare(
+            "INSERT INTO admin_actions (admin_id, action, subject, at)
+             SELECT ?1, 'revoke_builder', ?2, ?3 WHERE EXISTS (SELECT 1 FROM builders WHERE discord_id = ?2)",
+        )
+        .bind(&[admin.into(), builder.into(), now])?;
+    let results = db.batch(vec![revoke, audit]).await?;
+    let revoked = results
+        .first()
+        .map(|r| {
+            r.results::<serde_json::Value>()
+                .map(|rows| !rows.is_empty())
+        })
+        .transpose()?
+        .unwrap_or(false);
+    Ok(revoked)
+}

@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use std::collections::HashMap;
 
 pub mod kind {
     pub const PING: u8 = 1;
@@ -67,6 +68,27 @@ pub struct InteractionData {
     /// Modal submissions: rows (or labels) of submitted components.
     #[serde(default)]
     pub components: Vec<Value>,
+    /// Users (and more) named by options, with their details.
+    pub resolved: Option<Resolved>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Resolved {
+    #[serde(default)]
+    pub users: HashMap<String, User>,
+}
+
+/// The value of option `name` among `options`, if given.
+pub fn option_value<'a>(options: &'a [CommandOption], name: &str) -> Option<&'a Value> {
+    options
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| o.value.as_ref())
+}
+
+/// A string (or snowflake) option's value.
+pub fn option_str<'a>(options: &'a [CommandOption], name: &str) -> Option<&'a str> {
+    option_value(options, name).and_then(Value::as_str)
 }
 
 #[derive(Debug, Deserialize)]

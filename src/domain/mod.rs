@@ -4,3 +4,4 @@ pub mod custom_id;
 pub mod hex;
 pub mod ids;
 pub mod money;
+pub mod seller;

@@ -6,7 +6,7 @@
 //! this member in this channel (administrators included).
 
 use super::{Answer, UserError};
-use crate::discord::model::{CommandOption, Interaction};
+use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{
     colour, Embed, EmbedField, EmbedFooter, InteractionResponse, Message,
 };
@@ -31,14 +31,7 @@ pub struct Update {
 
 impl Update {
     pub fn from_options(options: &[CommandOption]) -> Update {
-        let get = |name: &str| {
-            options
-                .iter()
-                .find(|o| o.name == name)
-                .and_then(|o| o.value.as_ref())
-                .and_then(|v| v.as_str())
-                .and_then(Snowflake::parse)
-        };
+        let get = |name: &str| option_str(options, name).and_then(Snowflake::parse);
         Update {
             shop_channel: get("shop_channel"),
             announcements_channel: get("announcements_channel"),

@@ -1,0 +1,147 @@
+//! `/c500 admin approve|revoke`: HQ admins (ADMIN_USER_IDS) certify builders and set their
+//! guild badges. Every action is written to `admin_actions` in the same batch as its effect.
+
+use super::{Answer, UserError};
+use crate::discord::model::{option_str, Interaction};
+use crate::discord::response::{colour, Embed, InteractionResponse, Message};
+use crate::domain::ids::Snowflake;
+use crate::domain::seller::{fallback_handle, handle_from, GuildTag};
+use crate::{config, log, store};
+use serde_json::json;
+use worker::{Date, Env};
+
+fn refuse(error: UserError) -> Answer {
+    Answer::Built(InteractionResponse::message(error.message()))
+}
+
+fn done(title: String, description: String, colour: u32) -> InteractionResponse {
+    InteractionResponse::message(Message::ephemeral_embed(Embed {
+        title: Some(title),
+        description: Some(description),
+        color: Some(colour),
+        ..Embed::default()
+    }))
+}
+
+/// The admin, and the user the command names (with their username); or why not.
+fn admin_and_subject(
+    interaction: &Interaction,
+    env: &Env,
+) -> Result<(String, Snowflake, String), UserError> {
+    let admin = interaction
+        .invoker()
+        .map(|u| u.id.clone())
+        .unwrap_or_default();
+    if !config::is_admin(env, &admin) {
+        return Err(UserError::AdminsOnly);
+    }
+    let data = interaction.data.as_ref();
+    let (_, options) = data.map(|d| d.subcommand_path()).unwrap_or_default();
+    let Some(subject) = option_str(options, "user").and_then(Snowflake::parse) else {
+        return Err(UserError::UnknownCommand);
+    };
+    let username = data
+        .and_then(|d| d.resolved.as_ref())
+        .and_then(|r| r.users.get(subject.as_str()))
+        .map(|u| u.username.clone())
+        .unwrap_or_default();
+    Ok((admin, subject, username))
+}
+
+pub(super) fn approve(interaction: &Interaction, env: &Env) -> Answer {
+    let (admin, subject, username) = match admin_and_subject(interaction, env) {
+        Ok(found) => found,
+        Err(error) => return refuse(error),
+    };
+    let (_, options) = interaction
+        .data
+        .as_ref()
+        .map(|d| d.subcommand_path())
+        .unwrap_or_default();
+    let tags = match GuildTag::parse_list(option_str(options, "guilds").unwrap_or_default()) {
+        Ok(tags) => tags,
+        Err(unknown) => return refuse(UserError::UnknownGuild(unknown)),
+    };
+    let handle = handle_from(&username, subject.as_str());
+    let approval = store::Approval {
+        builder: subject.as_str().to_owned(),
+        username,
+        fallback_handle: fallback_handle(&handle, subject.as_str()),
+        handle,
+        guild_tags: GuildTag::join(&tags),
+        admin,
+    };
+    let env = env.clone();
+    Answer::Later(Box::pin(async move {
+        let saved = async {
+            let db = config::db(&env).map_err(|e| e.to_string())?;
+            store::approve_builder(&db, &approval, Date::now().as_millis() as f64)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match saved.await {
+            Ok(()) => {
+                log::event(
+                    "builder_approved",
+                    json!({ "builder": approval.builder, "by": approval.admin, "tags": approval.guild_tags }),
+                );
+                let badges: Vec<&str> = tags.iter().map(|t| t.badge()).collect();
+                done(
+                    "✅ Certified Builder".to_owned(),
+                    format!(
+                        "<@{}> is now a Certified C500 Builder ({}).\nNext: they run `/c500 setup stripe` to get paid; \
+                         they can post drops once Stripe enables their account.",
+                        approval.builder,
+                        badges.join(", ")
+                    ),
+                    colour::MINT,
+                )
+            }
+            Err(e) => {
+                log::error("builder_approve_failed", &e);
+                InteractionResponse::message(UserError::Internal.message())
+            }
+        }
+    }))
+}
+
+pub(super) fn revoke(interaction: &Interaction, env: &Env) -> Answer {
+    let (admin, subject, _) = match admin_and_subject(interaction, env) {
+        Ok(found) => found,
+        Err(error) => return refuse(error),
+    };
+    let env = env.clone();
+    Answer::Later(Box::pin(async move {
+        let revoked = async {
+            let db = config::db(&env).map_err(|e| e.to_string())?;
+            store::revoke_builder(
+                &db,
+                subject.as_str(),
+                &admin,
+                Date::now().as_millis() as f64,
+            )
+            .await
+            .map_err(|e| e.to_string())
+        };
+        match revoked.await {
+            Ok(true) => {
+                log::event(
+                    "builder_revoked",
+                    json!({ "builder": subject.as_str(), "by": admin }),
+                );
+                done(
+                    "Certification revoked".to_owned(),
+                    format!(
+                        "<@{subject}> can no longer post drops. Their open orders are unaffected."
+                    ),
+                    colour::LAVENDER,
+                )
+            }
+            Ok(false) => InteractionResponse::message(UserError::NotABuilder.message()),
+            Err(e) => {
+                log::error("builder_revoke_failed", &e);
+                InteractionResponse::message(UserError::Internal.message())
+            }
+        }
+    }))
+}
