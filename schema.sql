@@ -41,7 +41,9 @@ CREATE TABLE builders (
   -- While streaming: when the LIVE role was given (cleared when it is removed).
   live_since         REAL,
   created_at         REAL NOT NULL,
-  updated_at         REAL NOT NULL
+  updated_at         REAL NOT NULL,
+  -- When the Stripe flags above were last synced (ms): older account.updated events lose.
+  stripe_synced_at REAL
 );
 
 -- Per-server settings, set by that server's admins with /c500 config.

@@ -247,12 +247,12 @@ export async function startStandin({
   }
 
   /** Builds a Stripe event around `object`, signs it like Stripe does, and delivers it. */
-  async function sendStripeEvent({ type, object, id = stripeId("evt"), secret = stripeWebhookSecret, timestamp }) {
+  async function sendStripeEvent({ type, object, id = stripeId("evt"), secret = stripeWebhookSecret, timestamp, created = now() }) {
     const event = fixture("event");
     Object.assign(event, {
       id,
       type,
-      created: Math.floor(Date.now() / 1000),
+      created,
       livemode: false,
       data: { object },
       request: { id: null, idempotency_key: null },

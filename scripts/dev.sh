@@ -7,10 +7,11 @@ cd "$ROOT"
 mkdir -p .dev
 
 # Local secrets: a Discord key pair made here (the CLI signs with its private half).
-if [ ! -f .dev.vars ] || [ ! -f .dev/discord-key.pem ]; then
+if [ ! -f .dev.vars ] || [ ! -f .dev/discord-key.pem ] || ! grep -q '^LINK_SIGNING_SECRET=' .dev.vars; then
   node --input-type=module -e '
     import { TestKey } from "./dev/keys.mjs";
     import { writeFileSync } from "node:fs";
+    import { randomBytes } from "node:crypto";
     const k = new TestKey();
     writeFileSync(".dev/discord-key.pem", k.toPem(), { mode: 0o600 });
     writeFileSync(".dev.vars", [
@@ -23,6 +24,7 @@ if [ ! -f .dev.vars ] || [ ! -f .dev/discord-key.pem ]; then
       "TWITCH_CLIENT_ID=local-twitch-client",
       "TWITCH_CLIENT_SECRET=local-twitch-secret",
       "TWITCH_EVENTSUB_SECRET=local-eventsub-secret",
+      "LINK_SIGNING_SECRET=" + randomBytes(32).toString("hex"),
       "PUBLIC_BASE_URL=http://127.0.0.1:8787",
       "DISCORD_API_BASE=http://127.0.0.1:8790/discord/api/v10",
       "STRIPE_API_BASE=http://127.0.0.1:8790/stripe",

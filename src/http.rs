@@ -107,3 +107,14 @@ pub fn not_modified(etag: &str) -> Response {
         .with_headers(with_headers(&[("etag", etag)]))
         .empty()
 }
+
+/// A 302 to `location` (never cached: these are one-time links).
+pub fn redirect(location: &str) -> Response {
+    ResponseBuilder::new()
+        .with_status(302)
+        .with_headers(with_headers(&[
+            ("location", location),
+            ("cache-control", "no-store"),
+        ]))
+        .empty()
+}

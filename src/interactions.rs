@@ -4,6 +4,7 @@ pub mod admin;
 pub mod commands;
 pub mod help;
 pub mod server_settings;
+pub mod setup;
 
 use crate::discord::model::{kind, Interaction};
 use crate::discord::response::{InteractionResponse, Message};
@@ -36,6 +37,7 @@ pub enum UserError {
     AdminsOnly,
     UnknownGuild(String),
     NotABuilder,
+    StripeUnavailable,
 }
 
 impl UserError {
@@ -86,6 +88,10 @@ impl UserError {
             UserError::NotABuilder => Message::oops(
                 "Not a builder",
                 "That member isn't a builder, so there is nothing to revoke.",
+            ),
+            UserError::StripeUnavailable => Message::oops(
+                "Stripe didn't answer",
+                "We couldn't reach Stripe just now and nothing was created twice. Please try again in a moment.",
             ),
             UserError::Internal => Message::oops(
                 "Oh no, a hiccup",
@@ -203,6 +209,7 @@ fn dispatch(interaction: Interaction, env: &Env) -> Answer {
                     let set = server_settings::Update::from_options(options);
                     return server_settings::set(&interaction, set, env);
                 }
+                (commands::ROOT, ["setup", "stripe"]) => return setup::stripe(&interaction, env),
                 (commands::ROOT, ["admin", "approve"]) => return admin::approve(&interaction, env),
                 (commands::ROOT, ["admin", "revoke"]) => return admin::revoke(&interaction, env),
                 (commands::ROOT, ["config", "show"]) => {

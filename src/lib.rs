@@ -1,6 +1,7 @@
 //! C500 Collective: one Cloudflare Worker serving the Discord interactions endpoint,
 //! the Stripe webhook and the storefront. This file only routes.
 
+pub mod clients;
 pub mod config;
 pub mod discord;
 pub mod domain;
@@ -59,6 +60,8 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         (Method::Post, "/webhooks/stripe") => webhooks::stripe(req, &env).await,
         (Method::Get | Method::Head, "/") => pages::landing(&env, &ctx).await,
         (Method::Get | Method::Head, "/healthz") => healthz(&env).await,
+        (Method::Get, "/onboarding/refresh") => pages::onboarding_refresh(&req, &env).await,
+        (Method::Get, "/onboarding/return") => pages::onboarding_return(&req, &env).await,
         (Method::Get | Method::Head, p) if p.starts_with("/static/") => {
             pages::static_asset(&req, p)
         }

@@ -1,6 +1,9 @@
 //! The storefront (C500.store): askama templates over D1 reads. Templates escape HTML.
 
+use crate::clients::stripe::Stripe;
+use crate::domain::link_token;
 use crate::domain::money::Cents;
+use crate::interactions::setup;
 use crate::{config, http, log, store};
 use askama::Template;
 use std::cell::{Cell, RefCell};
@@ -92,6 +95,15 @@ struct Landing<'a> {
     css: &'a str,
     base_url: &'a str,
     drops: Vec<DropView>,
+}
+
+#[derive(Template)]
+#[template(path = "onboarding.html")]
+struct Onboarding<'a> {
+    css: &'a str,
+    title: &'a str,
+    message: &'a str,
+    continue_url: Option<String>,
 }
 
 #[derive(Template)]
@@ -237,6 +249,119 @@ pub fn static_asset(req: &Request, path: &str) -> Response {
         return http::not_modified(&etag);
     }
     http::immutable("text/css; charset=utf-8", &etag, SITE_CSS.as_bytes())
+}
+
+/// A page about onboarding (private: never cached).
+fn onboarding_page(
+    status: u16,
+    title: &str,
+    message: &str,
+    continue_url: Option<String>,
+) -> Response {
+    let page = Onboarding {
+        css: &css_path(),
+        title,
+        message,
+        continue_url,
+    };
+    match page.render() {
+        Ok(body) => http::html(status, body, "private, no-store"),
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+fn token_param(req: &Request) -> Option<String> {
+    req.url()
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+}
+
+fn expired_link() -> Response {
+    onboarding_page(
+        400,
+        "This link has expired",
+        "Onboarding links are private and short-lived. Run /c500 setup stripe in Discord for a fresh one.",
+        None,
+    )
+}
+
+/// `GET /onboarding/refresh?token=`: Stripe sends builders here when an Account Link has
+/// expired; the signed token says whose account it is, so a fresh link goes to them only.
+pub async fn onboarding_refresh(req: &Request, env: &Env) -> Response {
+    let now = Date::now().as_millis() as f64;
+    let result = async {
+        let secret = config::secret(env, "LINK_SIGNING_SECRET")
+            .map_err(|e| PageError::Internal(e.to_string()))?;
+        let token = token_param(req).ok_or(PageError::NotFound)?;
+        let claims = link_token::verify(&secret, &token, now).map_err(|_| PageError::NotFound)?;
+        let stripe = Stripe::from_env(env).map_err(|e| PageError::Internal(e.to_string()))?;
+        let (refresh_url, return_url) = setup::onboarding_urls(env, &secret, &claims, now);
+        // A browser retry within the minute reuses the link Stripe already made.
+        let key = format!(
+            "c500-onboarding-refresh-{}-{}",
+            claims.account_id,
+            (now / 60_000.0).floor()
+        );
+        stripe
+            .onboarding_link(&claims.account_id, &refresh_url, &return_url, &key)
+            .await
+            .map_err(|e| PageError::Internal(e.to_string()))
+    };
+    match result.await {
+        Ok(url) => http::redirect(&url),
+        Err(PageError::NotFound) => expired_link(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /onboarding/return?token=`: where Stripe sends builders after onboarding. Shows the
+/// account's state as Stripe reports it now (and records it).
+pub async fn onboarding_return(req: &Request, env: &Env) -> Response {
+    let now = Date::now().as_millis() as f64;
+    let result = async {
+        let secret = config::secret(env, "LINK_SIGNING_SECRET")
+            .map_err(|e| PageError::Internal(e.to_string()))?;
+        let token = token_param(req).ok_or(PageError::NotFound)?;
+        let claims = link_token::verify(&secret, &token, now).map_err(|_| PageError::NotFound)?;
+        let stripe = Stripe::from_env(env).map_err(|e| PageError::Internal(e.to_string()))?;
+        let account = stripe
+            .account(&claims.account_id)
+            .await
+            .map_err(|e| PageError::Internal(e.to_string()))?;
+        let db = config::db(env)?;
+        store::sync_account(&db, &account, now).await?;
+        Ok::<_, PageError>((
+            account,
+            format!(
+                "{}/onboarding/refresh?token={token}",
+                config::public_base_url(env)
+            ),
+        ))
+    };
+    match result.await {
+        Ok((account, _)) if setup::is_enabled(&account) => onboarding_page(
+            200,
+            "You're all set! 🎉",
+            "Stripe has turned on payments and payouts for your account. Once C500 HQ has certified you, /c500 drop is yours.",
+            None,
+        ),
+        Ok((account, _)) if account.details_submitted => onboarding_page(
+            200,
+            "Thanks! Stripe is reviewing",
+            "Your details are in. Stripe usually enables accounts within minutes; C500 updates by itself when it does.",
+            None,
+        ),
+        Ok((_, continue_url)) => onboarding_page(
+            200,
+            "Onboarding isn't finished yet",
+            "Stripe still needs a few details before it can pay you.",
+            Some(continue_url),
+        ),
+        Err(PageError::NotFound) => expired_link(),
+        Err(e) => e.into_response(),
+    }
 }
 
 #[cfg(test)]

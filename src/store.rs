@@ -279,3 +279,99 @@ pub async fn revoke_builder(
         .unwrap_or(false);
     Ok(revoked)
 }
+
+/// A builder's Stripe standing as stored.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BuilderStripe {
+    pub stripe_account_id: Option<String>,
+    pub approved: i64,
+    pub charges_enabled: i64,
+    pub payouts_enabled: i64,
+    pub details_submitted: i64,
+}
+
+/// Makes sure the user has a builder row (not approved unless HQ says so) and returns its
+/// Stripe standing. One batch: the upserts, then the read.
+pub async fn ensure_builder(
+    db: &D1Database,
+    discord_id: &str,
+    username: &str,
+    handle: &str,
+    fallback_handle: &str,
+    now_ms: f64,
+) -> Result<BuilderStripe, StoreError> {
+    let now = JsValue::from_f64(now_ms);
+    let user = db
+        .prepare(
+            "INSERT INTO users (discord_id, username, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
+             ON CONFLICT (discord_id) DO UPDATE SET username = excluded.username, updated_at = excluded.updated_at",
+        )
+        .bind(&[discord_id.into(), username.into(), now.clone()])?;
+    let builder = db
+        .prepare(
+            "INSERT INTO builders (discord_id, handle, created_at, updated_at)
+             VALUES (?1, CASE WHEN EXISTS (SELECT 1 FROM builders WHERE handle = ?2 AND discord_id <> ?1) THEN ?3 ELSE ?2 END, ?4, ?4)
+             ON CONFLICT (discord_id) DO NOTHING",
+        )
+        .bind(&[discord_id.into(), handle.into(), fallback_handle.into(), now])?;
+    let read = db
+        .prepare(
+            "SELECT stripe_account_id, approved, charges_enabled, payouts_enabled, details_submitted
+             FROM builders WHERE discord_id = ?1",
+        )
+        .bind(&[discord_id.into()])?;
+    let results = db.batch(vec![user, builder, read]).await?;
+    results
+        .get(2)
+        .map(|r| r.results::<BuilderStripe>())
+        .transpose()?
+        .and_then(|rows| rows.into_iter().next())
+        .ok_or_else(|| StoreError("builder row missing after upsert".to_owned()))
+}
+
+/// The statement that records a Stripe account's flags, unless a newer state is stored.
+pub fn sync_account_statement(
+    db: &D1Database,
+    account: &crate::clients::stripe::Account,
+    as_of_ms: f64,
+) -> Result<D1PreparedStatement, StoreError> {
+    let flag = |b: bool| JsValue::from(u8::from(b));
+    Ok(db
+        .prepare(
+            "UPDATE builders SET charges_enabled = ?2, payouts_enabled = ?3, details_submitted = ?4,
+                    stripe_synced_at = ?5, updated_at = ?5
+             WHERE stripe_account_id = ?1 AND (stripe_synced_at IS NULL OR stripe_synced_at <= ?5)",
+        )
+        .bind(&[
+            account.id.as_str().into(),
+            flag(account.charges_enabled),
+            flag(account.payouts_enabled),
+            flag(account.details_submitted),
+            JsValue::from_f64(as_of_ms),
+        ])?)
+}
+
+/// Records a freshly created account on the builder (never replacing one) with its flags.
+pub async fn attach_account(
+    db: &D1Database,
+    discord_id: &str,
+    account: &crate::clients::stripe::Account,
+    now_ms: f64,
+) -> Result<(), StoreError> {
+    let attach = db
+        .prepare("UPDATE builders SET stripe_account_id = ?2 WHERE discord_id = ?1 AND stripe_account_id IS NULL")
+        .bind(&[discord_id.into(), account.id.as_str().into()])?;
+    db.batch(vec![attach, sync_account_statement(db, account, now_ms)?])
+        .await?;
+    Ok(())
+}
+
+/// Records an account's flags read from Stripe just now.
+pub async fn sync_account(
+    db: &D1Database,
+    account: &crate::clients::stripe::Account,
+    now_ms: f64,
+) -> Result<(), StoreError> {
+    sync_account_statement(db, account, now_ms)?.run().await?;
+    Ok(())
+}

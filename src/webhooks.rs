@@ -1,6 +1,7 @@
 //! `POST /webhooks/stripe`: verify the signature over the raw body, then apply the event
 //! exactly once (its id is recorded in the same D1 batch as its effects).
 
+use crate::clients::stripe::Account;
 use crate::stripe::{event::Event, signature};
 use crate::{config, http, log, store};
 use serde_json::json;
@@ -66,12 +67,20 @@ async fn apply_stripe(mut req: Request, env: &Env) -> Result<Response, WebhookEr
         .map_err(WebhookError::Signature)?;
     let event = Event::parse(&body).ok_or(WebhookError::Malformed)?;
 
-    // Handlers for each event type add their statements here (buying, fulfilment issues);
-    // every other type is acknowledged and recorded so a redelivery is recognised.
-    let effects = Vec::new();
-    let handled = false;
-
     let db = config::db(env).map_err(|e| WebhookError::Internal(e.to_string()))?;
+    // Each handled type contributes statements applied in the same batch as the event's
+    // record; every other type is acknowledged and recorded so a redelivery is recognised.
+    let effects = match event.kind.as_str() {
+        "account.updated" => {
+            let account: Account = serde_json::from_value(event.data.object.clone())
+                .map_err(|_| WebhookError::Malformed)?;
+            let as_of_ms = (event.created as f64) * 1000.0;
+            vec![store::sync_account_statement(&db, &account, as_of_ms)
+                .map_err(|e| WebhookError::Internal(e.to_string()))?]
+        }
+        _ => Vec::new(),
+    };
+    let handled = !effects.is_empty();
     let applied = store::apply_event_once(
         &db,
         "stripe",

@@ -49,6 +49,7 @@ export async function startWorker() {
       TWITCH_CLIENT_ID: "harness-twitch-client",
       TWITCH_CLIENT_SECRET: "harness-twitch-secret",
       TWITCH_EVENTSUB_SECRET: "harness-eventsub-secret",
+      LINK_SIGNING_SECRET: "harness-link-signing-secret",
       PUBLIC_BASE_URL: "http://c500.test",
       // Short, so tests can watch the landing page cache expire and refresh.
       PAGE_CACHE_SECONDS: "1",

@@ -37,7 +37,14 @@ async function schemaOf(db) {
     )
     .all();
   // Whitespace and comments inside statements are not schema.
-  return results.map((r) => ({ ...r, sql: r.sql?.replace(/--[^\n]*/g, "").replace(/\s+/g, " ").trim() }));
+  return results.map((r) => ({
+    ...r,
+    sql: r.sql
+      ?.replace(/--[^\n]*/g, "")
+      .replace(/\s+/g, " ")
+      .replace(/\s*([(),])\s*/g, "$1")
+      .trim(),
+  }));
 }
 
 function tempDir() {

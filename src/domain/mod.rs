@@ -3,5 +3,6 @@
 pub mod custom_id;
 pub mod hex;
 pub mod ids;
+pub mod link_token;
 pub mod money;
 pub mod seller;

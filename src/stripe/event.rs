@@ -11,6 +11,9 @@ pub struct Event {
     pub kind: String,
     #[serde(default)]
     pub livemode: bool,
+    /// When Stripe created the event (unix seconds): orders late and out-of-order events.
+    #[serde(default)]
+    pub created: i64,
     pub data: EventData,
 }
 

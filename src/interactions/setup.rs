@@ -1,0 +1,159 @@
+//! `/c500 setup stripe`: one Stripe Connect Express account per Discord user (created with an
+//! Idempotency-Key, so a retry never makes two), and a private link to continue: onboarding
+//! until Stripe enables the account, then the Express dashboard.
+
+use super::{Answer, UserError};
+use crate::clients::stripe::{Account, Stripe};
+use crate::discord::model::Interaction;
+use crate::discord::response::{colour, ActionRow, Button, Embed, InteractionResponse, Message};
+use crate::domain::link_token::{self, LinkClaims};
+use crate::domain::seller::{fallback_handle, handle_from};
+use crate::{config, log, store};
+use serde_json::json;
+use worker::{Date, Env};
+
+pub(super) fn stripe(interaction: &Interaction, env: &Env) -> Answer {
+    let Some(user) = interaction.invoker() else {
+        return Answer::Built(InteractionResponse::message(
+            UserError::UnknownCommand.message(),
+        ));
+    };
+    let (discord_id, username) = (user.id.clone(), user.username.clone());
+    let interaction_id = interaction.id.clone();
+    let env = env.clone();
+    Answer::Later(Box::pin(async move {
+        match run(&env, &discord_id, &username, &interaction_id).await {
+            Ok(message) => InteractionResponse::message(message),
+            Err(e) => {
+                log::error("setup_stripe_failed", &e);
+                InteractionResponse::message(UserError::StripeUnavailable.message())
+            }
+        }
+    }))
+}
+
+async fn run(
+    env: &Env,
+    discord_id: &str,
+    username: &str,
+    interaction_id: &str,
+) -> Result<Message, String> {
+    let db = config::db(env).map_err(|e| e.to_string())?;
+    let stripe = Stripe::from_env(env).map_err(|e| e.to_string())?;
+    let secret = config::secret(env, "LINK_SIGNING_SECRET").map_err(|e| e.to_string())?;
+    let now = Date::now().as_millis() as f64;
+    let handle = handle_from(username, discord_id);
+    let fallback = fallback_handle(&handle, discord_id);
+    let standing = store::ensure_builder(&db, discord_id, username, &handle, &fallback, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    let account = match standing.stripe_account_id {
+        Some(id) => {
+            // Fresh flags from Stripe, in case a webhook is late.
+            let account = stripe.account(&id).await.map_err(|e| e.to_string())?;
+            store::sync_account(&db, &account, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            account
+        }
+        None => {
+            let account = stripe
+                .create_express_account(discord_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            store::attach_account(&db, discord_id, &account, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            log::event(
+                "stripe_account_created",
+                json!({ "user": discord_id, "account": account.id }),
+            );
+            account
+        }
+    };
+    if is_enabled(&account) {
+        let url = stripe
+            .dashboard_link(&account.id, &format!("c500-dashboard-{interaction_id}"))
+            .await
+            .map_err(|e| e.to_string())?;
+        return Ok(dashboard_message(url));
+    }
+    let claims = LinkClaims {
+        discord_id: discord_id.to_owned(),
+        account_id: account.id.clone(),
+    };
+    let (refresh_url, return_url) = onboarding_urls(env, &secret, &claims, now);
+    let url = stripe
+        .onboarding_link(
+            &account.id,
+            &refresh_url,
+            &return_url,
+            &format!("c500-onboarding-{interaction_id}"),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(onboarding_message(url, account.details_submitted))
+}
+
+pub fn is_enabled(account: &Account) -> bool {
+    account.details_submitted && account.charges_enabled && account.payouts_enabled
+}
+
+/// Where Stripe sends the builder back: our pages, with a signed token naming the account.
+pub fn onboarding_urls(
+    env: &Env,
+    secret: &str,
+    claims: &LinkClaims,
+    now_ms: f64,
+) -> (String, String) {
+    let base = config::public_base_url(env);
+    let token = link_token::sign(secret, claims, now_ms);
+    (
+        format!("{base}/onboarding/refresh?token={token}"),
+        format!("{base}/onboarding/return?token={token}"),
+    )
+}
+
+fn link_message(title: &str, description: &str, label: &str, url: String, colour: u32) -> Message {
+    Message {
+        components: vec![ActionRow::new(vec![Button::link(label, url, Some("💸"))])],
+        ..Message::ephemeral_embed(Embed {
+            title: Some(title.to_owned()),
+            description: Some(description.to_owned()),
+            color: Some(colour),
+            ..Embed::default()
+        })
+    }
+}
+
+fn onboarding_message(url: String, details_submitted: bool) -> Message {
+    if details_submitted {
+        return link_message(
+            "🌸 Almost there!",
+            "Stripe needs a little more before it can turn on payments and payouts. \
+             Click below to finish. This link is private to you. Do not share it.",
+            "Continue with Stripe",
+            url,
+            colour::DREAMY,
+        );
+    }
+    link_message(
+        "🌸 Let's get you paid!",
+        "Click the button below to set up your Stripe account. This is how you receive money \
+         directly to your bank. Note: this link is private to you. Do not share it.",
+        "Setup Payments (Stripe)",
+        url,
+        colour::SAKURA,
+    )
+}
+
+fn dashboard_message(url: String) -> Message {
+    link_message(
+        "✅ Your payouts are set up",
+        "Stripe has enabled payments and payouts. Manage your bank details and see payouts \
+         in your Express dashboard. This link is private to you.",
+        "Open Stripe dashboard",
+        url,
+        colour::MINT,
+    )
+}
