@@ -269,6 +269,31 @@ export async function startStandin({
     return { status: r.status, body: text, event };
   }
 
+  // What Stripe hosts (onboarding, the Express dashboard), small enough to click through locally.
+  async function hostedStripePage(req, res, url) {
+    const html = (status, body, headers = {}) => {
+      res.writeHead(status, { "content-type": "text/html; charset=utf-8", ...headers });
+      res.end(`<!doctype html><meta charset="utf-8"><title>Stripe (stand-in)</title><body style="font-family:sans-serif;max-width:40rem;margin:4rem auto">${body}</body>`);
+    };
+    const m = url.pathname.match(/^\/_standin\/stripe\/(onboarding|express)\/([^/]+)(\/complete)?$/);
+    const account = m && stripeObjects.get(m[2]);
+    if (!account) return html(404, "<h1>No such account</h1>");
+    if (m[1] === "express") return html(200, `<h1>Express dashboard (stand-in)</h1><p>${account.id}: payouts ${account.payouts_enabled ? "on" : "off"}.</p>`);
+    const returnUrl = url.searchParams.get("return") ?? "";
+    if (m[3] && req.method === "POST") {
+      Object.assign(account, { details_submitted: true, charges_enabled: true, payouts_enabled: true });
+      try {
+        await sendStripeEvent({ type: "account.updated", object: account });
+      } catch (e) {
+        record({ service: "stripe-webhook", method: "POST", path: "/webhooks/stripe", status: 0, type: "account.updated", error: String(e) });
+      }
+      return html(303, "", { location: returnUrl });
+    }
+    const action = `/_standin/stripe/onboarding/${account.id}/complete?return=${encodeURIComponent(returnUrl)}`;
+    return html(200, `<h1>Stripe onboarding (stand-in)</h1><p>Account <code>${account.id}</code>. In real life Stripe asks for identity and bank details here.</p>
+      <form method="post" action="${action}"><button>Complete onboarding</button></form>`);
+  }
+
   async function handleControl(req, res, rest, bodyBuf) {
     const body = bodyBuf.length ? JSON.parse(bodyBuf.toString("utf8")) : {};
     if (rest === "/calls" && req.method === "GET") return [200, state.calls];
@@ -303,6 +328,8 @@ export async function startStandin({
       } else if (url.pathname.startsWith("/stripe/")) {
         service = "stripe";
         result = await handleStripe(req, res, url.pathname.slice("/stripe".length), bodyBuf);
+      } else if (url.pathname.startsWith("/_standin/stripe/onboarding/") || url.pathname.startsWith("/_standin/stripe/express/")) {
+        return await hostedStripePage(req, res, url);
       } else if (url.pathname.startsWith("/_standin/")) {
         result = await handleControl(req, res, url.pathname.slice("/_standin".length), bodyBuf);
         return send(res, result[0], result[1], result[2]);

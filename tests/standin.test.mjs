@@ -98,3 +98,15 @@ test("Discord failures can be injected (429 with Retry-After)", async () => {
   const next = await fetch(`${s.bases.DISCORD_API_BASE}/channels/1/messages`, { method: "POST", headers, body });
   assert.equal(next.status, 200);
 });
+
+test("the hosted onboarding page completes an account and tells the worker", async () => {
+  const created = await (await stripePost("/v1/accounts", { type: "express" })).json();
+  const link = await (await stripePost("/v1/account_links", { account: created.id, type: "account_onboarding", return_url: "http://worker.test/onboarding/return?token=t", refresh_url: "http://worker.test/r" })).json();
+  const page = await fetch(link.url);
+  assert.match(await page.text(), /Complete onboarding/);
+  const done = await fetch(`${s.url}/_standin/stripe/onboarding/${created.id}/complete?return=${encodeURIComponent("http://worker.test/onboarding/return?token=t")}`, { method: "POST", redirect: "manual" });
+  assert.equal(done.status, 303);
+  assert.equal(done.headers.get("location"), "http://worker.test/onboarding/return?token=t");
+  assert.equal(s.stripeObjects.get(created.id).charges_enabled, true);
+  assert.ok(s.state.calls.some((c) => c.service === "stripe-webhook" && c.type === "account.updated"));
+});
