@@ -183,6 +183,30 @@ fn answer(
     }
 }
 
+/// The answer after `work` (I/O) is done: `reply` shapes a success; a failure is logged as
+/// `event` and shown as `failure`, since it is ours and not the user's.
+fn later<T: 'static>(
+    event: &'static str,
+    failure: UserError,
+    work: impl Future<Output = Result<T, String>> + 'static,
+    reply: impl FnOnce(T) -> InteractionResponse + 'static,
+) -> Answer {
+    Answer::Later(Box::pin(async move {
+        match work.await {
+            Ok(value) => reply(value),
+            Err(e) => {
+                log::error(event, &e);
+                InteractionResponse::message(failure.message())
+            }
+        }
+    }))
+}
+
+/// An error from I/O, as the text that is logged.
+fn io<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
 /// A reply to send: built for this interaction, static and serialised once, or built
 /// after I/O.
 enum Answer {

@@ -1,7 +1,7 @@
 //! The storefront (C500.store): askama templates over D1 reads. Templates escape HTML.
 
 use crate::clients::stripe::Stripe;
-use crate::domain::link_token;
+use crate::domain::link_token::{self, LinkClaims};
 use crate::domain::money::Cents;
 use crate::interactions::setup;
 use crate::{config, http, log, store};
@@ -287,27 +287,33 @@ fn expired_link() -> Response {
     )
 }
 
+/// Whose account an onboarding link is about, from its signed token (NotFound: a missing,
+/// forged or expired token, shown as "this link has expired").
+fn onboarding_claims(
+    req: &Request,
+    env: &Env,
+    now: f64,
+) -> Result<(String, LinkClaims), PageError> {
+    let secret = config::secret(env, "LINK_SIGNING_SECRET")?;
+    let token = token_param(req).ok_or(PageError::NotFound)?;
+    let claims = link_token::verify(&secret, &token, now).map_err(|_| PageError::NotFound)?;
+    Ok((secret, claims))
+}
+
 /// `GET /onboarding/refresh?token=`: Stripe sends builders here when an Account Link has
 /// expired; the signed token says whose account it is, so a fresh link goes to them only.
 pub async fn onboarding_refresh(req: &Request, env: &Env) -> Response {
     let now = Date::now().as_millis() as f64;
     let result = async {
-        let secret = config::secret(env, "LINK_SIGNING_SECRET")
-            .map_err(|e| PageError::Internal(e.to_string()))?;
-        let token = token_param(req).ok_or(PageError::NotFound)?;
-        let claims = link_token::verify(&secret, &token, now).map_err(|_| PageError::NotFound)?;
-        let stripe = Stripe::from_env(env).map_err(|e| PageError::Internal(e.to_string()))?;
+        let (secret, claims) = onboarding_claims(req, env, now)?;
         let (refresh_url, return_url) = setup::onboarding_urls(env, &secret, &claims, now);
         // A browser retry within the minute reuses the link Stripe already made.
-        let key = format!(
-            "c500-onboarding-refresh-{}-{}",
-            claims.account_id,
-            (now / 60_000.0).floor()
-        );
-        stripe
+        let minute = (now / 60_000.0).floor();
+        let key = format!("c500-onboarding-refresh-{}-{minute}", claims.account_id);
+        let url = Stripe::from_env(env)?
             .onboarding_link(&claims.account_id, &refresh_url, &return_url, &key)
-            .await
-            .map_err(|e| PageError::Internal(e.to_string()))
+            .await?;
+        Ok::<_, PageError>(url)
     };
     match result.await {
         Ok(url) => http::redirect(&url),
@@ -321,44 +327,31 @@ pub async fn onboarding_refresh(req: &Request, env: &Env) -> Response {
 pub async fn onboarding_return(req: &Request, env: &Env) -> Response {
     let now = Date::now().as_millis() as f64;
     let result = async {
-        let secret = config::secret(env, "LINK_SIGNING_SECRET")
-            .map_err(|e| PageError::Internal(e.to_string()))?;
-        let token = token_param(req).ok_or(PageError::NotFound)?;
-        let claims = link_token::verify(&secret, &token, now).map_err(|_| PageError::NotFound)?;
-        let stripe = Stripe::from_env(env).map_err(|e| PageError::Internal(e.to_string()))?;
-        let account = stripe
-            .account(&claims.account_id)
-            .await
-            .map_err(|e| PageError::Internal(e.to_string()))?;
-        let db = config::db(env)?;
-        store::sync_account(&db, &account, now).await?;
-        Ok::<_, PageError>((
-            account,
-            format!(
-                "{}/onboarding/refresh?token={token}",
-                config::public_base_url(env)
-            ),
-        ))
+        let (_, claims) = onboarding_claims(req, env, now)?;
+        let account = Stripe::from_env(env)?.account(&claims.account_id).await?;
+        store::sync_account(&config::db(env)?, &account, now).await?;
+        Ok::<_, PageError>(account)
     };
     match result.await {
-        Ok((account, _)) if setup::is_enabled(&account) => onboarding_page(
+        Ok(account) if setup::is_enabled(&account) => onboarding_page(
             200,
             "You're all set! 🎉",
             "Stripe has turned on payments and payouts for your account. Once C500 HQ has certified you, /c500 drop is yours.",
             None,
         ),
-        Ok((account, _)) if account.details_submitted => onboarding_page(
+        Ok(account) if account.details_submitted => onboarding_page(
             200,
             "Thanks! Stripe is reviewing",
             "Your details are in. Stripe usually enables accounts within minutes; C500 updates by itself when it does.",
             None,
         ),
-        Ok((_, continue_url)) => onboarding_page(
-            200,
-            "Onboarding isn't finished yet",
-            "Stripe still needs a few details before it can pay you.",
-            Some(continue_url),
-        ),
+        Ok(_) => {
+            // The same signed token leads back into onboarding through the refresh page.
+            let continue_url = token_param(req).map(|token| {
+                format!("{}/onboarding/refresh?token={token}", config::public_base_url(env))
+            });
+            onboarding_page(200, "Onboarding isn't finished yet", "Stripe still needs a few details before it can pay you.", continue_url)
+        }
         Err(PageError::NotFound) => expired_link(),
         Err(e) => e.into_response(),
     }

@@ -1,7 +1,7 @@
 //! `/c500 admin approve|revoke`: HQ admins (ADMIN_USER_IDS) certify builders and set their
 //! guild badges. Every action is written to `admin_actions` in the same batch as its effect.
 
-use super::{Answer, UserError};
+use super::{io, later, Answer, UserError};
 use crate::discord::model::{option_str, Interaction};
 use crate::discord::response::{colour, Embed, InteractionResponse, Message};
 use crate::domain::ids::Snowflake;
@@ -72,37 +72,34 @@ pub(super) fn approve(interaction: &Interaction, env: &Env) -> Answer {
         admin,
     };
     let env = env.clone();
-    Answer::Later(Box::pin(async move {
-        let saved = async {
-            let db = config::db(&env).map_err(|e| e.to_string())?;
-            store::approve_builder(&db, &approval, Date::now().as_millis() as f64)
-                .await
-                .map_err(|e| e.to_string())
-        };
-        match saved.await {
-            Ok(()) => {
-                log::event(
-                    "builder_approved",
-                    json!({ "builder": approval.builder, "by": approval.admin, "tags": approval.guild_tags }),
-                );
-                let badges: Vec<&str> = tags.iter().map(|t| t.badge()).collect();
-                done(
-                    "✅ Certified Builder".to_owned(),
-                    format!(
-                        "<@{}> is now a Certified C500 Builder ({}).\nNext: they run `/c500 setup stripe` to get paid; \
-                         they can post drops once Stripe enables their account.",
-                        approval.builder,
-                        badges.join(", ")
-                    ),
-                    colour::MINT,
-                )
-            }
-            Err(e) => {
-                log::error("builder_approve_failed", &e);
-                InteractionResponse::message(UserError::Internal.message())
-            }
-        }
-    }))
+    let work = async move {
+        let db = config::db(&env).map_err(io)?;
+        store::approve_builder(&db, &approval, Date::now().as_millis() as f64)
+            .await
+            .map_err(io)?;
+        log::event(
+            "builder_approved",
+            json!({ "builder": approval.builder, "by": approval.admin, "tags": approval.guild_tags }),
+        );
+        Ok(approval.builder)
+    };
+    later(
+        "builder_approve_failed",
+        UserError::Internal,
+        work,
+        move |builder| {
+            let badges: Vec<&str> = tags.iter().map(|t| t.badge()).collect();
+            done(
+            "✅ Certified Builder".to_owned(),
+            format!(
+                "<@{builder}> is now a Certified C500 Builder ({}).\nNext: they run `/c500 setup stripe` \
+                 to get paid; they can post drops once Stripe enables their account.",
+                badges.join(", ")
+            ),
+            colour::MINT,
+        )
+        },
+    )
 }
 
 pub(super) fn revoke(interaction: &Interaction, env: &Env) -> Answer {
@@ -111,37 +108,33 @@ pub(super) fn revoke(interaction: &Interaction, env: &Env) -> Answer {
         Err(error) => return refuse(error),
     };
     let env = env.clone();
-    Answer::Later(Box::pin(async move {
-        let revoked = async {
-            let db = config::db(&env).map_err(|e| e.to_string())?;
-            store::revoke_builder(
-                &db,
-                subject.as_str(),
-                &admin,
-                Date::now().as_millis() as f64,
-            )
+    let work = async move {
+        let db = config::db(&env).map_err(io)?;
+        let now = Date::now().as_millis() as f64;
+        let revoked = store::revoke_builder(&db, subject.as_str(), &admin, now)
             .await
-            .map_err(|e| e.to_string())
-        };
-        match revoked.await {
-            Ok(true) => {
-                log::event(
-                    "builder_revoked",
-                    json!({ "builder": subject.as_str(), "by": admin }),
-                );
-                done(
-                    "Certification revoked".to_owned(),
-                    format!(
-                        "<@{subject}> can no longer post drops. Their open orders are unaffected."
-                    ),
-                    colour::LAVENDER,
-                )
-            }
-            Ok(false) => InteractionResponse::message(UserError::NotABuilder.message()),
-            Err(e) => {
-                log::error("builder_revoke_failed", &e);
-                InteractionResponse::message(UserError::Internal.message())
-            }
+            .map_err(io)?;
+        if revoked {
+            log::event(
+                "builder_revoked",
+                json!({ "builder": subject.as_str(), "by": admin }),
+            );
         }
-    }))
+        Ok((revoked, subject))
+    };
+    later(
+        "builder_revoke_failed",
+        UserError::Internal,
+        work,
+        |(revoked, subject)| {
+            if !revoked {
+                return InteractionResponse::message(UserError::NotABuilder.message());
+            }
+            done(
+                "Certification revoked".to_owned(),
+                format!("<@{subject}> can no longer post drops. Their open orders are unaffected."),
+                colour::LAVENDER,
+            )
+        },
+    )
 }

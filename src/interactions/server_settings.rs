@@ -5,7 +5,7 @@
 //! is for everyone, so the check is here: `member.permissions` is what Discord resolved for
 //! this member in this channel (administrators included).
 
-use super::{Answer, UserError};
+use super::{io, later, Answer, UserError};
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{
     colour, Embed, EmbedField, EmbedFooter, InteractionResponse, Message,
@@ -76,30 +76,29 @@ pub(super) fn set(interaction: &Interaction, update: Update, env: &Env) -> Answe
         .map(|u| u.id.clone())
         .unwrap_or_default();
     let env = env.clone();
-    Answer::Later(Box::pin(async move {
-        let saved = async {
-            let db = config::db(&env).map_err(|e| e.to_string())?;
-            store::save_guild_settings(&db, &guild_id, &update, &by, Date::now().as_millis() as f64)
-                .await
-                .map_err(|e| e.to_string())
-        };
-        match saved.await {
-            Ok(settings) => {
-                log::event(
-                    "guild_settings_saved",
-                    json!({ "guild": guild_id, "by": by }),
-                );
-                InteractionResponse::message(settings_message(
-                    &settings,
-                    "✅ Saved. C500 in this server",
-                ))
-            }
-            Err(e) => {
-                log::error("guild_settings_failed", &e);
-                InteractionResponse::message(UserError::Internal.message())
-            }
-        }
-    }))
+    let work = async move {
+        let db = config::db(&env).map_err(io)?;
+        let now = Date::now().as_millis() as f64;
+        let settings = store::save_guild_settings(&db, &guild_id, &update, &by, now)
+            .await
+            .map_err(io)?;
+        log::event(
+            "guild_settings_saved",
+            json!({ "guild": guild_id, "by": by }),
+        );
+        Ok(settings)
+    };
+    later(
+        "guild_settings_failed",
+        UserError::Internal,
+        work,
+        |settings| {
+            InteractionResponse::message(settings_message(
+                &settings,
+                "✅ Saved. C500 in this server",
+            ))
+        },
+    )
 }
 
 pub(super) fn show(interaction: &Interaction, env: &Env) -> Answer {
@@ -107,24 +106,19 @@ pub(super) fn show(interaction: &Interaction, env: &Env) -> Answer {
         return refuse(UserError::NeedsServer);
     };
     let env = env.clone();
-    Answer::Later(Box::pin(async move {
-        let loaded = async {
-            let db = config::db(&env).map_err(|e| e.to_string())?;
-            store::guild_settings(&db, &guild_id)
-                .await
-                .map_err(|e| e.to_string())
-        };
-        match loaded.await {
-            Ok(settings) => {
-                let settings = settings.unwrap_or_else(|| GuildSettings::empty(&guild_id));
-                InteractionResponse::message(settings_message(&settings, "⚙️ C500 in this server"))
-            }
-            Err(e) => {
-                log::error("guild_settings_failed", &e);
-                InteractionResponse::message(UserError::Internal.message())
-            }
-        }
-    }))
+    let work = async move {
+        let db = config::db(&env).map_err(io)?;
+        let settings = store::guild_settings(&db, &guild_id).await.map_err(io)?;
+        Ok(settings.unwrap_or_else(|| GuildSettings::empty(&guild_id)))
+    };
+    later(
+        "guild_settings_failed",
+        UserError::Internal,
+        work,
+        |settings| {
+            InteractionResponse::message(settings_message(&settings, "⚙️ C500 in this server"))
+        },
+    )
 }
 
 fn channel(id: &Option<String>, unset: &str) -> String {

@@ -2,7 +2,7 @@
 //! Idempotency-Key, so a retry never makes two), and a private link to continue: onboarding
 //! until Stripe enables the account, then the Express dashboard.
 
-use super::{Answer, UserError};
+use super::{io, later, Answer, UserError};
 use crate::clients::stripe::{Account, Stripe};
 use crate::discord::model::Interaction;
 use crate::discord::response::{colour, ActionRow, Button, Embed, InteractionResponse, Message};
@@ -21,15 +21,13 @@ pub(super) fn stripe(interaction: &Interaction, env: &Env) -> Answer {
     let (discord_id, username) = (user.id.clone(), user.username.clone());
     let interaction_id = interaction.id.clone();
     let env = env.clone();
-    Answer::Later(Box::pin(async move {
-        match run(&env, &discord_id, &username, &interaction_id).await {
-            Ok(message) => InteractionResponse::message(message),
-            Err(e) => {
-                log::error("setup_stripe_failed", &e);
-                InteractionResponse::message(UserError::StripeUnavailable.message())
-            }
-        }
-    }))
+    let work = async move { run(&env, &discord_id, &username, &interaction_id).await };
+    later(
+        "setup_stripe_failed",
+        UserError::StripeUnavailable,
+        work,
+        InteractionResponse::message,
+    )
 }
 
 async fn run(
@@ -38,32 +36,30 @@ async fn run(
     username: &str,
     interaction_id: &str,
 ) -> Result<Message, String> {
-    let db = config::db(env).map_err(|e| e.to_string())?;
-    let stripe = Stripe::from_env(env).map_err(|e| e.to_string())?;
-    let secret = config::secret(env, "LINK_SIGNING_SECRET").map_err(|e| e.to_string())?;
+    let db = config::db(env).map_err(io)?;
+    let stripe = Stripe::from_env(env).map_err(io)?;
+    let secret = config::secret(env, "LINK_SIGNING_SECRET").map_err(io)?;
     let now = Date::now().as_millis() as f64;
     let handle = handle_from(username, discord_id);
     let fallback = fallback_handle(&handle, discord_id);
     let standing = store::ensure_builder(&db, discord_id, username, &handle, &fallback, now)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(io)?;
     let account = match standing.stripe_account_id {
         Some(id) => {
             // Fresh flags from Stripe, in case a webhook is late.
-            let account = stripe.account(&id).await.map_err(|e| e.to_string())?;
-            store::sync_account(&db, &account, now)
-                .await
-                .map_err(|e| e.to_string())?;
+            let account = stripe.account(&id).await.map_err(io)?;
+            store::sync_account(&db, &account, now).await.map_err(io)?;
             account
         }
         None => {
             let account = stripe
                 .create_express_account(discord_id)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(io)?;
             store::attach_account(&db, discord_id, &account, now)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(io)?;
             log::event(
                 "stripe_account_created",
                 json!({ "user": discord_id, "account": account.id }),
@@ -75,7 +71,7 @@ async fn run(
         let url = stripe
             .dashboard_link(&account.id, &format!("c500-dashboard-{interaction_id}"))
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(io)?;
         return Ok(dashboard_message(url));
     }
     let claims = LinkClaims {
@@ -91,7 +87,7 @@ async fn run(
             &format!("c500-onboarding-{interaction_id}"),
         )
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(io)?;
     Ok(onboarding_message(url, account.details_submitted))
 }
 
