@@ -63,7 +63,7 @@ async fn apply_stripe(mut req: Request, env: &Env) -> Result<Response, WebhookEr
     }
     let now_ms = Date::now().as_millis();
     let now_secs = i64::try_from(now_ms / 1000).unwrap_or(i64::MAX);
-    signature::verify(&secret, header.as_deref(), &body, now_secs)
+    signature::verify_any(&secret, header.as_deref(), &body, now_secs)
         .map_err(WebhookError::Signature)?;
     let event = Event::parse(&body).ok_or(WebhookError::Malformed)?;
 

@@ -9,6 +9,8 @@ import { TestKey } from "../dev/keys.mjs";
 import { applyMigrations, d1PersistDir, ROOT } from "../dev/migrate.mjs";
 
 export const STRIPE_WEBHOOK_SECRET = "whsec_test_harness";
+/** The Connect endpoint's secret: the worker is configured with both, comma separated. */
+export const STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_test_harness_connect";
 export const STRIPE_SECRET_KEY = "sk_test_harness";
 export const DISCORD_BOT_TOKEN = "harness-bot-token";
 export const APPLICATION_ID = "1100000000000000001";
@@ -45,7 +47,7 @@ export async function startWorker() {
       DISCORD_PUBLIC_KEY: key.publicHex(),
       DISCORD_BOT_TOKEN,
       STRIPE_SECRET_KEY,
-      STRIPE_WEBHOOK_SECRET,
+      STRIPE_WEBHOOK_SECRET: `${STRIPE_WEBHOOK_SECRET},${STRIPE_CONNECT_WEBHOOK_SECRET}`,
       TWITCH_CLIENT_ID: "harness-twitch-client",
       TWITCH_CLIENT_SECRET: "harness-twitch-secret",
       TWITCH_EVENTSUB_SECRET: "harness-eventsub-secret",

@@ -2,7 +2,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import Stripe from "stripe";
-import { startWorker, STRIPE_WEBHOOK_SECRET } from "./harness.mjs";
+import { startWorker, STRIPE_WEBHOOK_SECRET, STRIPE_CONNECT_WEBHOOK_SECRET } from "./harness.mjs";
 
 const stripe = new Stripe("sk_test_unused");
 let w;
@@ -73,6 +73,13 @@ test("several v1 signatures: any one matching is enough (secret rotation)", asyn
   assert.equal(res.status, 200);
   const onlyOld = await post(event(), `t=${t},v1=${v1Old}`);
   assert.equal(onlyOld.status, 400);
+});
+
+test("events from the Connect endpoint (its own signing secret) are accepted too", async () => {
+  const payload = event("account.updated");
+  const res = await post(payload, stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_CONNECT_WEBHOOK_SECRET }));
+  assert.equal(res.status, 200);
+  assert.equal(await processedCount(JSON.parse(payload).id), 1);
 });
 
 test("a duplicate delivery answers 200 and changes nothing", async () => {

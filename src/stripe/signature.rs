@@ -17,6 +17,25 @@ pub enum SignatureError {
     NoMatch,
 }
 
+/// Verifies against any of several endpoint secrets, comma separated: a platform has one
+/// endpoint for its own account's events and one for its connected accounts' (Connect)
+/// events, each with its own signing secret, and both deliver here.
+pub fn verify_any(
+    secrets: &str,
+    header: Option<&str>,
+    body: &[u8],
+    now_secs: i64,
+) -> Result<(), SignatureError> {
+    let mut outcome = Err(SignatureError::NoMatch);
+    for secret in secrets.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        outcome = verify(secret, header, body, now_secs);
+        if !matches!(outcome, Err(SignatureError::NoMatch)) {
+            return outcome;
+        }
+    }
+    outcome
+}
+
 /// Verifies `header` for `body` at `now_secs` (unix seconds, from the caller's clock).
 pub fn verify(
     secret: &str,
@@ -99,6 +118,34 @@ mod tests {
         let both = format!("{header},v1={old_v1},v0=deadbeef");
         assert_eq!(verify(SECRET, Some(&both), body, NOW), Ok(()));
         assert_eq!(verify("whsec_old", Some(&both), body, NOW), Ok(()));
+    }
+
+    #[test]
+    fn any_of_several_endpoint_secrets_may_match() {
+        let body = br#"{"id":"evt_1"}"#;
+        let connect = sign("whsec_connect", body, NOW);
+        assert_eq!(
+            verify_any("whsec_account, whsec_connect", Some(&connect), body, NOW),
+            Ok(())
+        );
+        assert_eq!(
+            verify_any("whsec_account", Some(&connect), body, NOW),
+            Err(SignatureError::NoMatch)
+        );
+        assert_eq!(
+            verify_any("", Some(&connect), body, NOW),
+            Err(SignatureError::NoMatch)
+        );
+        // A stale or malformed header is reported as such, not as "no match".
+        assert_eq!(
+            verify_any(
+                "whsec_account,whsec_connect",
+                Some(&connect),
+                body,
+                NOW + 301
+            ),
+            Err(SignatureError::Stale)
+        );
     }
 
     #[test]
