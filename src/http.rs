@@ -108,6 +108,35 @@ pub fn not_modified(etag: &str) -> Response {
         .empty()
 }
 
+/// The first value of query parameter `name` in `url`, percent-decoded (`+` is a space).
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    let query = query.split('#').next().unwrap_or(query);
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(key)? == name)
+            .then(|| percent_decode(value))
+            .flatten()
+    })
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hi = char::from(bytes.next()?).to_digit(16)?;
+                let lo = char::from(bytes.next()?).to_digit(16)?;
+                out.push(u8::try_from(hi * 16 + lo).ok()?);
+            }
+            other => out.push(other),
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// A 302 to `location` (never cached: these are one-time links).
 pub fn redirect(location: &str) -> Response {
     ResponseBuilder::new()
@@ -117,4 +146,27 @@ pub fn redirect(location: &str) -> Response {
             ("cache-control", "no-store"),
         ]))
         .empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_query_parameters() {
+        let url = "https://c500.store/onboarding/return?x=1&token=123.acct_9.1700.ab&y=%20#frag";
+        assert_eq!(
+            query_param(url, "token").as_deref(),
+            Some("123.acct_9.1700.ab")
+        );
+        assert_eq!(query_param(url, "y").as_deref(), Some(" "));
+        assert_eq!(
+            query_param("https://x/?a=b%2Fc+d", "a").as_deref(),
+            Some("b/c d")
+        );
+        assert_eq!(query_param("https://x/?flag", "flag").as_deref(), Some(""));
+        assert_eq!(query_param("https://x/", "token"), None);
+        assert_eq!(query_param("https://x/?token=%zz", "token"), None);
+        assert_eq!(query_param("https://x/?other=1", "token"), None);
+    }
 }
