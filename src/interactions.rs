@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod commands;
+pub mod drop;
 pub mod help;
 pub mod server_settings;
 pub mod setup;
@@ -234,6 +235,7 @@ fn dispatch(interaction: Interaction, env: &Env) -> Answer {
                     return server_settings::set(&interaction, set, env);
                 }
                 (commands::ROOT, ["setup", "stripe"]) => return setup::stripe(&interaction, env),
+                (commands::ROOT, ["drop"]) => return drop::start(&interaction, env),
                 (commands::ROOT, ["admin", "approve"]) => return admin::approve(&interaction, env),
                 (commands::ROOT, ["admin", "revoke"]) => return admin::revoke(&interaction, env),
                 (commands::ROOT, ["config", "show"]) => {
@@ -250,13 +252,25 @@ fn dispatch(interaction: Interaction, env: &Env) -> Answer {
                 .unwrap_or_default();
             let error = match CustomId::parse(custom_id) {
                 Ok(CustomId::Buy(_)) => UserError::NotOpenYet,
+                Ok(CustomId::DropForm(_)) => UserError::UnknownButton,
                 Err(CustomIdError::Outdated) => UserError::OutdatedButton,
                 Err(CustomIdError::Unknown) => UserError::UnknownButton,
             };
             InteractionResponse::message(error.message())
         }
         kind::AUTOCOMPLETE => InteractionResponse::autocomplete(Vec::new()),
-        kind::MODAL_SUBMIT => InteractionResponse::message(UserError::UnknownForm.message()),
+        kind::MODAL_SUBMIT => {
+            let custom_id = data
+                .and_then(|d| d.custom_id.as_deref())
+                .unwrap_or_default();
+            match CustomId::parse(custom_id) {
+                Ok(CustomId::DropForm(options)) => return drop::submit(&interaction, options, env),
+                Err(CustomIdError::Outdated) => {
+                    InteractionResponse::message(UserError::OutdatedButton.message())
+                }
+                _ => InteractionResponse::message(UserError::UnknownForm.message()),
+            }
+        }
         _ => InteractionResponse::message(UserError::UnknownCommand.message()),
     };
     Answer::Built(response)

@@ -375,3 +375,84 @@ pub async fn sync_account(
     sync_account_statement(db, account, now_ms)?.run().await?;
     Ok(())
 }
+
+/// A builder's standing, for the checks before they sell (None: not a builder at all).
+pub async fn builder_stripe(
+    db: &D1Database,
+    discord_id: &str,
+) -> Result<Option<BuilderStripe>, StoreError> {
+    Ok(db
+        .prepare(
+            "SELECT stripe_account_id, approved, charges_enabled, payouts_enabled, details_submitted
+             FROM builders WHERE discord_id = ?1",
+        )
+        .bind(&[discord_id.into()])?
+        .first::<BuilderStripe>(None)
+        .await?)
+}
+
+/// A new drop, validated (domain::listing) before it gets here.
+pub struct NewListing<'a> {
+    pub id: &'a str,
+    pub seller_id: &'a str,
+    pub guild_id: Option<&'a str>,
+    pub channel_id: &'a str,
+    pub options: &'a crate::domain::listing::DropOptions,
+    pub form: &'a crate::domain::listing::DropForm,
+}
+
+pub async fn insert_listing(
+    db: &D1Database,
+    l: &NewListing<'_>,
+    now_ms: f64,
+) -> Result<(), StoreError> {
+    let text = |s: Option<&str>| s.map_or(JsValue::NULL, JsValue::from);
+    db.prepare(
+        "INSERT INTO listings (id, seller_id, guild_id, channel_id, kind, title, description, specs, image_url,
+           guild_tag, price_cents, shipping_cents, lead_time_weeks, quantity, stock, status, release_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, 'live', ?15, ?16, ?16)",
+    )
+    .bind(&[
+        l.id.into(),
+        l.seller_id.into(),
+        text(l.guild_id),
+        l.channel_id.into(),
+        l.options.kind.name().into(),
+        l.form.title.as_str().into(),
+        l.form.description.as_str().into(),
+        text(l.form.specs.as_deref()),
+        text(l.form.image_url.as_deref()),
+        l.options.guild.name().into(),
+        JsValue::from_f64(l.form.price.get() as f64),
+        JsValue::from_f64(l.options.shipping.get() as f64),
+        l.options.lead_time_weeks.map_or(JsValue::NULL, JsValue::from),
+        JsValue::from(l.options.quantity),
+        l.options.release_at.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64)),
+        JsValue::from_f64(now_ms),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Records where the drop's public embed is, so later changes can edit it.
+pub async fn set_listing_message(
+    db: &D1Database,
+    id: &str,
+    message_id: &str,
+) -> Result<(), StoreError> {
+    db.prepare("UPDATE listings SET message_id = ?2 WHERE id = ?1")
+        .bind(&[id.into(), message_id.into()])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Takes a drop off sale (its embed could not be posted, or the builder delisted it).
+pub async fn delist(db: &D1Database, id: &str, now_ms: f64) -> Result<(), StoreError> {
+    db.prepare("UPDATE listings SET status = 'delisted', updated_at = ?2 WHERE id = ?1")
+        .bind(&[id.into(), JsValue::from_f64(now_ms)])?
+        .run()
+        .await?;
+    Ok(())
+}

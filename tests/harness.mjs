@@ -83,6 +83,18 @@ export async function startWorker() {
     async get(p, init) {
       return mf.dispatchFetch(`${url}${p}`, init);
     },
+    /** GET / once the page cache (PAGE_CACHE_SECONDS=1) has certainly expired. */
+    async uncachedLanding() {
+      await new Promise((r) => setTimeout(r, 1100));
+      await (await mf.dispatchFetch(`${url}/`)).text(); // serves stale, refreshes in the background
+      for (let i = 0; i < 40; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const res = await mf.dispatchFetch(`${url}/`);
+        if (res.headers.get("x-c500-cache") !== "stale") return res;
+        await res.text();
+      }
+      return mf.dispatchFetch(`${url}/`);
+    },
     async close() {
       await mf.dispose();
       await standin.close();

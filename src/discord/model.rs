@@ -78,6 +78,22 @@ pub struct Resolved {
     pub users: HashMap<String, User>,
 }
 
+/// The text a modal submission gave for input `custom_id` (inputs sit in action rows, or
+/// in labels in Discord's newer modals).
+pub fn modal_value<'a>(components: &'a [Value], custom_id: &str) -> Option<&'a str> {
+    components.iter().find_map(|row| {
+        let children = row
+            .get("components")
+            .and_then(Value::as_array)
+            .map(|c| c.iter().collect::<Vec<_>>())
+            .or_else(|| row.get("component").map(|c| vec![c]))?;
+        children
+            .into_iter()
+            .find(|c| c.get("custom_id").and_then(Value::as_str) == Some(custom_id))
+            .and_then(|c| c.get("value").and_then(Value::as_str))
+    })
+}
+
 /// The value of option `name` among `options`, if given.
 pub fn option_value<'a>(options: &'a [CommandOption], name: &str) -> Option<&'a Value> {
     options
@@ -126,6 +142,18 @@ impl InteractionData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_modal_values_from_rows_and_labels() {
+        let components: Vec<Value> = serde_json::from_str(
+            r#"[{"type":1,"components":[{"type":4,"custom_id":"price","value":"450"}]},
+                {"type":18,"component":{"type":4,"custom_id":"item_title","value":"Snow"}}]"#,
+        )
+        .unwrap();
+        assert_eq!(modal_value(&components, "price"), Some("450"));
+        assert_eq!(modal_value(&components, "item_title"), Some("Snow"));
+        assert_eq!(modal_value(&components, "specs"), None);
+    }
 
     #[test]
     fn reads_a_nested_subcommand() {

@@ -29,6 +29,70 @@ pub struct InteractionResponse {
 enum ResponseData {
     Message(Message),
     Choices { choices: Vec<Choice> },
+    Modal(Modal),
+}
+
+/// A form (MODAL response): rows of one text input each.
+#[derive(Debug, Serialize)]
+pub struct Modal {
+    pub custom_id: String,
+    pub title: String,
+    pub components: Vec<ModalRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ModalRow {
+    #[serde(rename = "type")]
+    kind: u8,
+    components: Vec<TextInput>,
+}
+
+impl ModalRow {
+    pub fn new(input: TextInput) -> Self {
+        ModalRow {
+            kind: 1,
+            components: vec![input],
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct TextInput {
+    #[serde(rename = "type")]
+    kind: u8,
+    custom_id: &'static str,
+    /// 1: one line, 2: a paragraph.
+    style: u8,
+    label: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    placeholder: Option<&'static str>,
+    max_length: u16,
+    required: bool,
+}
+
+impl TextInput {
+    pub fn new(
+        custom_id: &'static str,
+        label: &'static str,
+        paragraph: bool,
+        max_length: u16,
+        required: bool,
+    ) -> Self {
+        TextInput {
+            kind: 4,
+            custom_id,
+            style: if paragraph { 2 } else { 1 },
+            label,
+            placeholder: None,
+            max_length,
+            required,
+        }
+    }
+
+    pub fn placeholder(mut self, text: &'static str) -> Self {
+        self.placeholder = Some(text);
+        self
+    }
 }
 
 /// An autocomplete suggestion.
@@ -52,6 +116,14 @@ impl InteractionResponse {
         InteractionResponse {
             kind: 4,
             data: Some(ResponseData::Message(message)),
+        }
+    }
+
+    /// MODAL: opens a form.
+    pub fn modal(modal: Modal) -> Self {
+        InteractionResponse {
+            kind: 9,
+            data: Some(ResponseData::Modal(modal)),
         }
     }
 

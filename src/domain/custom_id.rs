@@ -4,6 +4,9 @@
 //! an older release either still parses or gets a friendly "this button is out of date".
 
 use super::ids::ListingId;
+use super::listing::{DropOptions, Kind};
+use super::money::Cents;
+use super::seller::GuildTag;
 
 /// Discord's limit on a custom_id.
 pub const MAX_LEN: usize = 100;
@@ -14,6 +17,8 @@ const VERSION: &str = "v1";
 pub enum CustomId {
     /// The Buy button on a drop embed.
     Buy(ListingId),
+    /// The drop form (modal), carrying the slash command's options.
+    DropForm(DropOptions),
 }
 
 /// Why a custom_id was not understood; each gets its own friendly reply.
@@ -29,6 +34,18 @@ impl CustomId {
     pub fn encode(&self) -> String {
         match self {
             CustomId::Buy(listing) => format!("{PREFIX}:{VERSION}:buy:{listing}"),
+            CustomId::DropForm(o) => format!(
+                "{PREFIX}:{VERSION}:drop:{}.{}.{}.{}.{}.{}",
+                match o.kind {
+                    Kind::ReadyToShip => "r",
+                    Kind::Commission => "c",
+                },
+                o.quantity,
+                o.shipping.get(),
+                o.lead_time_weeks.map_or(0, u32::from),
+                o.guild.name(),
+                o.release_at.unwrap_or(0),
+            ),
         }
     }
 
@@ -55,9 +72,37 @@ impl CustomId {
                 .filter(|l| l.as_str() == id)
                 .map(CustomId::Buy)
                 .ok_or(CustomIdError::Unknown),
+            (Some("drop"), Some(fields)) => parse_drop(fields)
+                .map(CustomId::DropForm)
+                .ok_or(CustomIdError::Unknown),
             _ => Err(CustomIdError::Unknown),
         }
     }
+}
+
+fn parse_drop(fields: &str) -> Option<DropOptions> {
+    let mut f = fields.split('.');
+    let kind = match f.next()? {
+        "r" => Kind::ReadyToShip,
+        "c" => Kind::Commission,
+        _ => return None,
+    };
+    let quantity: u16 = f.next()?.parse().ok().filter(|q| *q >= 1)?;
+    let shipping = Cents::new(f.next()?.parse::<u32>().ok()?.into());
+    let lead: u8 = f.next()?.parse().ok()?;
+    let guild = GuildTag::parse(f.next()?)?;
+    let release: u64 = f.next()?.parse().ok()?;
+    if f.next().is_some() {
+        return None;
+    }
+    Some(DropOptions {
+        kind,
+        quantity,
+        shipping,
+        lead_time_weeks: (lead > 0).then_some(lead),
+        guild,
+        release_at: (release > 0).then_some(release),
+    })
 }
 
 #[cfg(test)]
@@ -71,6 +116,41 @@ mod tests {
         assert!(encoded.len() <= MAX_LEN);
         assert!(encoded.starts_with("c5:v1:buy:D-"));
         assert_eq!(CustomId::parse(&encoded), Ok(buy));
+    }
+
+    #[test]
+    fn the_drop_form_carries_its_options() {
+        let options = DropOptions {
+            kind: Kind::Commission,
+            quantity: 999,
+            shipping: Cents::new(100_000),
+            lead_time_weeks: Some(52),
+            guild: GuildTag::Vintage,
+            release_at: Some(1_764_612_000_000),
+        };
+        let encoded = CustomId::DropForm(options.clone()).encode();
+        assert!(encoded.len() <= MAX_LEN, "{encoded}");
+        assert_eq!(CustomId::parse(&encoded), Ok(CustomId::DropForm(options)));
+        let plain = DropOptions {
+            kind: Kind::ReadyToShip,
+            quantity: 1,
+            shipping: Cents::ZERO,
+            lead_time_weeks: None,
+            guild: GuildTag::Builder,
+            release_at: None,
+        };
+        assert_eq!(
+            CustomId::parse(&CustomId::DropForm(plain.clone()).encode()),
+            Ok(CustomId::DropForm(plain))
+        );
+        for bad in [
+            "c5:v1:drop:x.1.0.0.builder.0",
+            "c5:v1:drop:r.0.0.0.builder.0",
+            "c5:v1:drop:r.1.0.0.pastel.0",
+            "c5:v1:drop:r.1.0.0.builder",
+        ] {
+            assert_eq!(CustomId::parse(bad), Err(CustomIdError::Unknown), "{bad}");
+        }
     }
 
     #[test]

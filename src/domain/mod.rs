@@ -4,5 +4,6 @@ pub mod custom_id;
 pub mod hex;
 pub mod ids;
 pub mod link_token;
+pub mod listing;
 pub mod money;
 pub mod seller;

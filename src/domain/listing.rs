@@ -1,0 +1,435 @@
+//! A drop as a builder describes it (slash options, then the modal), parsed into a draft
+//! that is known to be valid, or the first field that is not, named for the builder.
+
+use super::money::{parse_price, parse_shipping, Cents};
+use super::seller::GuildTag;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    ReadyToShip,
+    Commission,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::ReadyToShip => "ready_to_ship",
+            Kind::Commission => "commission",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "ready_to_ship" => Some(Kind::ReadyToShip),
+            "commission" => Some(Kind::Commission),
+            _ => None,
+        }
+    }
+}
+
+/// What the slash command fixed before the form opened (carried in the modal's custom_id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DropOptions {
+    pub kind: Kind,
+    pub quantity: u16,
+    pub shipping: Cents,
+    pub lead_time_weeks: Option<u8>,
+    pub guild: GuildTag,
+    /// Unix ms; None: released at once.
+    pub release_at: Option<u64>,
+}
+
+/// A field the builder got wrong, and how to put it right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn err(field: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field,
+        message: message.into(),
+    }
+}
+
+pub const MAX_QUANTITY: i64 = 999;
+/// How far ahead a release may be scheduled.
+const MAX_RELEASE_AHEAD_MS: u64 = 90 * 24 * 3600 * 1000;
+
+impl DropOptions {
+    /// Reads the slash options; `now_ms` bounds the release time.
+    pub fn parse(
+        kind: Option<&str>,
+        quantity: Option<i64>,
+        shipping: Option<&str>,
+        lead_time_weeks: Option<i64>,
+        guild: Option<&str>,
+        release_at: Option<&str>,
+        now_ms: u64,
+    ) -> Result<DropOptions, FieldError> {
+        let kind = Kind::parse(kind.unwrap_or_default())
+            .ok_or_else(|| err("type", "pick Ready to ship or Commission"))?;
+        let quantity = quantity.unwrap_or(1);
+        if !(1..=MAX_QUANTITY).contains(&quantity) {
+            return Err(err(
+                "quantity",
+                format!("must be between 1 and {MAX_QUANTITY}"),
+            ));
+        }
+        let shipping = match shipping {
+            None => Cents::ZERO,
+            Some(s) => parse_shipping(s).map_err(|e| err("shipping", e.to_string()))?,
+        };
+        let lead_time_weeks = match (kind, lead_time_weeks) {
+            (Kind::ReadyToShip, Some(_)) => {
+                return Err(err(
+                    "lead_time_weeks",
+                    "is only for commissions: a ready-to-ship drop ships now",
+                ))
+            }
+            (_, Some(w)) if !(1..=52).contains(&w) => {
+                return Err(err("lead_time_weeks", "must be 1 to 52 weeks"))
+            }
+            (_, w) => w.and_then(|w| u8::try_from(w).ok()),
+        };
+        let guild = match guild {
+            None => GuildTag::Builder,
+            Some(g) => {
+                GuildTag::parse(g).ok_or_else(|| err("guild", "pick one of the guilds offered"))?
+            }
+        };
+        let release_at = match release_at {
+            None => None,
+            Some(text) => {
+                let at = parse_utc(text).ok_or_else(|| {
+                    err(
+                        "release_at",
+                        "write it as YYYY-MM-DD HH:MM (UTC), e.g. 2026-12-01 18:00",
+                    )
+                })?;
+                if at <= now_ms {
+                    return Err(err("release_at", "must be in the future"));
+                }
+                if at > now_ms + MAX_RELEASE_AHEAD_MS {
+                    return Err(err("release_at", "can be at most 90 days ahead"));
+                }
+                Some(at)
+            }
+        };
+        let quantity = u16::try_from(quantity).map_err(|_| err("quantity", "is too large"))?;
+        Ok(DropOptions {
+            kind,
+            quantity,
+            shipping,
+            lead_time_weeks,
+            guild,
+            release_at,
+        })
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` (or with a `T`) in UTC → unix ms.
+pub fn parse_utc(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let (date, time) = text.split_once([' ', 'T'])?;
+    let mut d = date.split('-').map(str::parse::<u32>);
+    let (year, month, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
+    let mut t = time.trim_end_matches('Z').split(':').map(str::parse::<u32>);
+    let (hour, minute) = (t.next()?.ok()?, t.next()?.ok()?);
+    if d.next().is_some() || t.next().is_some() || !(2000..=9999).contains(&year) {
+        return None;
+    }
+    if !(1..=12).contains(&month)
+        || hour > 23
+        || minute > 59
+        || day < 1
+        || day > days_in_month(year, month)
+    {
+        return None;
+    }
+    let days = days_from_civil(i64::from(year), month, day);
+    u64::try_from(days * 86_400 + i64::from(hour * 3600 + minute * 60))
+        .ok()
+        .map(|s| s * 1000)
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The form's fields, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DropForm {
+    pub title: String,
+    pub price: Cents,
+    pub description: String,
+    pub image_url: Option<String>,
+    pub specs: Option<String>,
+}
+
+impl DropForm {
+    pub fn parse(
+        title: &str,
+        price: &str,
+        description: &str,
+        image_url: &str,
+        specs: &str,
+    ) -> Result<DropForm, FieldError> {
+        let title = title.trim();
+        if title.is_empty() {
+            return Err(err("Item Title", "is empty"));
+        }
+        if title.chars().count() > 100 {
+            return Err(err("Item Title", "can be at most 100 characters"));
+        }
+        let price = parse_price(price).map_err(|e| err("Price", e.to_string()))?;
+        let description = description.trim();
+        if description.is_empty() {
+            return Err(err("Description", "is empty"));
+        }
+        if description.chars().count() > 1000 {
+            return Err(err("Description", "can be at most 1000 characters"));
+        }
+        let image_url = image_url.trim();
+        let image_url = if image_url.is_empty() {
+            None
+        } else if !image_url.starts_with("https://")
+            || image_url.len() > 500
+            || image_url.len() <= "https://".len()
+            || image_url
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(err(
+                "Image URL",
+                "must be a direct https:// link to the picture",
+            ));
+        } else {
+            Some(image_url.to_owned())
+        };
+        let specs = specs.trim();
+        if specs.chars().count() > 1000 {
+            return Err(err("Specs", "can be at most 1000 characters"));
+        }
+        let specs = (!specs.is_empty()).then(|| specs.to_owned());
+        Ok(DropForm {
+            title: title.to_owned(),
+            price,
+            description: description.to_owned(),
+            image_url,
+            specs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_764_000_000_000; // 2025-11-24T16:00:00Z
+
+    fn form(title: &str, price: &str, image: &str) -> Result<DropForm, FieldError> {
+        DropForm::parse(title, price, "A lovely board", image, "")
+    }
+
+    #[test]
+    fn the_modal_validation_matrix() {
+        for (price, expect) in [
+            ("abc", Err("Price")),
+            ("-5", Err("Price")),
+            ("0.49", Err("Price")),
+            ("10000.01", Err("Price")),
+            ("1,299.99", Ok(129_999)),
+            ("450", Ok(45_000)),
+        ] {
+            let got = form("Board", price, "")
+                .map(|f| f.price.get())
+                .map_err(|e| e.field);
+            assert_eq!(got, expect, "{price}");
+        }
+        assert_eq!(
+            form("Board", "450", "http://i.imgur.com/x.jpg")
+                .unwrap_err()
+                .field,
+            "Image URL"
+        );
+        assert_eq!(
+            form("Board", "450", "https://i.imgur.com/a b.jpg")
+                .unwrap_err()
+                .field,
+            "Image URL"
+        );
+        assert_eq!(
+            form("Board", "450", "https://").unwrap_err().field,
+            "Image URL"
+        );
+        assert_eq!(
+            form(&"x".repeat(201), "450", "").unwrap_err().field,
+            "Item Title"
+        );
+        assert_eq!(
+            form(&"é".repeat(100), "450", "").map(|f| f.title.chars().count()),
+            Ok(100)
+        );
+        assert_eq!(form("   ", "450", "").unwrap_err().field, "Item Title");
+        assert_eq!(
+            DropForm::parse("Board", "450", " ", "", "")
+                .unwrap_err()
+                .field,
+            "Description"
+        );
+        assert_eq!(
+            DropForm::parse("Board", "", "d", "", "").unwrap_err().field,
+            "Price"
+        );
+        let ok = DropForm::parse(
+            " Snow White TKL ",
+            "$450",
+            " Lubed ",
+            "https://i.imgur.com/x.jpg",
+            " Gateron Ink ",
+        )
+        .unwrap();
+        assert_eq!(ok.title, "Snow White TKL");
+        assert_eq!(ok.specs.as_deref(), Some("Gateron Ink"));
+    }
+
+    #[test]
+    fn slash_options() {
+        let rts =
+            DropOptions::parse(Some("ready_to_ship"), None, None, None, None, None, NOW).unwrap();
+        assert_eq!(
+            (rts.quantity, rts.shipping, rts.guild, rts.release_at),
+            (1, Cents::ZERO, GuildTag::Builder, None)
+        );
+        let field = |r: Result<DropOptions, FieldError>| r.unwrap_err().field;
+        assert_eq!(
+            field(DropOptions::parse(
+                Some("auction"),
+                None,
+                None,
+                None,
+                None,
+                None,
+                NOW
+            )),
+            "type"
+        );
+        assert_eq!(
+            field(DropOptions::parse(
+                Some("ready_to_ship"),
+                Some(0),
+                None,
+                None,
+                None,
+                None,
+                NOW
+            )),
+            "quantity"
+        );
+        assert_eq!(
+            field(DropOptions::parse(
+                Some("ready_to_ship"),
+                None,
+                Some("abc"),
+                None,
+                None,
+                None,
+                NOW
+            )),
+            "shipping"
+        );
+        assert_eq!(
+            field(DropOptions::parse(
+                Some("ready_to_ship"),
+                None,
+                None,
+                Some(4),
+                None,
+                None,
+                NOW
+            )),
+            "lead_time_weeks"
+        );
+        assert_eq!(
+            field(DropOptions::parse(
+                Some("commission"),
+                None,
+                None,
+                Some(60),
+                None,
+                None,
+                NOW
+            )),
+            "lead_time_weeks"
+        );
+        assert_eq!(
+            field(DropOptions::parse(
+                Some("commission"),
+                None,
+                None,
+                None,
+                None,
+                Some("tomorrow"),
+                NOW
+            )),
+            "release_at"
+        );
+        assert_eq!(
+            field(DropOptions::parse(
+                Some("commission"),
+                None,
+                None,
+                None,
+                None,
+                Some("2025-11-24 15:00"),
+                NOW
+            )),
+            "release_at"
+        );
+        let c = DropOptions::parse(
+            Some("commission"),
+            Some(3),
+            Some("25"),
+            Some(6),
+            Some("modder"),
+            Some("2025-12-01 18:00"),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(c.release_at, Some(1_764_612_000_000));
+        assert_eq!(
+            (c.quantity, c.shipping, c.lead_time_weeks, c.guild),
+            (3, Cents::new(2_500), Some(6), GuildTag::Modder)
+        );
+    }
+
+    #[test]
+    fn utc_times() {
+        assert_eq!(parse_utc("2000-01-01 00:00"), Some(946_684_800_000));
+        assert_eq!(parse_utc("1999-12-31 23:59"), None);
+        assert_eq!(parse_utc("2024-02-29T12:30Z"), Some(1_709_209_800_000));
+        assert_eq!(parse_utc("2023-02-29 12:30"), None);
+        assert_eq!(parse_utc("2026-13-01 00:00"), None);
+        assert_eq!(parse_utc("2026-12-01 24:00"), None);
+        assert_eq!(parse_utc("2026-12-01"), None);
+    }
+}
