@@ -65,6 +65,12 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         (Method::Get | Method::Head, p) if p.starts_with("/static/") => {
             pages::static_asset(&req, p)
         }
+        (Method::Get | Method::Head, p) if p.starts_with("/drops/") => {
+            pages::drop_page(&env, p.trim_start_matches("/drops/")).await
+        }
+        (Method::Get | Method::Head, p) if p.starts_with("/builders/") => {
+            pages::builder_page(&env, p.trim_start_matches("/builders/")).await
+        }
         (Method::Get | Method::Head, _) => pages::not_found(),
         _ => http::text(405, "method not allowed"),
     })

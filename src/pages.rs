@@ -1,8 +1,10 @@
 //! The storefront (C500.store): askama templates over D1 reads. Templates escape HTML.
 
 use crate::clients::stripe::Stripe;
+use crate::domain::ids::ListingId;
 use crate::domain::link_token::{self, LinkClaims};
 use crate::domain::money::Cents;
+use crate::domain::seller::GuildTag;
 use crate::interactions::setup;
 use crate::{config, http, log, store};
 use askama::Template;
@@ -95,6 +97,32 @@ struct Landing<'a> {
     css: &'a str,
     base_url: &'a str,
     drops: Vec<DropView>,
+}
+
+#[derive(Template)]
+#[template(path = "drop.html")]
+struct DropTemplate<'a> {
+    css: &'a str,
+    base_url: &'a str,
+    d: DropView,
+    summary: String,
+    description: &'a str,
+    specs: Option<&'a str>,
+    availability: &'static str,
+    discord_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "builder.html")]
+struct BuilderTemplate<'a> {
+    css: &'a str,
+    base_url: &'a str,
+    name: &'a str,
+    handle: &'a str,
+    certified: bool,
+    badges: Vec<&'static str>,
+    live: Vec<DropView>,
+    past: Vec<DropView>,
 }
 
 #[derive(Template)]
@@ -228,6 +256,106 @@ async fn render_landing(env: &Env, now: f64) -> Result<String, PageError> {
         })
     });
     Ok(body)
+}
+
+fn card(p: &store::DropPage) -> DropView {
+    DropView::from(store::DropCard {
+        id: p.id.clone(),
+        title: p.title.clone(),
+        kind: p.kind.clone(),
+        price_cents: p.price_cents,
+        shipping_cents: p.shipping_cents,
+        stock: p.stock,
+        quantity: p.quantity,
+        image_url: p.image_url.clone(),
+        guild_tag: p.guild_tag.clone(),
+        lead_time_weeks: p.lead_time_weeks,
+        builder_handle: p.builder_handle.clone(),
+        builder_name: p.builder_name.clone(),
+    })
+}
+
+fn availability(p: &store::DropPage, now: f64) -> &'static str {
+    if p.status != "live" {
+        "Delisted"
+    } else if p.stock <= 0 {
+        "🔴 Sold out"
+    } else if p.release_at.is_some_and(|at| at > now) {
+        "⏳ Releasing soon"
+    } else {
+        "🟢 Available"
+    }
+}
+
+/// `GET /drops/{id}`: one drop, with OpenGraph and Twitter tags so a pasted link unfurls.
+pub async fn drop_page(env: &Env, id: &str) -> Response {
+    let Some(id) = ListingId::parse(id).filter(|l| l.as_str() == id) else {
+        return not_found();
+    };
+    let result = async {
+        let db = config::db(env)?;
+        let page = store::drop_page(&db, id.as_str())
+            .await?
+            .ok_or(PageError::NotFound)?;
+        let base_url = config::public_base_url(env);
+        let summary: String = format!("{} · {}", page.description, card(&page).stock_line)
+            .chars()
+            .take(200)
+            .collect();
+        let discord_url = match (&page.guild_id, &page.channel_id, &page.message_id) {
+            (Some(g), Some(c), Some(m)) if page.status == "live" => {
+                Some(format!("https://discord.com/channels/{g}/{c}/{m}"))
+            }
+            _ => None,
+        };
+        let body = DropTemplate {
+            css: &css_path(),
+            base_url: &base_url,
+            d: card(&page),
+            summary,
+            description: &page.description,
+            specs: page.specs.as_deref(),
+            availability: availability(&page, Date::now().as_millis() as f64),
+            discord_url,
+        }
+        .render()?;
+        Ok::<_, PageError>(http::html(200, body, "public, max-age=30"))
+    };
+    result.await.unwrap_or_else(PageError::into_response)
+}
+
+/// `GET /builders/{handle}`: a builder's shop, live drops first, then past ones.
+pub async fn builder_page(env: &Env, handle: &str) -> Response {
+    let result = async {
+        let db = config::db(env)?;
+        let (profile, drops) = store::builder_shop(&db, handle)
+            .await?
+            .ok_or(PageError::NotFound)?;
+        let now = Date::now().as_millis() as f64;
+        let (live, past): (Vec<_>, Vec<_>) = drops
+            .iter()
+            .filter(|d| !d.release_at.is_some_and(|at| at > now))
+            .partition(|d| d.status == "live" && d.stock > 0);
+        let badges = profile
+            .guild_tags
+            .split(',')
+            .filter_map(GuildTag::parse)
+            .map(GuildTag::badge)
+            .collect();
+        let body = BuilderTemplate {
+            css: &css_path(),
+            base_url: &config::public_base_url(env),
+            name: &profile.name,
+            handle: &profile.handle,
+            certified: profile.approved == 1,
+            badges,
+            live: live.into_iter().map(card).collect(),
+            past: past.into_iter().map(card).collect(),
+        }
+        .render()?;
+        Ok::<_, PageError>(http::html(200, body, "public, max-age=30"))
+    };
+    result.await.unwrap_or_else(PageError::into_response)
 }
 
 /// Forgets this isolate's rendered pages (after a change this isolate made itself).

@@ -456,3 +456,83 @@ pub async fn delist(db: &D1Database, id: &str, now_ms: f64) -> Result<(), StoreE
         .await?;
     Ok(())
 }
+
+/// A drop as its page shows it.
+#[derive(Debug, Deserialize)]
+pub struct DropPage {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub specs: Option<String>,
+    pub kind: String,
+    pub price_cents: i64,
+    pub shipping_cents: i64,
+    pub stock: i64,
+    pub quantity: i64,
+    pub status: String,
+    pub image_url: Option<String>,
+    pub guild_tag: String,
+    pub lead_time_weeks: Option<i64>,
+    pub release_at: Option<f64>,
+    pub guild_id: Option<String>,
+    pub channel_id: Option<String>,
+    pub message_id: Option<String>,
+    pub builder_handle: String,
+    pub builder_name: String,
+}
+
+const DROP_PAGE_COLUMNS: &str = "l.id, l.title, l.description, l.specs, l.kind, l.price_cents, l.shipping_cents,
+    l.stock, l.quantity, l.status, l.image_url, l.guild_tag, l.lead_time_weeks, l.release_at, l.guild_id,
+    l.channel_id, l.message_id, b.handle AS builder_handle, COALESCE(b.shop_name, u.username) AS builder_name";
+
+pub async fn drop_page(db: &D1Database, id: &str) -> Result<Option<DropPage>, StoreError> {
+    Ok(db
+        .prepare(format!(
+            "SELECT {DROP_PAGE_COLUMNS} FROM listings l
+             JOIN builders b ON b.discord_id = l.seller_id JOIN users u ON u.discord_id = l.seller_id
+             WHERE l.id = ?1"
+        ))
+        .bind(&[id.into()])?
+        .first::<DropPage>(None)
+        .await?)
+}
+
+/// A builder's shop: the builder and their drops, newest first (one batch).
+pub async fn builder_shop(
+    db: &D1Database,
+    handle: &str,
+) -> Result<Option<(BuilderProfile, Vec<DropPage>)>, StoreError> {
+    let profile = db
+        .prepare(
+            "SELECT b.handle, COALESCE(b.shop_name, u.username) AS name, b.guild_tags, b.approved
+             FROM builders b JOIN users u ON u.discord_id = b.discord_id WHERE b.handle = ?1",
+        )
+        .bind(&[handle.into()])?;
+    let drops = db
+        .prepare(format!(
+            "SELECT {DROP_PAGE_COLUMNS} FROM listings l
+             JOIN builders b ON b.discord_id = l.seller_id JOIN users u ON u.discord_id = l.seller_id
+             WHERE b.handle = ?1 ORDER BY l.created_at DESC LIMIT 48"
+        ))
+        .bind(&[handle.into()])?;
+    let results = db.batch(vec![profile, drops]).await?;
+    let profile = results
+        .first()
+        .map(|r| r.results::<BuilderProfile>())
+        .transpose()?
+        .and_then(|rows| rows.into_iter().next());
+    let drops = results
+        .get(1)
+        .map(|r| r.results::<DropPage>())
+        .transpose()?
+        .unwrap_or_default();
+    Ok(profile.map(|p| (p, drops)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BuilderProfile {
+    pub handle: String,
+    pub name: String,
+    pub guild_tags: String,
+    pub approved: i64,
+}

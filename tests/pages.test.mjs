@@ -95,6 +95,43 @@ test("the stylesheet is served with long-lived caching and revalidates", async (
   assert.equal((await w.get("/static/site.0000000000000000.css")).status, 404);
 });
 
+test("a drop page shows the drop and unfurls (OpenGraph and Twitter tags), escaped", async () => {
+  const res = await w.get("/drops/D-AAAAAAA1");
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /<meta property="og:title" content="Snow White TKL · \$450\.00">/);
+  assert.match(html, /<meta property="og:image" content="https:\/\/i\.imgur\.com\/x\.jpg">/);
+  assert.match(html, /<meta name="twitter:card" content="summary_large_image">/);
+  assert.match(html, /<meta property="og:url" content="http:\/\/c500\.test\/drops\/D-AAAAAAA1">/);
+  assert.match(html, /🟢 Available/);
+  assert.match(html, /href="\/builders\/keyz"/);
+  const script = await (await w.get("/drops/D-AAAAAAA2")).text();
+  assert.ok(!script.includes("<script>alert('x')</script>"));
+  assert.match(script, /og:title" content="&#60;script&#62;|og:title" content="&lt;script&gt;/);
+  assert.match(await (await w.get("/drops/D-AAAAAAA3")).text(), /Sold out/);
+  assert.match(await (await w.get("/drops/D-AAAAAAA4")).text(), /Delisted/);
+  assert.match(await (await w.get("/drops/D-AAAAAAA5")).text(), /Releasing soon/);
+  for (const missing of ["/drops/D-ZZZZZZZZ", "/drops/not-an-id", "/drops/d-aaaaaaa1"]) {
+    assert.equal((await w.get(missing)).status, 404, missing);
+  }
+});
+
+test("a builder's page lists live drops, then past ones", async () => {
+  const res = await w.get("/builders/keyz");
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /<h1 class="cozy-title">Keyz Customs<\/h1>/);
+  assert.match(html, /Certified C500 Builder/);
+  const live = html.slice(html.indexOf("Live drops"), html.indexOf("Past drops"));
+  const past = html.slice(html.indexOf("Past drops"));
+  assert.match(live, /Snow White TKL/);
+  assert.match(live, /Commission Slot/);
+  assert.match(past, /Sold Out Board/);
+  assert.match(past, /Delisted Board/);
+  assert.ok(!html.includes("Future Board"), "unreleased drops stay hidden");
+  assert.equal((await w.get("/builders/nobody")).status, 404);
+});
+
 test("unknown pages get the friendly 404", async () => {
   const res = await w.get("/no/such/page");
   assert.equal(res.status, 404);
