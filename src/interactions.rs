@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod commands;
+pub mod dashboard;
 pub mod drop;
 pub mod help;
 pub mod server_settings;
@@ -39,6 +40,7 @@ pub enum UserError {
     UnknownGuild(String),
     NotABuilder,
     StripeUnavailable,
+    NoShop,
 }
 
 impl UserError {
@@ -93,6 +95,10 @@ impl UserError {
             UserError::StripeUnavailable => Message::oops(
                 "Stripe didn't answer",
                 "We couldn't reach Stripe just now and nothing was created twice. Please try again in a moment.",
+            ),
+            UserError::NoShop => Message::oops(
+                "No shop yet",
+                "You don't have a C500 shop yet. Run `/c500 setup stripe` to start; C500 HQ certifies builders.",
             ),
             UserError::Internal => Message::oops(
                 "Oh no, a hiccup",
@@ -236,6 +242,7 @@ fn dispatch(interaction: Interaction, env: &Env) -> Answer {
                 }
                 (commands::ROOT, ["setup", "stripe"]) => return setup::stripe(&interaction, env),
                 (commands::ROOT, ["drop"]) => return drop::start(&interaction, env),
+                (commands::ROOT, ["dashboard"]) => return dashboard::show(&interaction, env),
                 (commands::ROOT, ["admin", "approve"]) => return admin::approve(&interaction, env),
                 (commands::ROOT, ["admin", "revoke"]) => return admin::revoke(&interaction, env),
                 (commands::ROOT, ["config", "show"]) => {

@@ -536,3 +536,28 @@ pub struct BuilderProfile {
     pub guild_tags: String,
     pub approved: i64,
 }
+
+/// A builder's shop at a glance, exact from D1 (payouts are after C500's fee).
+#[derive(Debug, Deserialize)]
+pub struct Dashboard {
+    pub active_listings: i64,
+    pub waiting_orders: i64,
+    pub held_cents: i64,
+    pub released_cents: i64,
+}
+
+/// None: not a builder. One statement, one round trip.
+pub async fn dashboard(db: &D1Database, seller: &str) -> Result<Option<Dashboard>, StoreError> {
+    Ok(db
+        .prepare(
+            "SELECT
+               (SELECT COUNT(*) FROM listings WHERE seller_id = ?1 AND status = 'live' AND stock > 0) AS active_listings,
+               (SELECT COUNT(*) FROM orders WHERE seller_id = ?1 AND status IN ('paid', 'building')) AS waiting_orders,
+               (SELECT COALESCE(SUM(payout_cents), 0) FROM orders WHERE seller_id = ?1 AND escrow = 'held') AS held_cents,
+               (SELECT COALESCE(SUM(payout_cents), 0) FROM orders WHERE seller_id = ?1 AND escrow = 'released') AS released_cents
+             FROM builders WHERE discord_id = ?1",
+        )
+        .bind(&[seller.into()])?
+        .first::<Dashboard>(None)
+        .await?)
+}
