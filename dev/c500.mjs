@@ -10,6 +10,7 @@
 //   node dev/c500.mjs stripe-event <type> ['{"id":"cs_1",...}']
 // Flags: --url http://127.0.0.1:8787  --user <discord id>  --guild <id>  --dm
 import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { TestKey } from "./keys.mjs";
 
 const argv = process.argv.slice(2);
@@ -58,18 +59,28 @@ function base(type, data) {
   };
 }
 
-function parseValue(v) {
-  if (/^-?\d+$/.test(v) && v.length < 16) return Number(v);
-  if (v === "true" || v === "false") return v === "true";
-  return v;
+// Option types come from the command tree itself, as Discord would send them.
+function optionTypes(names) {
+  const tree = JSON.parse(execFileSync("cargo", ["run", "-q", "--bin", "commands"], { cwd: new URL("..", import.meta.url) }).toString());
+  let node = tree[0];
+  for (const n of names) node = node?.options?.find((o) => o.name === n);
+  return new Map((node?.options ?? []).map((o) => [o.name, o.type]));
+}
+
+function typed(type, v) {
+  if (type === 4) return Number.parseInt(v, 10);
+  if (type === 10) return Number(v);
+  if (type === 5) return v === "true";
+  return v; // strings, and users/channels/roles as snowflakes
 }
 
 function commandData(words) {
   const names = words.filter((w) => !w.includes("="));
+  const types = optionTypes(names);
   const options = words.filter((w) => w.includes("=")).map((w) => {
     const [name, ...v] = w.split("=");
-    const value = parseValue(v.join("="));
-    return { name, type: typeof value === "number" ? 4 : typeof value === "boolean" ? 5 : 3, value };
+    const type = types.get(name) ?? 3;
+    return { name, type, value: typed(type, v.join("=")) };
   });
   let leaf = { type: 1, name: names.at(-1), options };
   if (names.length === 2) leaf = { type: 2, name: names[0], options: [leaf] };
