@@ -1,5 +1,6 @@
 //! C500 Collective: one Cloudflare Worker serving the Discord interactions endpoint,
-//! the Stripe webhook and the storefront. This file only routes.
+//! the Stripe webhook and the storefront. This file routes, and exports the interactions
+//! fast path that src/entry.js calls.
 
 pub mod clients;
 pub mod config;
