@@ -49,10 +49,7 @@ fn with_headers(pairs: &[(&str, &str)]) -> Headers {
 
 /// A JSON body (already serialised) with `status`.
 pub fn json(status: u16, body: String) -> Response {
-    ResponseBuilder::new()
-        .with_status(status)
-        .with_headers(with_headers(&[("content-type", "application/json")]))
-        .fixed(body.into_bytes())
+    Reply::json(status, body).into()
 }
 
 /// Pages: HTML with the site's security headers and a caching policy.
@@ -92,13 +89,7 @@ pub fn immutable(content_type: &str, etag: &str, body: &'static [u8]) -> Respons
 }
 
 pub fn text(status: u16, body: &str) -> Response {
-    ResponseBuilder::new()
-        .with_status(status)
-        .with_headers(with_headers(&[(
-            "content-type",
-            "text/plain; charset=utf-8",
-        )]))
-        .fixed(body.as_bytes().to_vec())
+    Reply::text(status, body).into()
 }
 
 pub fn not_modified(etag: &str) -> Response {

@@ -10,7 +10,6 @@ pub mod setup;
 
 use crate::discord::model::{kind, Interaction};
 use crate::discord::response::{InteractionResponse, Message};
-use crate::discord::signature::PublicKey;
 use crate::domain::custom_id::{CustomId, CustomIdError};
 use crate::http::Reply;
 use crate::{config, http, log};
@@ -118,7 +117,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
             .resolve()
             .await
             .into(),
-        Err(_) => http::text(401, "invalid request signature"),
+        Err(_) => http::text(401, UNAUTHORIZED),
     }
 }
 
@@ -138,34 +137,6 @@ pub fn respond(
             return Outcome::Now(Reply::text(500, "server misconfigured"));
         }
     };
-    answer(&key, body, signature, timestamp, env)
-}
-
-/// An interaction's answer: ready now, or after I/O (D1, KV, Stripe, Discord).
-pub enum Outcome {
-    Now(Reply),
-    Later(Pin<Box<dyn Future<Output = Reply>>>),
-}
-
-impl Outcome {
-    /// The answer, awaiting the I/O if there is any (the generic route).
-    pub async fn resolve(self) -> Reply {
-        match self {
-            Outcome::Now(reply) => reply,
-            Outcome::Later(work) => work.await,
-        }
-    }
-}
-
-/// Everything after the key is known (covered by tests/interactions.test.mjs: it logs, and
-/// logging is a JS call).
-fn answer(
-    key: &PublicKey,
-    body: &[u8],
-    signature: Option<&str>,
-    timestamp: Option<&str>,
-    env: &Env,
-) -> Outcome {
     if body.len() > MAX_BODY {
         return Outcome::Now(Reply::text(401, UNAUTHORIZED));
     }
@@ -186,6 +157,22 @@ fn answer(
             Outcome::Later(Box::pin(
                 async move { Reply::json(200, work.await.to_json()) },
             ))
+        }
+    }
+}
+
+/// An interaction's answer: ready now, or after I/O (D1, KV, Stripe, Discord).
+pub enum Outcome {
+    Now(Reply),
+    Later(Pin<Box<dyn Future<Output = Reply>>>),
+}
+
+impl Outcome {
+    /// The answer, awaiting the I/O if there is any (the generic route).
+    pub async fn resolve(self) -> Reply {
+        match self {
+            Outcome::Now(reply) => reply,
+            Outcome::Later(work) => work.await,
         }
     }
 }
@@ -236,17 +223,20 @@ fn dispatch(interaction: Interaction, env: &Env) -> Answer {
             );
             let message = match (name, path.as_slice()) {
                 (commands::ROOT, ["help"]) => return Answer::Static(help::reply_json()),
-                (commands::ROOT, ["config", "set"]) => {
-                    let set = server_settings::Update::from_options(options);
-                    return server_settings::set(&interaction, set, env);
-                }
                 (commands::ROOT, ["setup", "stripe"]) => return setup::stripe(&interaction, env),
-                (commands::ROOT, ["drop"]) => return drop::start(&interaction, env),
+                (commands::ROOT, ["drop"]) => return drop::start(&interaction, options, env),
                 (commands::ROOT, ["dashboard"]) => return dashboard::show(&interaction, env),
-                (commands::ROOT, ["admin", "approve"]) => return admin::approve(&interaction, env),
-                (commands::ROOT, ["admin", "revoke"]) => return admin::revoke(&interaction, env),
+                (commands::ROOT, ["config", "set"]) => {
+                    return server_settings::set(&interaction, options, env)
+                }
                 (commands::ROOT, ["config", "show"]) => {
-                    return server_settings::show(&interaction, env);
+                    return server_settings::show(&interaction, env)
+                }
+                (commands::ROOT, ["admin", "approve"]) => {
+                    return admin::approve(&interaction, options, env)
+                }
+                (commands::ROOT, ["admin", "revoke"]) => {
+                    return admin::revoke(&interaction, options, env)
                 }
                 (commands::ROOT, p) if commands::exists(p) => UserError::NotOpenYet.message(),
                 _ => UserError::UnknownCommand.message(),

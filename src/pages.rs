@@ -47,8 +47,8 @@ pub struct DropView {
     pub builder_handle: String,
 }
 
-impl From<store::DropCard> for DropView {
-    fn from(d: store::DropCard) -> Self {
+impl From<&store::DropPage> for DropView {
+    fn from(d: &store::DropPage) -> Self {
         let kind_badge = if d.kind == "commission" {
             "✨ Commission"
         } else {
@@ -71,23 +71,15 @@ impl From<store::DropCard> for DropView {
             },
             stock_line,
             kind_badge,
-            guild_badge: guild_badge(&d.guild_tag),
-            image_url: d.image_url,
-            builder_name: d.builder_name,
-            builder_handle: d.builder_handle,
-            id: d.id,
-            title: d.title,
+            guild_badge: GuildTag::parse(&d.guild_tag)
+                .unwrap_or(GuildTag::Builder)
+                .badge(),
+            image_url: d.image_url.clone(),
+            builder_name: d.builder_name.clone(),
+            builder_handle: d.builder_handle.clone(),
+            id: d.id.clone(),
+            title: d.title.clone(),
         }
-    }
-}
-
-pub fn guild_badge(tag: &str) -> &'static str {
-    match tag {
-        "artisan" => "🎨 Artisan Guild",
-        "modder" => "💧 Modder Guild",
-        "vintage" => "💾 Vintage Guild",
-        "merch" => "👕 Merch Guild",
-        _ => "🛠️ Builder Guild",
     }
 }
 
@@ -246,7 +238,7 @@ async fn render_landing(env: &Env, now: f64) -> Result<String, PageError> {
     let page = Landing {
         css: &css_path(),
         base_url: &base_url,
-        drops: drops.into_iter().map(DropView::from).collect(),
+        drops: drops.iter().map(DropView::from).collect(),
     };
     let body = page.render()?;
     LANDING.with(|c| {
@@ -256,23 +248,6 @@ async fn render_landing(env: &Env, now: f64) -> Result<String, PageError> {
         })
     });
     Ok(body)
-}
-
-fn card(p: &store::DropPage) -> DropView {
-    DropView::from(store::DropCard {
-        id: p.id.clone(),
-        title: p.title.clone(),
-        kind: p.kind.clone(),
-        price_cents: p.price_cents,
-        shipping_cents: p.shipping_cents,
-        stock: p.stock,
-        quantity: p.quantity,
-        image_url: p.image_url.clone(),
-        guild_tag: p.guild_tag.clone(),
-        lead_time_weeks: p.lead_time_weeks,
-        builder_handle: p.builder_handle.clone(),
-        builder_name: p.builder_name.clone(),
-    })
 }
 
 fn availability(p: &store::DropPage, now: f64) -> &'static str {
@@ -298,7 +273,8 @@ pub async fn drop_page(env: &Env, id: &str) -> Response {
             .await?
             .ok_or(PageError::NotFound)?;
         let base_url = config::public_base_url(env);
-        let summary: String = format!("{} · {}", page.description, card(&page).stock_line)
+        let view = DropView::from(&page);
+        let summary: String = format!("{} · {}", page.description, view.stock_line)
             .chars()
             .take(200)
             .collect();
@@ -311,7 +287,7 @@ pub async fn drop_page(env: &Env, id: &str) -> Response {
         let body = DropTemplate {
             css: &css_path(),
             base_url: &base_url,
-            d: card(&page),
+            d: view,
             summary,
             description: &page.description,
             specs: page.specs.as_deref(),
@@ -349,8 +325,8 @@ pub async fn builder_page(env: &Env, handle: &str) -> Response {
             handle: &profile.handle,
             certified: profile.approved == 1,
             badges,
-            live: live.into_iter().map(card).collect(),
-            past: past.into_iter().map(card).collect(),
+            live: live.into_iter().map(DropView::from).collect(),
+            past: past.into_iter().map(DropView::from).collect(),
         }
         .render()?;
         Ok::<_, PageError>(http::html(200, body, "public, max-age=30"))
@@ -487,10 +463,17 @@ pub async fn onboarding_return(req: &Request, env: &Env) -> Response {
 mod tests {
     use super::*;
 
-    fn card(title: &str) -> store::DropCard {
-        store::DropCard {
+    fn card(title: &str) -> store::DropPage {
+        store::DropPage {
             id: "D-AAAAAAAA".into(),
             title: title.into(),
+            description: "A lovely board".into(),
+            specs: None,
+            status: "live".into(),
+            release_at: None,
+            guild_id: None,
+            channel_id: None,
+            message_id: None,
             kind: "ready_to_ship".into(),
             price_cents: 45_000,
             shipping_cents: 1_500,
@@ -509,7 +492,7 @@ mod tests {
         let html = Landing {
             css: "/static/site.css",
             base_url: "https://c500.store",
-            drops: vec![card("<script>alert(1)</script>").into()],
+            drops: vec![DropView::from(&card("<script>alert(1)</script>"))],
         }
         .render()
         .unwrap();

@@ -5,7 +5,7 @@ use crate::domain::ids::Snowflake;
 use crate::interactions::server_settings::Update;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement, D1Result};
 
 #[derive(Debug)]
 pub struct StoreError(String);
@@ -22,41 +22,53 @@ impl From<worker::Error> for StoreError {
     }
 }
 
-/// A live drop as the landing page shows it.
-#[derive(Debug, Deserialize)]
-pub struct DropCard {
-    pub id: String,
-    pub title: String,
-    pub kind: String,
-    pub price_cents: i64,
-    pub shipping_cents: i64,
-    pub stock: i64,
-    pub quantity: i64,
-    pub image_url: Option<String>,
-    pub guild_tag: String,
-    pub lead_time_weeks: Option<i64>,
-    pub builder_handle: String,
-    pub builder_name: String,
+/// The rows of statement `index` of a batch's results.
+fn rows<T: for<'de> Deserialize<'de>>(
+    results: &[D1Result],
+    index: usize,
+) -> Result<Vec<T>, StoreError> {
+    match results.get(index) {
+        Some(result) => Ok(result.results::<T>()?),
+        None => Err(StoreError(format!("batch has no result {index}"))),
+    }
 }
+
+/// Creates the user, or refreshes their username (an empty one never overwrites).
+fn upsert_user(
+    db: &D1Database,
+    discord_id: &str,
+    username: &str,
+    now: &JsValue,
+) -> Result<D1PreparedStatement, StoreError> {
+    Ok(db
+        .prepare(
+            "INSERT INTO users (discord_id, username, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
+             ON CONFLICT (discord_id) DO UPDATE SET
+               username = CASE WHEN excluded.username <> '' THEN excluded.username ELSE username END,
+               updated_at = excluded.updated_at",
+        )
+        .bind(&[discord_id.into(), username.into(), now.clone()])?)
+}
+
+/// A new builder's handle in SQL: `?2`, or `?3` when another builder (`?1` is this one)
+/// already has `?2`.
+const HANDLE_OR_FALLBACK: &str =
+    "CASE WHEN EXISTS (SELECT 1 FROM builders WHERE handle = ?2 AND discord_id <> ?1) THEN ?3 ELSE ?2 END";
 
 /// Live, released drops with stock, newest first.
 pub async fn live_drops(
     db: &D1Database,
     now_ms: f64,
     limit: u32,
-) -> Result<Vec<DropCard>, StoreError> {
+) -> Result<Vec<DropPage>, StoreError> {
     let rows = db
-        .prepare(
-            "SELECT l.id, l.title, l.kind, l.price_cents, l.shipping_cents, l.stock, l.quantity,
-                    l.image_url, l.guild_tag, l.lead_time_weeks,
-                    b.handle AS builder_handle, COALESCE(b.shop_name, u.username) AS builder_name
-             FROM listings l
-             JOIN builders b ON b.discord_id = l.seller_id
-             JOIN users u ON u.discord_id = l.seller_id
+        .prepare(format!(
+            "SELECT {DROP_PAGE_COLUMNS} FROM listings l
+             JOIN builders b ON b.discord_id = l.seller_id JOIN users u ON u.discord_id = l.seller_id
              WHERE l.status = 'live' AND l.stock > 0 AND (l.release_at IS NULL OR l.release_at <= ?1)
              ORDER BY l.created_at DESC
-             LIMIT ?2",
-        )
+             LIMIT ?2"
+        ))
         .bind(&[JsValue::from_f64(now_ms), JsValue::from(limit)])?
         .all()
         .await?;
@@ -218,24 +230,15 @@ pub struct Approval {
 /// An existing builder keeps their handle.
 pub async fn approve_builder(db: &D1Database, a: &Approval, now_ms: f64) -> Result<(), StoreError> {
     let now = JsValue::from_f64(now_ms);
-    let user = db
-        .prepare(
-            "INSERT INTO users (discord_id, username, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
-             ON CONFLICT (discord_id) DO UPDATE SET
-               username = CASE WHEN excluded.username <> '' THEN excluded.username ELSE username END,
-               updated_at = excluded.updated_at",
-        )
-        .bind(&[a.builder.as_str().into(), a.username.as_str().into(), now.clone()])?;
+    let user = upsert_user(db, &a.builder, &a.username, &now)?;
     let builder = db
-        .prepare(
+        .prepare(format!(
             "INSERT INTO builders (discord_id, handle, approved, approved_by, approved_at, guild_tags, created_at, updated_at)
-             VALUES (?1,
-                     CASE WHEN EXISTS (SELECT 1 FROM builders WHERE handle = ?2 AND discord_id <> ?1) THEN ?3 ELSE ?2 END,
-                     1, ?4, ?5, ?6, ?5, ?5)
+             VALUES (?1, {HANDLE_OR_FALLBACK}, 1, ?4, ?5, ?6, ?5, ?5)
              ON CONFLICT (discord_id) DO UPDATE SET
                approved = 1, approved_by = excluded.approved_by, approved_at = excluded.approved_at,
-               guild_tags = excluded.guild_tags, updated_at = excluded.updated_at",
-        )
+               guild_tags = excluded.guild_tags, updated_at = excluded.updated_at"
+        ))
         .bind(&[
             a.builder.as_str().into(),
             a.handle.as_str().into(),
@@ -269,15 +272,7 @@ pub async fn revoke_builder(
         )
         .bind(&[admin.into(), builder.into(), now])?;
     let results = db.batch(vec![revoke, audit]).await?;
-    let revoked = results
-        .first()
-        .map(|r| {
-            r.results::<serde_json::Value>()
-                .map(|rows| !rows.is_empty())
-        })
-        .transpose()?
-        .unwrap_or(false);
-    Ok(revoked)
+    Ok(!rows::<serde_json::Value>(&results, 0)?.is_empty())
 }
 
 /// A builder's Stripe standing as stored.
@@ -301,31 +296,24 @@ pub async fn ensure_builder(
     now_ms: f64,
 ) -> Result<BuilderStripe, StoreError> {
     let now = JsValue::from_f64(now_ms);
-    let user = db
-        .prepare(
-            "INSERT INTO users (discord_id, username, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
-             ON CONFLICT (discord_id) DO UPDATE SET username = excluded.username, updated_at = excluded.updated_at",
-        )
-        .bind(&[discord_id.into(), username.into(), now.clone()])?;
+    let user = upsert_user(db, discord_id, username, &now)?;
     let builder = db
-        .prepare(
+        .prepare(format!(
             "INSERT INTO builders (discord_id, handle, created_at, updated_at)
-             VALUES (?1, CASE WHEN EXISTS (SELECT 1 FROM builders WHERE handle = ?2 AND discord_id <> ?1) THEN ?3 ELSE ?2 END, ?4, ?4)
-             ON CONFLICT (discord_id) DO NOTHING",
-        )
-        .bind(&[discord_id.into(), handle.into(), fallback_handle.into(), now])?;
-    let read = db
-        .prepare(
-            "SELECT stripe_account_id, approved, charges_enabled, payouts_enabled, details_submitted
-             FROM builders WHERE discord_id = ?1",
-        )
-        .bind(&[discord_id.into()])?;
+             VALUES (?1, {HANDLE_OR_FALLBACK}, ?4, ?4)
+             ON CONFLICT (discord_id) DO NOTHING"
+        ))
+        .bind(&[
+            discord_id.into(),
+            handle.into(),
+            fallback_handle.into(),
+            now,
+        ])?;
+    let read = builder_stripe_statement(db, discord_id)?;
     let results = db.batch(vec![user, builder, read]).await?;
-    results
-        .get(2)
-        .map(|r| r.results::<BuilderStripe>())
-        .transpose()?
-        .and_then(|rows| rows.into_iter().next())
+    rows::<BuilderStripe>(&results, 2)?
+        .into_iter()
+        .next()
         .ok_or_else(|| StoreError("builder row missing after upsert".to_owned()))
 }
 
@@ -376,19 +364,50 @@ pub async fn sync_account(
     Ok(())
 }
 
-/// A builder's standing, for the checks before they sell (None: not a builder at all).
-pub async fn builder_stripe(
+fn builder_stripe_statement(
     db: &D1Database,
     discord_id: &str,
-) -> Result<Option<BuilderStripe>, StoreError> {
+) -> Result<D1PreparedStatement, StoreError> {
     Ok(db
         .prepare(
             "SELECT stripe_account_id, approved, charges_enabled, payouts_enabled, details_submitted
              FROM builders WHERE discord_id = ?1",
         )
-        .bind(&[discord_id.into()])?
+        .bind(&[discord_id.into()])?)
+}
+
+/// A builder's standing, for the checks before they sell (None: not a builder at all).
+pub async fn builder_stripe(
+    db: &D1Database,
+    discord_id: &str,
+) -> Result<Option<BuilderStripe>, StoreError> {
+    Ok(builder_stripe_statement(db, discord_id)?
         .first::<BuilderStripe>(None)
         .await?)
+}
+
+/// What posting a drop needs: the seller's standing and the server's shop channel (one batch).
+pub async fn drop_context(
+    db: &D1Database,
+    seller: &str,
+    guild_id: Option<&str>,
+) -> Result<(Option<BuilderStripe>, Option<String>), StoreError> {
+    #[derive(Deserialize)]
+    struct Shop {
+        shop_channel_id: Option<String>,
+    }
+    let shop = db
+        .prepare("SELECT shop_channel_id FROM guild_settings WHERE guild_id = ?1")
+        .bind(&[guild_id.map_or(JsValue::NULL, JsValue::from)])?;
+    let results = db
+        .batch(vec![builder_stripe_statement(db, seller)?, shop])
+        .await?;
+    let standing = rows::<BuilderStripe>(&results, 0)?.into_iter().next();
+    let shop_channel = rows::<Shop>(&results, 1)?
+        .into_iter()
+        .next()
+        .and_then(|s| s.shop_channel_id);
+    Ok((standing, shop_channel))
 }
 
 /// A new drop, validated (domain::listing) before it gets here.
@@ -457,7 +476,7 @@ pub async fn delist(db: &D1Database, id: &str, now_ms: f64) -> Result<(), StoreE
     Ok(())
 }
 
-/// A drop as its page shows it.
+/// A drop as the pages show it (landing cards, its own page, its builder's shop).
 #[derive(Debug, Deserialize)]
 pub struct DropPage {
     pub id: String,
@@ -516,17 +535,10 @@ pub async fn builder_shop(
         ))
         .bind(&[handle.into()])?;
     let results = db.batch(vec![profile, drops]).await?;
-    let profile = results
-        .first()
-        .map(|r| r.results::<BuilderProfile>())
-        .transpose()?
-        .and_then(|rows| rows.into_iter().next());
-    let drops = results
-        .get(1)
-        .map(|r| r.results::<DropPage>())
-        .transpose()?
-        .unwrap_or_default();
-    Ok(profile.map(|p| (p, drops)))
+    let Some(profile) = rows::<BuilderProfile>(&results, 0)?.into_iter().next() else {
+        return Ok(None);
+    };
+    Ok(Some((profile, rows::<DropPage>(&results, 1)?)))
 }
 
 #[derive(Debug, Deserialize)]

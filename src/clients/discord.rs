@@ -3,7 +3,7 @@
 use crate::config::{self, ConfigError};
 use crate::discord::response::Message;
 use serde_json::Value;
-use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
+use worker::{Env, Method};
 
 #[derive(Debug)]
 pub enum DiscordError {
@@ -47,30 +47,18 @@ impl Discord {
         channel_id: &str,
         message: &Message,
     ) -> Result<String, DiscordError> {
-        let transport = |e: worker::Error| DiscordError::Transport(e.to_string());
         let body =
             serde_json::to_string(message).map_err(|e| DiscordError::Transport(e.to_string()))?;
-        let headers = Headers::new();
-        headers
-            .set("authorization", &format!("Bot {}", self.token))
-            .map_err(transport)?;
-        headers
-            .set("content-type", "application/json")
-            .map_err(transport)?;
-        headers
-            .set("user-agent", "DiscordBot (https://c500.store, 1.0)")
-            .map_err(transport)?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_headers(headers)
-            .with_body(Some(body.into()));
+        let authorization = format!("Bot {}", self.token);
+        let headers = [
+            ("authorization", authorization.as_str()),
+            ("content-type", "application/json"),
+            ("user-agent", "DiscordBot (https://c500.store, 1.0)"),
+        ];
         let url = format!("{}/channels/{channel_id}/messages", self.base);
-        let mut response = Fetch::Request(Request::new_with_init(&url, &init).map_err(transport)?)
-            .send()
+        let (status, value) = super::send(Method::Post, &url, &headers, Some(body))
             .await
-            .map_err(transport)?;
-        let status = response.status_code();
-        let value: Value = response.json().await.map_err(transport)?;
+            .map_err(|e| DiscordError::Transport(e.to_string()))?;
         if !(200..300).contains(&status) {
             let message = value
                 .get("message")

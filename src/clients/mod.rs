@@ -3,3 +3,30 @@
 
 pub mod discord;
 pub mod stripe;
+
+use serde_json::Value;
+use worker::{Fetch, Headers, Method, Request, RequestInit};
+
+/// One HTTP call: `headers` as given, the body as a string, the answer's status and JSON.
+/// Each client turns a non-2xx status into its own error.
+pub(crate) async fn send(
+    method: Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<String>,
+) -> Result<(u16, Value), worker::Error> {
+    let request_headers = Headers::new();
+    for (name, value) in headers {
+        request_headers.set(name, value)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(request_headers);
+    if let Some(body) = body {
+        init.with_body(Some(body.into()));
+    }
+    let mut response = Fetch::Request(Request::new_with_init(url, &init)?)
+        .send()
+        .await?;
+    let status = response.status_code();
+    Ok((status, response.json().await?))
+}

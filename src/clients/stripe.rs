@@ -5,7 +5,7 @@ use crate::config::{self, ConfigError};
 use crate::stripe::form::Form;
 use serde::Deserialize;
 use serde_json::Value;
-use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
+use worker::{Env, Method};
 
 #[derive(Debug)]
 pub enum StripeError {
@@ -68,27 +68,18 @@ impl Stripe {
         form: Option<&Form>,
         idempotency_key: Option<&str>,
     ) -> Result<Value, StripeError> {
-        let transport = |e: worker::Error| StripeError::Transport(e.to_string());
-        let headers = Headers::new();
-        headers
-            .set("authorization", &format!("Bearer {}", self.secret_key))
-            .map_err(transport)?;
+        let authorization = format!("Bearer {}", self.secret_key);
+        let mut headers = vec![("authorization", authorization.as_str())];
         if let Some(key) = idempotency_key {
-            headers.set("idempotency-key", key).map_err(transport)?;
+            headers.push(("idempotency-key", key));
         }
-        let mut init = RequestInit::new();
-        init.with_method(method).with_headers(headers);
-        if let Some(form) = form {
-            init.headers
-                .set("content-type", "application/x-www-form-urlencoded")
-                .map_err(transport)?;
-            init.with_body(Some(form.encode().into()));
+        if form.is_some() {
+            headers.push(("content-type", "application/x-www-form-urlencoded"));
         }
-        let request =
-            Request::new_with_init(&format!("{}{path}", self.base), &init).map_err(transport)?;
-        let mut response = Fetch::Request(request).send().await.map_err(transport)?;
-        let status = response.status_code();
-        let body: Value = response.json().await.map_err(transport)?;
+        let url = format!("{}{path}", self.base);
+        let (status, body) = super::send(method, &url, &headers, form.map(Form::encode))
+            .await
+            .map_err(|e| StripeError::Transport(e.to_string()))?;
         if (200..300).contains(&status) {
             return Ok(body);
         }

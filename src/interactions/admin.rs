@@ -2,7 +2,7 @@
 //! guild badges. Every action is written to `admin_actions` in the same batch as its effect.
 
 use super::{io, later, Answer, UserError};
-use crate::discord::model::{option_str, Interaction};
+use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{colour, Embed, InteractionResponse, Message};
 use crate::domain::ids::Snowflake;
 use crate::domain::seller::{fallback_handle, handle_from, GuildTag};
@@ -26,6 +26,7 @@ fn done(title: String, description: String, colour: u32) -> InteractionResponse 
 /// The admin, and the user the command names (with their username); or why not.
 fn admin_and_subject(
     interaction: &Interaction,
+    options: &[CommandOption],
     env: &Env,
 ) -> Result<(String, Snowflake, String), UserError> {
     let admin = interaction
@@ -35,12 +36,12 @@ fn admin_and_subject(
     if !config::is_admin(env, &admin) {
         return Err(UserError::AdminsOnly);
     }
-    let data = interaction.data.as_ref();
-    let (_, options) = data.map(|d| d.subcommand_path()).unwrap_or_default();
     let Some(subject) = option_str(options, "user").and_then(Snowflake::parse) else {
         return Err(UserError::UnknownCommand);
     };
-    let username = data
+    let username = interaction
+        .data
+        .as_ref()
         .and_then(|d| d.resolved.as_ref())
         .and_then(|r| r.users.get(subject.as_str()))
         .map(|u| u.username.clone())
@@ -48,16 +49,11 @@ fn admin_and_subject(
     Ok((admin, subject, username))
 }
 
-pub(super) fn approve(interaction: &Interaction, env: &Env) -> Answer {
-    let (admin, subject, username) = match admin_and_subject(interaction, env) {
+pub(super) fn approve(interaction: &Interaction, options: &[CommandOption], env: &Env) -> Answer {
+    let (admin, subject, username) = match admin_and_subject(interaction, options, env) {
         Ok(found) => found,
         Err(error) => return refuse(error),
     };
-    let (_, options) = interaction
-        .data
-        .as_ref()
-        .map(|d| d.subcommand_path())
-        .unwrap_or_default();
     let tags = match GuildTag::parse_list(option_str(options, "guilds").unwrap_or_default()) {
         Ok(tags) => tags,
         Err(unknown) => return refuse(UserError::UnknownGuild(unknown)),
@@ -102,8 +98,8 @@ pub(super) fn approve(interaction: &Interaction, env: &Env) -> Answer {
     )
 }
 
-pub(super) fn revoke(interaction: &Interaction, env: &Env) -> Answer {
-    let (admin, subject, _) = match admin_and_subject(interaction, env) {
+pub(super) fn revoke(interaction: &Interaction, options: &[CommandOption], env: &Env) -> Answer {
+    let (admin, subject, _) = match admin_and_subject(interaction, options, env) {
         Ok(found) => found,
         Err(error) => return refuse(error),
     };

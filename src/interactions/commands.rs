@@ -1,6 +1,7 @@
 //! The whole `/c500` command tree, defined once: `make register` sends exactly this to
 //! Discord, and the dispatcher asks it whether a subcommand path exists.
 
+use crate::domain::seller::GuildTag;
 use serde_json::{json, Value};
 
 pub const ROOT: &str = "c500";
@@ -53,14 +54,15 @@ fn choices(pairs: &[(&str, &str)]) -> Value {
     )
 }
 
-/// Guild tags a builder can carry; the value is what is stored.
-pub const GUILD_TAGS: [(&str, &str); 5] = [
-    ("🛠️ Builder Guild", "builder"),
-    ("🎨 Artisan Guild", "artisan"),
-    ("💧 Modder Guild", "modder"),
-    ("💾 Vintage Guild", "vintage"),
-    ("👕 Merch Guild", "merch"),
-];
+/// One choice per guild: its badge shown, its name stored.
+fn guild_choices() -> Value {
+    Value::Array(
+        GuildTag::ALL
+            .iter()
+            .map(|t| json!({ "name": t.badge(), "value": t.name() }))
+            .collect(),
+    )
+}
 
 /// The commands to register: a JSON array for `PUT /applications/{id}/commands`.
 pub fn registration() -> Value {
@@ -86,7 +88,7 @@ pub fn registration() -> Value {
             with(string("shipping", "Flat shipping fee, e.g. 15 (default free)", false), "max_length", json!(10)),
             json!({ "type": INTEGER, "name": "lead_time_weeks", "description": "Commission: weeks until it ships",
                     "required": false, "min_value": 1, "max_value": 52 }),
-            with(string("guild", "Which guild badge the drop carries", false), "choices", choices(&GUILD_TAGS)),
+            with(string("guild", "Which guild badge the drop carries", false), "choices", guild_choices()),
             with(string("release_at", "Release time in UTC, e.g. 2026-12-01 18:00 (VIPs get 10 min early)", false),
                  "max_length", json!(20)),
         ]),

@@ -3,7 +3,7 @@
 
 use super::{io, later, Answer, UserError};
 use crate::clients::discord::{Discord, DiscordError};
-use crate::discord::model::{modal_value, option_str, option_value, Interaction};
+use crate::discord::model::{modal_value, option_str, option_value, CommandOption, Interaction};
 use crate::discord::response::{
     colour, ActionRow, Button, Embed, EmbedField, EmbedFooter, EmbedMedia, InteractionResponse,
     Message, Modal, ModalRow, TextInput,
@@ -43,12 +43,7 @@ fn field_error(e: &FieldError) -> Answer {
 }
 
 /// The slash command: options checked, standing checked, then the form.
-pub(super) fn start(interaction: &Interaction, env: &Env) -> Answer {
-    let (_, o) = interaction
-        .data
-        .as_ref()
-        .map(|d| d.subcommand_path())
-        .unwrap_or_default();
+pub(super) fn start(interaction: &Interaction, o: &[CommandOption], env: &Env) -> Answer {
     let int = |name| option_value(o, name).and_then(Value::as_i64);
     let now = Date::now().as_millis();
     let options = match DropOptions::parse(
@@ -144,18 +139,14 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
     let env = env.clone();
     let work = async move {
         let db = config::db(&env).map_err(io)?;
-        let missing = standing(store::builder_stripe(&db, &seller).await.map_err(io)?).missing();
+        let (seller_row, shop_channel) = store::drop_context(&db, &seller, guild.as_deref())
+            .await
+            .map_err(io)?;
+        let missing = standing(seller_row).missing();
         if !missing.is_empty() {
             return Ok(Posted::NotReady(missing));
         }
-        let target = match &guild {
-            Some(g) => store::guild_settings(&db, g)
-                .await
-                .map_err(io)?
-                .and_then(|s| s.shop_channel_id),
-            None => None,
-        }
-        .unwrap_or(channel);
+        let target = shop_channel.unwrap_or(channel);
         let mut random = [0u8; 8];
         getrandom::fill(&mut random).map_err(io)?;
         let id = ListingId::from_random(&random);

@@ -57,7 +57,8 @@ fn refuse(error: UserError) -> Answer {
     Answer::Built(InteractionResponse::message(error.message()))
 }
 
-pub(super) fn set(interaction: &Interaction, update: Update, env: &Env) -> Answer {
+pub(super) fn set(interaction: &Interaction, options: &[CommandOption], env: &Env) -> Answer {
+    let update = Update::from_options(options);
     let Some(guild_id) = interaction.guild_id.clone() else {
         return refuse(UserError::NeedsServer);
     };
