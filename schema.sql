@@ -97,7 +97,10 @@ CREATE TABLE reservations (
   status               TEXT NOT NULL DEFAULT 'held' CHECK (status IN ('held', 'consumed', 'released')),
   expires_at           REAL NOT NULL,
   created_at           REAL NOT NULL,
-  updated_at           REAL NOT NULL
+  updated_at           REAL NOT NULL,
+  -- The price the unit was held at (what the buyer pays).
+  item_cents INTEGER NOT NULL DEFAULT 0 CHECK (item_cents >= 0),
+  shipping_cents INTEGER NOT NULL DEFAULT 0 CHECK (shipping_cents >= 0)
 );
 -- One open hold per buyer per listing: a second click finds the first.
 CREATE UNIQUE INDEX reservations_one_open ON reservations (listing_id, buyer_id) WHERE status = 'held';
@@ -140,6 +143,7 @@ CREATE TABLE orders (
 CREATE INDEX orders_buyer ON orders (buyer_id, created_at);
 CREATE INDEX orders_seller ON orders (seller_id, status, created_at);
 CREATE INDEX orders_status ON orders (status, shipped_at);
+CREATE INDEX orders_payment_intent ON orders (payment_intent_id);
 
 -- Every transition of an order, for the timeline and for audits.
 CREATE TABLE order_events (
@@ -198,12 +202,11 @@ CREATE TABLE admin_actions (
 
 -- Side effects (Discord DMs, posts, embed edits, role changes) written with the state change
 -- that causes them, delivered at once and retried by cron with backoff until they succeed.
+-- A job is rendered from D1 when delivered, so an embed edit always shows the current stock.
 CREATE TABLE outbox (
   id              INTEGER PRIMARY KEY AUTOINCREMENT,
   dedupe_key      TEXT NOT NULL UNIQUE,                  -- from ids we own: a retry never doubles
-  method          TEXT NOT NULL CHECK (method IN ('GET', 'POST', 'PATCH', 'PUT', 'DELETE')),
-  path            TEXT NOT NULL,                         -- relative to DISCORD_API_BASE
-  body            TEXT,
+  job             TEXT NOT NULL,                         -- JSON, src/outbox.rs `Job`
   status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'dead')),
   attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
   next_attempt_at REAL NOT NULL,

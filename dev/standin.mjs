@@ -57,6 +57,8 @@ function stripeId(prefix) {
   return `${prefix}_standin${Date.now().toString(36)}${counter.toString(36)}`;
 }
 
+const DEMO_ADDRESS = { name: "Cozy Buyer", address: { line1: "1 Keycap Lane", line2: null, city: "Portland", state: "OR", postal_code: "97201", country: "US" } };
+
 export async function startStandin({
   port = 0,
   host = "127.0.0.1",
@@ -73,7 +75,9 @@ export async function startStandin({
     messages: new Map(), // message id → message
     idempotency: new Map(), // key → { status, body, fingerprint }
     discordFailures: [], // queued injected failures
+    stripeFailures: [], // queued injected Stripe failures ({ status } or { delayMs })
     liveLogins: new Set(),
+    autoWebhooks: true,
   };
   const stripe = new Stripe(stripeSecretKey);
   const self = { url: "" }; // filled in once listening
@@ -104,8 +108,11 @@ export async function startStandin({
     }
     const injected = state.discordFailures.shift();
     if (injected) {
-      const headers = injected.status === 429 ? { "retry-after": String(injected.retryAfter ?? 1) } : {};
-      return [injected.status, { message: "injected failure", retry_after: injected.retryAfter ?? 1, global: false }, headers];
+      if (injected.status === 429) {
+        const retryAfter = injected.retryAfter ?? 1;
+        return [429, { message: "You are being rate limited.", retry_after: retryAfter, global: false }, { "retry-after": String(Math.ceil(retryAfter)) }];
+      }
+      return [injected.status, { code: 0, message: "injected failure" }];
     }
     let m;
     if ((m = rest.match(/^\/applications\/(\d+)\/(?:guilds\/(\d+)\/)?commands$/)) && req.method === "PUT") {
@@ -147,6 +154,11 @@ export async function startStandin({
     const auth = req.headers.authorization ?? "";
     if (auth !== `Bearer ${stripeSecretKey}`) {
       return [401, { error: { type: "invalid_request_error", message: "Invalid API Key provided" } }];
+    }
+    const injected = state.stripeFailures.shift();
+    if (injected?.delayMs) await new Promise((r) => setTimeout(r, injected.delayMs));
+    if (injected?.status) {
+      return [injected.status, { error: { type: "api_error", message: "injected failure" } }];
     }
     const url = new URL(req.url, "http://standin");
     const form = req.method === "GET" ? url.searchParams : new URLSearchParams(bodyBuf.toString("utf8"));
@@ -212,6 +224,9 @@ export async function startStandin({
         currency: items[0]?.price_data?.currency ?? "usd", metadata: p.metadata ?? {}, client_reference_id: p.client_reference_id ?? null,
         expires_at: Number(p.expires_at ?? now() + 86400), success_url: p.success_url, cancel_url: p.cancel_url, payment_intent: null,
       });
+      // Kept for the PaymentIntent made when the session is paid (not part of Stripe's session object).
+      Object.defineProperty(session, "payment_intent_metadata", { value: p.payment_intent_data?.metadata ?? {}, enumerable: false });
+      Object.defineProperty(session, "transfer_group", { value: p.payment_intent_data?.transfer_group ?? null, enumerable: false });
       session.url = `${self.url}/_standin/stripe/checkout/${session.id}`;
       return [200, session];
     }
@@ -225,6 +240,7 @@ export async function startStandin({
         return [400, { error: { type: "invalid_request_error", message: `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".` } }];
       }
       Object.assign(session, { status: "expired", url: null });
+      later(() => sendStripeEvent({ type: "checkout.session.expired", object: structuredClone(session) }));
       return [200, session];
     }
     if (method === "POST" && rest === "/v1/transfers") {
@@ -240,10 +256,48 @@ export async function startStandin({
       return [200, create("transfer_reversal", "trr", { amount, currency: transfer.currency, transfer: transfer.id, metadata: p.metadata ?? {} })];
     }
     if (method === "POST" && rest === "/v1/refunds") {
-      return [200, create("refund", "re", { amount: p.amount ? Number(p.amount) : null, charge: p.charge ?? null,
-        payment_intent: p.payment_intent ?? null, status: "succeeded", reason: p.reason ?? null, metadata: p.metadata ?? {} })];
+      const pi = p.payment_intent ? stripeObjects.get(p.payment_intent) : null;
+      if (p.payment_intent && !pi) return notFound(p.payment_intent);
+      const charge = stripeObjects.get(p.charge ?? pi?.latest_charge);
+      if (!charge) return [400, { error: { type: "invalid_request_error", message: "This PaymentIntent has no charge to refund." } }];
+      const remaining = charge.amount - charge.amount_refunded;
+      const amount = p.amount ? Number(p.amount) : remaining;
+      if (amount > remaining || remaining === 0) {
+        return [400, { error: { type: "invalid_request_error", code: "charge_already_refunded", message: `Charge ${charge.id} has already been refunded.` } }];
+      }
+      charge.amount_refunded += amount;
+      charge.refunded = charge.amount_refunded >= charge.amount;
+      const refund = create("refund", "re", { amount, charge: charge.id, payment_intent: charge.payment_intent,
+        status: "succeeded", reason: p.reason ?? null, metadata: p.metadata ?? {} });
+      later(() => sendStripeEvent({ type: "charge.refunded", object: structuredClone(charge) }));
+      return [200, refund];
     }
     return [404, { error: { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${rest}).` } }];
+  }
+
+  // Stripe sends the webhooks that follow an API call on its own schedule: here, just after
+  // the response. Off with `autoWebhooks: false` when a test delivers them itself.
+  function later(fn) {
+    if (!state.autoWebhooks) return;
+    setTimeout(() => fn().catch((e) => record({ service: "stripe-webhook", method: "POST", path: "/webhooks/stripe", status: 0, error: String(e) })), 0);
+  }
+
+  /** The buyer pays a session: PaymentIntent and Charge created, the session completed.
+   *  `delayed`: a bank debit, so the session completes unpaid. Returns the session. */
+  function paySession(id, { delayed = false, shipping = DEMO_ADDRESS } = {}) {
+    const session = stripeObjects.get(id);
+    if (!session) throw new Error(`no session ${id}`);
+    if (session.status !== "open") throw new Error(`session ${id} is ${session.status}`);
+    const pi = create("payment_intent", "pi", { object: "payment_intent", amount: session.amount_total, amount_received: delayed ? 0 : session.amount_total,
+      currency: session.currency, status: delayed ? "processing" : "succeeded", metadata: session.payment_intent_metadata ?? {},
+      transfer_group: session.transfer_group ?? null, transfer_data: null, latest_charge: null });
+    const charge = create("charge", "ch", { object: "charge", amount: session.amount_total, amount_captured: session.amount_total, amount_refunded: 0,
+      refunded: false, disputed: false, paid: !delayed, status: delayed ? "pending" : "succeeded", currency: session.currency,
+      payment_intent: pi.id, transfer_group: pi.transfer_group, metadata: {}, refunds: null });
+    pi.latest_charge = charge.id;
+    Object.assign(session, { status: "complete", payment_status: delayed ? "unpaid" : "paid", payment_intent: pi.id, url: null,
+      collected_information: { ...(session.collected_information ?? {}), shipping_details: shipping } });
+    return structuredClone(session);
   }
 
   /** Builds a Stripe event around `object`, signs it like Stripe does, and delivers it. */
@@ -294,6 +348,30 @@ export async function startStandin({
       <form method="post" action="${action}"><button>Complete onboarding</button></form>`);
   }
 
+  // Stripe Checkout, hosted: a Pay button completes the session, sends the webhook and
+  // redirects to the success URL, like the real page.
+  async function hostedCheckout(req, res, url) {
+    const m = url.pathname.match(/^\/_standin\/stripe\/checkout\/([^/]+)(\/pay)?$/);
+    const session = m && stripeObjects.get(m[1]);
+    const html = (status, body, headers = {}) => {
+      res.writeHead(status, { "content-type": "text/html; charset=utf-8", ...headers });
+      res.end(`<!doctype html><meta charset="utf-8"><title>Checkout (stand-in)</title><body style="font-family:sans-serif;max-width:40rem;margin:4rem auto">${body}</body>`);
+    };
+    if (!session) return html(404, "<h1>No such checkout</h1>");
+    if (m[2] && req.method === "POST") {
+      if (session.status !== "open") return html(410, `<h1>This checkout is ${session.status}</h1>`);
+      const paid = paySession(session.id);
+      await sendStripeEvent({ type: "checkout.session.completed", object: paid });
+      return html(303, "", { location: session.success_url.replace("{CHECKOUT_SESSION_ID}", session.id) });
+    }
+    if (session.status !== "open") return html(410, `<h1>This checkout is ${session.status}</h1>`);
+    const total = (session.amount_total / 100).toFixed(2);
+    return html(200, `<h1>Checkout (stand-in)</h1><p>Pay <strong>$${total}</strong> to C500 Collective. Card: 4242 4242 4242 4242.</p>
+      <p>Ships to: ${DEMO_ADDRESS.name}, ${DEMO_ADDRESS.address.line1}, ${DEMO_ADDRESS.address.city}</p>
+      <form method="post" action="/_standin/stripe/checkout/${session.id}/pay"><button>Pay $${total}</button></form>
+      <p><a href="${session.cancel_url}">Back to C500</a></p>`);
+  }
+
   async function handleControl(req, res, rest, bodyBuf) {
     const body = bodyBuf.length ? JSON.parse(bodyBuf.toString("utf8")) : {};
     if (rest === "/calls" && req.method === "GET") return [200, state.calls];
@@ -302,6 +380,7 @@ export async function startStandin({
       state.calls.length = 0;
       state.violations.length = 0;
       state.discordFailures.length = 0;
+      state.stripeFailures.length = 0;
       return [200, { ok: true }];
     }
     if (rest === "/discord/fail" && req.method === "POST") {
@@ -309,6 +388,32 @@ export async function startStandin({
       return [200, { queued: state.discordFailures.length }];
     }
     if (rest === "/stripe/events" && req.method === "POST") return [200, await sendStripeEvent(body)];
+    if (rest === "/stripe/fail" && req.method === "POST") {
+      for (let i = 0; i < (body.count ?? 1); i++) state.stripeFailures.push({ status: body.status ?? 500, delayMs: body.delayMs });
+      return [200, { queued: state.stripeFailures.length }];
+    }
+    if (rest === "/stripe/delay" && req.method === "POST") {
+      for (let i = 0; i < (body.count ?? 1); i++) state.stripeFailures.push({ delayMs: body.ms ?? 4000 });
+      return [200, { queued: state.stripeFailures.length }];
+    }
+    if (rest === "/stripe/auto-webhooks" && req.method === "POST") {
+      state.autoWebhooks = Boolean(body.on);
+      return [200, { autoWebhooks: state.autoWebhooks }];
+    }
+    let m;
+    if ((m = rest.match(/^\/stripe\/checkout\/([^/]+)\/pay$/)) && req.method === "POST") {
+      const session = paySession(m[1], body);
+      const delivered = body.deliver === false ? null : await sendStripeEvent({ type: "checkout.session.completed", object: session });
+      return [200, { session, delivered }];
+    }
+    if ((m = rest.match(/^\/stripe\/checkout\/([^/]+)\/lapse$/)) && req.method === "POST") {
+      // Time passes: the session reaches its expires_at.
+      const session = stripeObjects.get(m[1]);
+      if (!session) return [404, { error: "no such session" }];
+      Object.assign(session, { status: "expired", url: null });
+      const delivered = body.deliver === false ? null : await sendStripeEvent({ type: "checkout.session.expired", object: structuredClone(session) });
+      return [200, { session: structuredClone(session), delivered }];
+    }
     if (rest === "/twitch/live" && req.method === "POST") {
       body.live ? state.liveLogins.add(body.login) : state.liveLogins.delete(body.login);
       return [200, { live: [...state.liveLogins] }];
@@ -330,6 +435,8 @@ export async function startStandin({
         result = await handleStripe(req, res, url.pathname.slice("/stripe".length), bodyBuf);
       } else if (url.pathname.startsWith("/_standin/stripe/onboarding/") || url.pathname.startsWith("/_standin/stripe/express/")) {
         return await hostedStripePage(req, res, url);
+      } else if (url.pathname.startsWith("/_standin/stripe/checkout/") && (req.method === "GET" || req.headers["content-type"]?.startsWith("application/x-www-form-urlencoded"))) {
+        return await hostedCheckout(req, res, url);
       } else if (url.pathname.startsWith("/_standin/")) {
         result = await handleControl(req, res, url.pathname.slice("/_standin".length), bodyBuf);
         return send(res, result[0], result[1], result[2]);
@@ -366,6 +473,7 @@ export async function startStandin({
     state,
     stripeObjects,
     sendStripeEvent,
+    paySession,
     setWorkerUrl(u) {
       worker = u;
     },

@@ -36,17 +36,25 @@ function isInteraction(request) {
   return url.slice(url.indexOf("/", url.indexOf("//") + 2)) === "/interactions";
 }
 
-async function interaction(request, env) {
+async function interaction(request, env, ctx) {
   const body = new Uint8Array(await request.arrayBuffer());
   const headers = request.headers;
-  return imports.interaction(body, headers.get("x-signature-ed25519"), headers.get("x-signature-timestamp"), env);
+  return imports.interaction(body, headers.get("x-signature-ed25519"), headers.get("x-signature-timestamp"), env, ctx);
 }
 
 export default {
   fetch(request, env, ctx) {
     try {
-      if (isInteraction(request)) return interaction(request, env).catch(recover);
+      if (isInteraction(request)) return interaction(request, env, ctx).catch(recover);
       return imports.fetch(request, env, ctx).catch(recover);
+    } catch (error) {
+      return recover(error);
+    }
+  },
+  // Cron (wrangler.toml [triggers]): sweeps lapsed holds, drains the outbox.
+  scheduled(event, env, ctx) {
+    try {
+      return imports.scheduled(event, env, ctx).catch(recover);
     } catch (error) {
       return recover(error);
     }

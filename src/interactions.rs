@@ -1,13 +1,16 @@
 //! `POST /interactions`: verify the raw bytes, parse the interaction, dispatch, reply.
 
 pub mod admin;
+pub mod buy;
 pub mod commands;
 pub mod dashboard;
 pub mod drop;
 pub mod help;
+pub mod orders;
 pub mod server_settings;
 pub mod setup;
 
+use crate::clients::discord::Discord;
 use crate::discord::model::{kind, Interaction};
 use crate::discord::response::{InteractionResponse, Message};
 use crate::domain::custom_id::{CustomId, CustomIdError};
@@ -16,6 +19,10 @@ use crate::{config, http, log};
 use serde_json::json;
 use std::future::Future;
 use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+use wasm_bindgen::JsCast;
+use worker::worker_sys::Context;
 use worker::{Env, Request, Response};
 
 /// Discord never sends more than this; a larger body is refused before parsing.
@@ -108,12 +115,12 @@ impl UserError {
 }
 
 /// The generic route: reads the body, then answers like the fast path.
-pub async fn handle(mut req: Request, env: &Env) -> Response {
+pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Response {
     let headers = req.headers();
     let signature = headers.get("x-signature-ed25519").ok().flatten();
     let timestamp = headers.get("x-signature-timestamp").ok().flatten();
     match req.bytes().await {
-        Ok(body) => respond(&body, signature.as_deref(), timestamp.as_deref(), env)
+        Ok(body) => respond(&body, signature.as_deref(), timestamp.as_deref(), env, ctx)
             .resolve()
             .await
             .into(),
@@ -129,6 +136,7 @@ pub fn respond(
     signature: Option<&str>,
     timestamp: Option<&str>,
     env: &Env,
+    ctx: &Context,
 ) -> Outcome {
     let key = match config::discord_public_key(env) {
         Ok(key) => key,
@@ -150,7 +158,7 @@ pub fn respond(
     let Ok(interaction) = serde_json::from_slice::<Interaction>(body) else {
         return Outcome::Now(Reply::text(400, "malformed interaction"));
     };
-    match dispatch(interaction, env) {
+    match dispatch(interaction, env, ctx) {
         Answer::Static(json) => Outcome::Now(Reply::json(200, json.to_owned())),
         Answer::Built(response) => Outcome::Now(Reply::json(200, response.to_json())),
         Answer::Later(work) => {
@@ -209,7 +217,64 @@ enum Answer {
     Later(Pin<Box<dyn Future<Output = InteractionResponse>>>),
 }
 
-fn dispatch(interaction: Interaction, env: &Env) -> Answer {
+/// How long an interaction may work before it answers "thinking…" and edits its reply in
+/// later: Discord drops an interaction that gets no answer within 3 seconds.
+const DEFER_AFTER: Duration = Duration::from_millis(2_000);
+
+/// Runs `work` (whose result is an ephemeral reply): answered directly when it is quick,
+/// otherwise deferred, with the reply edited in when the work is done (waitUntil keeps the
+/// isolate alive for it).
+fn deferred(
+    interaction: &Interaction,
+    env: &Env,
+    ctx: &Context,
+    work: impl Future<Output = Message> + 'static,
+) -> Answer {
+    let token = interaction.token.clone();
+    let env = env.clone();
+    // The JS context object, shared (wasm-bindgen's extern type has no Clone).
+    let ctx: Context = AsRef::<wasm_bindgen::JsValue>::as_ref(ctx)
+        .clone()
+        .unchecked_into();
+    Answer::Later(Box::pin(async move {
+        let mut work = Box::pin(work);
+        let mut timer = Box::pin(worker::Delay::from(DEFER_AFTER));
+        let first = std::future::poll_fn(|cx| {
+            if let Poll::Ready(message) = work.as_mut().poll(cx) {
+                return Poll::Ready(Some(message));
+            }
+            timer.as_mut().poll(cx).map(|()| None)
+        })
+        .await;
+        if let Some(message) = first {
+            return InteractionResponse::message(message);
+        }
+        let finish = async move {
+            let mut message = work.await;
+            // The deferral already made the reply ephemeral; an edit carries no flags.
+            message.flags = None;
+            let application = env
+                .var("DISCORD_APPLICATION_ID")
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            let sent = match Discord::from_env(&env) {
+                Ok(discord) => discord
+                    .edit_original(&application, &token, &message)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            match sent {
+                Ok(()) => log::event("deferred_reply_sent", json!({})),
+                Err(e) => log::error("deferred_reply_failed", &e),
+            }
+        };
+        worker::Context::new(ctx).wait_until(finish);
+        InteractionResponse::deferred_ephemeral()
+    }))
+}
+
+fn dispatch(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
     let data = interaction.data.as_ref();
     let response = match interaction.kind {
         kind::PING => InteractionResponse::pong(),
@@ -226,6 +291,7 @@ fn dispatch(interaction: Interaction, env: &Env) -> Answer {
                 (commands::ROOT, ["setup", "stripe"]) => return setup::stripe(&interaction, env),
                 (commands::ROOT, ["drop"]) => return drop::start(&interaction, options, env),
                 (commands::ROOT, ["dashboard"]) => return dashboard::show(&interaction, env),
+                (commands::ROOT, ["orders"]) => return orders::show(&interaction, 0, false, env),
                 (commands::ROOT, ["config", "set"]) => {
                     return server_settings::set(&interaction, options, env)
                 }
@@ -248,7 +314,10 @@ fn dispatch(interaction: Interaction, env: &Env) -> Answer {
                 .and_then(|d| d.custom_id.as_deref())
                 .unwrap_or_default();
             let error = match CustomId::parse(custom_id) {
-                Ok(CustomId::Buy(_)) => UserError::NotOpenYet,
+                Ok(CustomId::Buy(listing)) => return buy::click(&interaction, listing, env, ctx),
+                Ok(CustomId::OrdersPage(page)) => {
+                    return orders::show(&interaction, page, true, env)
+                }
                 Ok(CustomId::DropForm(_)) => UserError::UnknownButton,
                 Err(CustomIdError::Outdated) => UserError::OutdatedButton,
                 Err(CustomIdError::Unknown) => UserError::UnknownButton,

@@ -4,11 +4,14 @@
 
 pub mod clients;
 pub mod config;
+pub mod cron;
 pub mod discord;
 pub mod domain;
 pub mod http;
 pub mod interactions;
 pub mod log;
+pub mod messages;
+pub mod outbox;
 pub mod pages;
 pub mod store;
 pub mod stripe;
@@ -28,8 +31,9 @@ pub fn interaction(
     signature: Option<String>,
     timestamp: Option<String>,
     env: &Env,
+    ctx: worker::worker_sys::Context,
 ) -> wasm_bindgen::JsValue {
-    match interactions::respond(body, signature.as_deref(), timestamp.as_deref(), env) {
+    match interactions::respond(body, signature.as_deref(), timestamp.as_deref(), env, &ctx) {
         interactions::Outcome::Now(reply) => to_response(&reply).into(),
         interactions::Outcome::Later(work) => {
             worker::wasm_bindgen_futures::future_to_promise(async move {
@@ -57,12 +61,17 @@ extern "C" {
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
     Ok(match (req.method(), path.as_str()) {
-        (Method::Post, "/interactions") => interactions::handle(req, &env).await,
-        (Method::Post, "/webhooks/stripe") => webhooks::stripe(req, &env).await,
+        (Method::Post, "/interactions") => interactions::handle(req, &env, ctx.as_ref()).await,
+        (Method::Post, "/webhooks/stripe") => webhooks::stripe(req, &env, &ctx).await,
         (Method::Get | Method::Head, "/") => pages::landing(&env, &ctx).await,
         (Method::Get | Method::Head, "/healthz") => healthz(&env).await,
         (Method::Get, "/onboarding/refresh") => pages::onboarding_refresh(&req, &env).await,
         (Method::Get, "/onboarding/return") => pages::onboarding_return(&req, &env).await,
+        (Method::Get, "/success") => pages::orders::success(&req, &env).await,
+        (Method::Get, "/cancel") => pages::orders::cancel(),
+        (Method::Get, p) if p.starts_with("/orders/") => {
+            pages::orders::status(&env, p.trim_start_matches("/orders/")).await
+        }
         (Method::Get | Method::Head, p) if p.starts_with("/static/") => {
             pages::static_asset(&req, p)
         }
@@ -75,6 +84,12 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         (Method::Get | Method::Head, _) => pages::not_found(),
         _ => http::text(405, "method not allowed"),
     })
+}
+
+/// Cron (wrangler.toml `[triggers]`): see cron.rs.
+#[event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    cron::run(&env).await;
 }
 
 /// Liveness plus a one-row D1 read, so a broken binding shows up here first.

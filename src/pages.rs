@@ -7,6 +7,8 @@ use crate::domain::money::Cents;
 use crate::domain::seller::GuildTag;
 use crate::interactions::setup;
 use crate::{config, http, log, store};
+pub mod orders;
+
 use askama::Template;
 use std::cell::{Cell, RefCell};
 use worker::{Context, Date, Env, Request, Response};

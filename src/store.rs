@@ -1,6 +1,10 @@
 //! Every SQL statement lives here. Functions return domain-shaped rows; changes that
 //! belong together go in one D1 batch (atomic: all or nothing).
 
+pub mod buying;
+pub mod orders;
+pub mod outbox;
+
 use crate::domain::ids::Snowflake;
 use crate::interactions::server_settings::Update;
 use serde::Deserialize;
@@ -75,15 +79,16 @@ pub async fn live_drops(
     Ok(rows.results()?)
 }
 
-/// Whether a webhook event was applied now or had been applied before.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whether a webhook event was applied now (with its batch's results) or before.
+#[derive(Debug)]
 pub enum Applied {
-    Now,
+    Now(Vec<D1Result>),
     Before,
 }
 
 /// Records `(source, event_id)` and applies `effects` in ONE batch. A repeat delivery
 /// trips the primary key, so the batch rolls back whole: effects happen exactly once.
+/// The results of `effects[i]` are at index `i + 1`.
 pub async fn apply_event_once(
     db: &D1Database,
     source: &str,
@@ -107,7 +112,7 @@ pub async fn apply_event_once(
     statements.push(record);
     statements.extend(effects);
     match db.batch(statements).await {
-        Ok(_) => Ok(Applied::Now),
+        Ok(results) => Ok(Applied::Now(results)),
         Err(batch_error) => {
             // Tell a duplicate (fine) from a real failure (Stripe must retry).
             let seen = db

@@ -1,11 +1,16 @@
 //! `POST /webhooks/stripe`: verify the signature over the raw body, then apply the event
-//! exactly once (its id is recorded in the same D1 batch as its effects).
+//! exactly once (its id is recorded in the same D1 batch as its effects). What each event
+//! means for orders is in `payments`; the Discord side effects go to the outbox.
+
+mod payments;
+
+pub use payments::refund;
 
 use crate::clients::stripe::Account;
 use crate::stripe::{event::Event, signature};
-use crate::{config, http, log, store};
+use crate::{config, http, log, outbox, store};
 use serde_json::json;
-use worker::{Date, Env, Request, Response};
+use worker::{Context, Date, Env, Request, Response};
 
 /// Stripe's events are small; anything bigger is not one.
 const MAX_BODY: usize = 256 * 1024;
@@ -46,16 +51,23 @@ impl WebhookError {
     }
 }
 
-pub async fn stripe(req: Request, env: &Env) -> Response {
-    match apply_stripe(req, env).await {
+fn internal(e: impl std::fmt::Display) -> WebhookError {
+    WebhookError::Internal(e.to_string())
+}
+
+pub async fn stripe(req: Request, env: &Env, ctx: &Context) -> Response {
+    match apply_stripe(req, env, ctx).await {
         Ok(response) => response,
         Err(e) => e.into_response(),
     }
 }
 
-async fn apply_stripe(mut req: Request, env: &Env) -> Result<Response, WebhookError> {
-    let secret = config::secret(env, "STRIPE_WEBHOOK_SECRET")
-        .map_err(|e| WebhookError::Internal(e.to_string()))?;
+async fn apply_stripe(
+    mut req: Request,
+    env: &Env,
+    ctx: &Context,
+) -> Result<Response, WebhookError> {
+    let secret = config::secret(env, "STRIPE_WEBHOOK_SECRET").map_err(internal)?;
     let header = req.headers().get("stripe-signature").ok().flatten();
     let body = req.bytes().await.map_err(|_| WebhookError::Malformed)?;
     if body.len() > MAX_BODY {
@@ -66,37 +78,59 @@ async fn apply_stripe(mut req: Request, env: &Env) -> Result<Response, WebhookEr
     signature::verify_any(&secret, header.as_deref(), &body, now_secs)
         .map_err(WebhookError::Signature)?;
     let event = Event::parse(&body).ok_or(WebhookError::Malformed)?;
+    let now_ms = now_ms as f64;
 
-    let db = config::db(env).map_err(|e| WebhookError::Internal(e.to_string()))?;
+    let db = config::db(env).map_err(internal)?;
     // Each handled type contributes statements applied in the same batch as the event's
     // record; every other type is acknowledged and recorded so a redelivery is recognised.
-    let effects = match event.kind.as_str() {
+    let plan = match event.kind.as_str() {
         "account.updated" => {
             let account: Account = serde_json::from_value(event.data.object.clone())
                 .map_err(|_| WebhookError::Malformed)?;
             let as_of_ms = (event.created as f64) * 1000.0;
-            vec![store::sync_account_statement(&db, &account, as_of_ms)
-                .map_err(|e| WebhookError::Internal(e.to_string()))?]
+            payments::Plan::effects(vec![
+                store::sync_account_statement(&db, &account, as_of_ms).map_err(internal)?
+            ])
         }
-        _ => Vec::new(),
+        _ => payments::plan(&db, &event, now_ms)?,
     };
-    let handled = !effects.is_empty();
+    let handled = !plan.statements.is_empty();
     let applied = store::apply_event_once(
         &db,
         "stripe",
         &event.id,
         &event.kind,
-        now_ms as f64,
-        effects,
+        now_ms,
+        plan.statements,
     )
     .await
-    .map_err(|e| WebhookError::Internal(e.to_string()))?;
-    let duplicate = applied == store::Applied::Before;
+    .map_err(internal)?;
+    let duplicate = matches!(applied, store::Applied::Before);
     log::event(
         "stripe_webhook",
         json!({ "id": event.id, "type": event.kind,
         "livemode": event.livemode, "handled": handled, "duplicate": duplicate }),
     );
+    if let store::Applied::Now(results) = applied {
+        let refund = match plan.read_order_at {
+            Some(index) => store::buying::order_after_payment(&results, index + 1)
+                .map_err(internal)?
+                .zip(plan.order_id.clone()),
+            None => None,
+        };
+        if handled {
+            let env = env.clone();
+            // After the response: Stripe only needs to know the event is safely applied.
+            ctx.wait_until(async move {
+                if let Some((order, order_id)) = refund {
+                    payments::refund_if_unfulfillable(&env, &order_id, &order).await;
+                }
+                if let Err(e) = outbox::drain(&env, 10).await {
+                    log::error("outbox_drain_failed", &e);
+                }
+            });
+        }
+    }
     Ok(http::json(
         200,
         json!({ "received": true, "duplicate": duplicate }).to_string(),

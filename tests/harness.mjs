@@ -135,3 +135,65 @@ export function component(customId, who = {}) {
     message: { id: "1900000000000000001", channel_id: "1600000000000000001" },
   };
 }
+
+/** A modal submission of the drop form (custom_id carries the slash options). */
+export function dropForm(customId, fields, who = {}) {
+  const i = slashCommand(["drop"], who);
+  i.type = 5;
+  i.data = {
+    custom_id: customId,
+    components: Object.entries(fields).map(([id, value]) => ({ type: 1, components: [{ type: 4, custom_id: id, value }] })),
+  };
+  return i;
+}
+
+/** A certified builder with an enabled Stripe account (or as told). */
+export async function makeSeller(w, id, { approved = 1, account = `acct_${id.slice(-6)}`, enabled = 1 } = {}) {
+  const now = Date.now();
+  await w.db.batch([
+    w.db.prepare("INSERT OR IGNORE INTO users (discord_id, username, created_at, updated_at) VALUES (?1, 'seller', ?2, ?2)").bind(id, now),
+    w.db
+      .prepare(
+        `INSERT OR REPLACE INTO builders (discord_id, handle, approved, stripe_account_id, charges_enabled, payouts_enabled, details_submitted, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6, ?6)`,
+      )
+      .bind(id, `seller-${id.slice(-4)}`, approved, account, enabled, now),
+  ]);
+}
+
+let drops = 0;
+/** Posts a drop through the real /c500 drop form; returns its listing row. */
+export async function postDrop(w, seller, { kind = "r", quantity = 1, shipping = 0, lead = 0, guild = "builder", release = 0, price = "120", title } = {}) {
+  drops += 1;
+  const name = title ?? `Test Board ${drops}`;
+  const res = await w.interact(
+    dropForm(`c5:v1:drop:${kind}.${quantity}.${shipping}.${lead}.${guild}.${release}`,
+      { item_title: name, price, description: "Lubed, filmed, tuned.", image_url: "", specs: "" }, { userId: seller }),
+  );
+  const body = await res.json();
+  if (!/live/.test(body.data?.embeds?.[0]?.title ?? "")) throw new Error(`drop not posted: ${JSON.stringify(body)}`);
+  return w.db.prepare("SELECT * FROM listings WHERE title = ?1").bind(name).first();
+}
+
+/** Polls `fn` until it returns something truthy (delivery after the response is async). */
+export async function waitFor(fn, { timeout = 8000, interval = 25, what = "condition" } = {}) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** Runs the cron handler once, as the `* * * * *` trigger would. */
+export async function runCron(w) {
+  const worker = await w.mf.getWorker();
+  return worker.scheduled({ cron: "* * * * *" });
+}
+
+/** POST to a stand-in control route. */
+export async function control(w, route, body = {}) {
+  const res = await fetch(`${w.standin.url}/_standin${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return res.json();
+}

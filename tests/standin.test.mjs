@@ -67,9 +67,22 @@ test("a transfer, its reversal and a refund are kept as state", async () => {
   const reversal = await (await stripePost(`/v1/transfers/${transfer.id}/reversals`, {})).json();
   assert.equal(reversal.amount, 40500);
   assert.equal(s.stripeObjects.get(transfer.id).reversed, true);
-  const refund = await (await stripePost("/v1/refunds", { charge: "ch_1" })).json();
+  // A refund needs a real charge: pay a session, then refund its PaymentIntent once.
+  const unknown = await stripePost("/v1/refunds", { charge: "ch_nobody" });
+  assert.equal(unknown.status, 400);
+  const session = await (await stripePost("/v1/checkout/sessions", {
+    mode: "payment", success_url: "https://x/s", "line_items[0][quantity]": "1",
+    "line_items[0][price_data][currency]": "usd", "line_items[0][price_data][unit_amount]": "1200",
+    "line_items[0][price_data][product_data][name]": "Board",
+  })).json();
+  const paid = s.paySession(session.id);
+  assert.equal(paid.payment_status, "paid");
+  const refund = await (await stripePost("/v1/refunds", { payment_intent: paid.payment_intent })).json();
   assert.equal(refund.object, "refund");
   assert.equal(refund.status, "succeeded");
+  assert.equal(refund.amount, 1200);
+  const twice = await stripePost("/v1/refunds", { payment_intent: paid.payment_intent });
+  assert.equal(twice.status, 400, "a charge is refunded once");
 });
 
 test("Discord bodies are validated against the OpenAPI spec", async () => {

@@ -165,3 +165,104 @@ impl Stripe {
         Ok(link.url)
     }
 }
+
+/// A Checkout Session as C500 needs it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckoutSession {
+    pub id: String,
+    pub url: Option<String>,
+}
+
+impl StripeError {
+    /// Worth one immediate retry with the same Idempotency-Key (Stripe replays a request
+    /// that did complete, so the retry can never do the work twice).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StripeError::Transport(_) => true,
+            StripeError::Api { status, .. } => *status == 429 || *status >= 500,
+            StripeError::Config(_) => false,
+        }
+    }
+}
+
+impl Stripe {
+    /// POST with one retry on a transient failure, under the same key.
+    async fn post_retrying(
+        &self,
+        path: &str,
+        form: &Form,
+        idempotency_key: &str,
+    ) -> Result<Value, StripeError> {
+        match self
+            .call(Method::Post, path, Some(form), Some(idempotency_key))
+            .await
+        {
+            Err(e) if e.is_transient() => {
+                self.call(Method::Post, path, Some(form), Some(idempotency_key))
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    /// The Checkout Session for a hold; keyed by the hold, so every click on it (and any
+    /// retry) gets the same session back.
+    pub async fn create_checkout_session(
+        &self,
+        form: &Form,
+        hold_id: &str,
+    ) -> Result<CheckoutSession, StripeError> {
+        let key = format!("c500-checkout-{hold_id}");
+        Self::parse(
+            self.post_retrying("/v1/checkout/sessions", form, &key)
+                .await?,
+        )
+    }
+
+    /// Ends an open session so it can no longer be paid. `Ok(false)`: it was not open
+    /// (already expired, or completed: then the payment webhook owns the hold).
+    pub async fn expire_checkout_session(&self, session_id: &str) -> Result<bool, StripeError> {
+        let key = format!("c500-expire-{session_id}");
+        let path = format!("/v1/checkout/sessions/{session_id}/expire");
+        match self.post_retrying(&path, &Form::new(), &key).await {
+            Ok(_) => Ok(true),
+            Err(StripeError::Api { status: 400, .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The session's current status (`open`, `complete` or `expired`).
+    pub async fn checkout_session_status(&self, session_id: &str) -> Result<String, StripeError> {
+        let value = self
+            .call(
+                Method::Get,
+                &format!("/v1/checkout/sessions/{session_id}"),
+                None,
+                None,
+            )
+            .await?;
+        Ok(value
+            .get("status")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_owned())
+    }
+
+    /// Refunds a payment in full; keyed by the order, so it happens once.
+    pub async fn refund_in_full(
+        &self,
+        payment_intent: &str,
+        order_id: &str,
+    ) -> Result<String, StripeError> {
+        let form = Form::new()
+            .field("payment_intent", payment_intent)
+            .field("metadata[order_id]", order_id);
+        let key = format!("c500-refund-{order_id}");
+        let value = self.post_retrying("/v1/refunds", &form, &key).await?;
+        value
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| StripeError::Transport("refund without id".to_owned()))
+    }
+}

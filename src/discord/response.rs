@@ -119,6 +119,26 @@ impl InteractionResponse {
         }
     }
 
+    /// DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, ephemeral: "thinking…" until the reply is
+    /// edited in (within 15 minutes).
+    pub fn deferred_ephemeral() -> Self {
+        InteractionResponse {
+            kind: 5,
+            data: Some(ResponseData::Message(Message {
+                flags: Some(EPHEMERAL),
+                ..Message::default()
+            })),
+        }
+    }
+
+    /// UPDATE_MESSAGE: a component replaces the message it is on (e.g. paging).
+    pub fn update(message: Message) -> Self {
+        InteractionResponse {
+            kind: 7,
+            data: Some(ResponseData::Message(message)),
+        }
+    }
+
     /// MODAL: opens a form.
     pub fn modal(modal: Modal) -> Self {
         InteractionResponse {
@@ -294,6 +314,14 @@ impl Button {
             custom_id: Some(custom_id),
             url: None,
             disabled: false,
+        }
+    }
+
+    /// A grey (secondary, style 2) action button.
+    pub fn secondary(label: impl Into<String>, custom_id: String, emoji: Option<&str>) -> Self {
+        Button {
+            style: 2,
+            ..Button::success(label, custom_id, emoji)
         }
     }
 

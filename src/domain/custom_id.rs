@@ -19,6 +19,8 @@ pub enum CustomId {
     Buy(ListingId),
     /// The drop form (modal), carrying the slash command's options.
     DropForm(DropOptions),
+    /// A page of `/c500 orders` (0 is the newest).
+    OrdersPage(u32),
 }
 
 /// Why a custom_id was not understood; each gets its own friendly reply.
@@ -46,6 +48,7 @@ impl CustomId {
                 o.guild.name(),
                 o.release_at.unwrap_or(0),
             ),
+            CustomId::OrdersPage(page) => format!("{PREFIX}:{VERSION}:orders:{page}"),
         }
     }
 
@@ -74,6 +77,12 @@ impl CustomId {
                 .ok_or(CustomIdError::Unknown),
             (Some("drop"), Some(fields)) => parse_drop(fields)
                 .map(CustomId::DropForm)
+                .ok_or(CustomIdError::Unknown),
+            (Some("orders"), Some(page)) => page
+                .parse::<u32>()
+                .ok()
+                .filter(|p| p.to_string() == page)
+                .map(CustomId::OrdersPage)
                 .ok_or(CustomIdError::Unknown),
             _ => Err(CustomIdError::Unknown),
         }
@@ -116,6 +125,22 @@ mod tests {
         assert!(encoded.len() <= MAX_LEN);
         assert!(encoded.starts_with("c5:v1:buy:D-"));
         assert_eq!(CustomId::parse(&encoded), Ok(buy));
+    }
+
+    #[test]
+    fn order_pages_round_trip() {
+        for page in [0, 1, 4_000_000_000] {
+            let id = CustomId::OrdersPage(page);
+            assert_eq!(CustomId::parse(&id.encode()), Ok(id));
+        }
+        for bad in [
+            "c5:v1:orders:",
+            "c5:v1:orders:-1",
+            "c5:v1:orders:01",
+            "c5:v1:orders:x",
+        ] {
+            assert_eq!(CustomId::parse(bad), Err(CustomIdError::Unknown), "{bad}");
+        }
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Pure domain logic: no I/O, no clock, no JS. Unit-tested natively.
 
+pub mod buying;
 pub mod custom_id;
 pub mod hex;
 pub mod ids;
 pub mod link_token;
 pub mod listing;
 pub mod money;
+pub mod order;
 pub mod seller;
+pub mod trust;

@@ -5,15 +5,15 @@ use super::{io, later, Answer, UserError};
 use crate::clients::discord::{Discord, DiscordError};
 use crate::discord::model::{modal_value, option_str, option_value, CommandOption, Interaction};
 use crate::discord::response::{
-    colour, ActionRow, Button, Embed, EmbedField, EmbedFooter, EmbedMedia, InteractionResponse,
-    Message, Modal, ModalRow, TextInput,
+    colour, Embed, InteractionResponse, Message, Modal, ModalRow, TextInput,
 };
 use crate::domain::custom_id::CustomId;
 use crate::domain::ids::ListingId;
-use crate::domain::listing::{DropForm, DropOptions, FieldError, Kind};
+use crate::domain::listing::{DropForm, DropOptions, FieldError};
 use crate::domain::seller::SellerStanding;
+use crate::store::outbox::ListingCard;
 use crate::store::{self, BuilderStripe, NewListing};
-use crate::{config, log, pages};
+use crate::{config, log, messages, pages};
 use serde_json::{json, Value};
 use worker::{Date, Env};
 
@@ -162,7 +162,7 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
         store::insert_listing(&db, &listing, now)
             .await
             .map_err(io)?;
-        let embed = drop_embed(&id, &seller, &options, &form);
+        let embed = messages::drop_embed(&new_card(&id, &seller, &options, &form));
         match Discord::from_env(&env)
             .map_err(io)?
             .post_message(&target, &embed)
@@ -226,63 +226,26 @@ enum Posted {
     CouldNotPost { channel: String, forbidden: bool },
 }
 
-/// The public drop embed: one standard template for every builder (a trust mark).
-pub fn drop_embed(listing: &ListingId, seller: &str, o: &DropOptions, f: &DropForm) -> Message {
-    let mut fields = vec![
-        EmbedField::new(
-            "🏷️ Price",
-            if o.shipping.get() == 0 {
-                format!("**{}** · free shipping", f.price)
-            } else {
-                format!("**{}** + {} shipping", f.price, o.shipping)
-            },
-            true,
-        ),
-        EmbedField::new(
-            "Builder",
-            format!("<@{seller}> · {}", o.guild.badge()),
-            true,
-        ),
-        EmbedField::new(
-            "Type",
-            match (o.kind, o.lead_time_weeks) {
-                (Kind::Commission, Some(w)) => {
-                    format!("✨ Live Build Experience · ships in ~{w} weeks")
-                }
-                (Kind::Commission, None) => "✨ Live Build Experience".to_owned(),
-                (Kind::ReadyToShip, _) => "📦 IN STOCK · SHIPS IMMEDIATELY".to_owned(),
-            },
-            true,
-        ),
-        EmbedField::new("Stock", format!("🟢 Available ({0}/{0})", o.quantity), true),
-    ];
-    if let Some(specs) = &f.specs {
-        fields.push(EmbedField::new("Specs", specs.clone(), false));
-    }
-    if let Some(at) = o.release_at {
-        fields.push(EmbedField::new(
-            "Release",
-            format!("<t:{}:f> (VIPs: 10 minutes early)", at / 1000),
-            false,
-        ));
-    }
-    Message {
-        embeds: vec![Embed {
-            title: Some(f.title.clone()),
-            description: Some(f.description.clone()),
-            color: Some(colour::SAKURA),
-            fields,
-            image: f.image_url.clone().map(|url| EmbedMedia { url }),
-            footer: Some(EmbedFooter {
-                text: "Powered by the C500 Collective | Verified Build".to_owned(),
-            }),
-            ..Embed::default()
-        }],
-        components: vec![ActionRow::new(vec![Button::success(
-            "Buy Now with C500",
-            CustomId::Buy(listing.clone()).encode(),
-            Some("🛒"),
-        )])],
-        ..Message::default()
+/// The new drop as its embed shows it (the same template the outbox renders from D1).
+fn new_card(id: &ListingId, seller: &str, o: &DropOptions, f: &DropForm) -> ListingCard {
+    ListingCard {
+        id: id.as_str().to_owned(),
+        seller_id: seller.to_owned(),
+        channel_id: None,
+        message_id: None,
+        kind: o.kind.name().to_owned(),
+        title: f.title.clone(),
+        description: f.description.clone(),
+        specs: f.specs.clone(),
+        image_url: f.image_url.clone(),
+        guild_tag: o.guild.name().to_owned(),
+        price_cents: f.price.get(),
+        shipping_cents: o.shipping.get(),
+        lead_time_weeks: o.lead_time_weeks.map(i64::from),
+        quantity: i64::from(o.quantity),
+        stock: i64::from(o.quantity),
+        held: 0,
+        status: "live".to_owned(),
+        release_at: o.release_at.map(|ms| ms as f64),
     }
 }

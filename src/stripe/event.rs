@@ -29,6 +29,58 @@ impl Event {
     }
 }
 
+/// The parts of a Checkout Session the payment events need.
+#[derive(Debug, Deserialize)]
+pub struct CheckoutSession {
+    pub id: String,
+    #[serde(default)]
+    pub metadata: SessionMetadata,
+    /// `paid`, `unpaid` (a delayed method still on its way) or `no_payment_required`.
+    #[serde(default)]
+    pub payment_status: String,
+    pub payment_intent: Option<String>,
+    pub amount_total: Option<i64>,
+    /// Where the address lives depends on the API version: both are read.
+    pub shipping_details: Option<Value>,
+    pub collected_information: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SessionMetadata {
+    pub order_id: Option<String>,
+    pub listing_id: Option<String>,
+}
+
+impl CheckoutSession {
+    pub fn shipping_address(&self) -> Option<String> {
+        self.collected_information
+            .as_ref()
+            .and_then(|c| c.get("shipping_details"))
+            .filter(|v| !v.is_null())
+            .or(self.shipping_details.as_ref().filter(|v| !v.is_null()))
+            .map(Value::to_string)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Charge {
+    pub id: String,
+    pub payment_intent: Option<String>,
+    #[serde(default)]
+    pub refunded: bool,
+    #[serde(default)]
+    pub amount_refunded: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Dispute {
+    pub id: String,
+    pub payment_intent: Option<String>,
+    /// `won`, `lost`, `warning_closed`, … once closed.
+    #[serde(default)]
+    pub status: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +93,20 @@ mod tests {
         assert!(Event::parse(b"{}").is_none());
         assert!(Event::parse(br#"{"id":"x","type":"a","data":{"object":{}}}"#).is_none());
         assert!(Event::parse(b"not json").is_none());
+    }
+
+    #[test]
+    fn reads_the_shipping_address_wherever_the_api_version_puts_it() {
+        let newer: CheckoutSession = serde_json::from_str(
+            r#"{"id":"cs_1","collected_information":{"shipping_details":{"name":"A"}},"shipping_details":null}"#,
+        )
+        .unwrap();
+        assert_eq!(newer.shipping_address().as_deref(), Some(r#"{"name":"A"}"#));
+        let older: CheckoutSession =
+            serde_json::from_str(r#"{"id":"cs_1","shipping_details":{"name":"B"}}"#).unwrap();
+        assert_eq!(older.shipping_address().as_deref(), Some(r#"{"name":"B"}"#));
+        let none: CheckoutSession = serde_json::from_str(r#"{"id":"cs_1"}"#).unwrap();
+        assert_eq!(none.shipping_address(), None);
+        assert!(none.metadata.order_id.is_none());
     }
 }

@@ -1,5 +1,7 @@
-//! Stripe's wire formats (pure): webhook signatures and the event envelope.
+//! Stripe's wire formats: webhook signatures, the event envelope, form encoding and the
+//! Checkout Session C500 creates.
 
+pub mod checkout;
 pub mod event;
 pub mod form;
 pub mod signature;

@@ -1,0 +1,251 @@
+//! What a Buy click leads to, decided from the facts D1 returned in the same batch that
+//! tried to take the hold (store::buying::reserve). Pure, so every refusal is unit-tested.
+
+use super::money::Cents;
+use super::trust::Tier;
+
+/// How long a unit is held while the buyer pays: Stripe Checkout's 30-minute minimum
+/// expiry, plus a minute for the call that creates the session (its `expires_at` must be
+/// at least 30 minutes after Stripe receives it). Hold and session expire together.
+pub const HOLD_MS: f64 = 31.0 * 60.0 * 1000.0;
+
+/// A buyer paying by a delayed method (e.g. a bank debit) keeps the unit this long after
+/// Checkout completes, until Stripe says the payment succeeded or failed.
+pub const ASYNC_PAYMENT_HOLD_MS: f64 = 14.0 * 24.0 * 3600.0 * 1000.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListingFacts {
+    pub live: bool,
+    pub stock: i64,
+    pub seller_id: String,
+    pub price: Cents,
+    pub release_at_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoldFacts {
+    pub id: String,
+    /// Taken by this click (not an earlier one).
+    pub is_new: bool,
+    pub checkout_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuyFacts {
+    pub buyer_id: String,
+    pub banned: bool,
+    pub tier: Tier,
+    /// None: no such listing.
+    pub listing: Option<ListingFacts>,
+    /// The buyer's open hold on this listing, if any (after this click's attempt).
+    pub hold: Option<HoldFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    Banned,
+    NoSuchDrop,
+    Delisted,
+    OwnDrop,
+    NotReleased {
+        at_ms: f64,
+    },
+    OverCap {
+        tier: Tier,
+        cap: Cents,
+    },
+    /// Every unit is sold or held: the "too late" answer.
+    SoldOut,
+    /// The facts allow a hold but none was taken (a conflicting write): try again.
+    Busy,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BuyOutcome {
+    /// This buyer holds a unit: create its Checkout Session (or get the same one back).
+    Checkout {
+        hold_id: String,
+    },
+    /// An earlier click's Checkout is ready: show its link again.
+    Resume {
+        url: String,
+    },
+    Refused(Refusal),
+}
+
+pub fn decide(f: &BuyFacts, now_ms: f64) -> BuyOutcome {
+    use BuyOutcome::Refused;
+    if f.banned {
+        return Refused(Refusal::Banned);
+    }
+    let Some(listing) = &f.listing else {
+        return Refused(Refusal::NoSuchDrop);
+    };
+    if listing.seller_id == f.buyer_id {
+        return Refused(Refusal::OwnDrop);
+    }
+    if !listing.live {
+        return Refused(Refusal::Delisted);
+    }
+    if let Some(hold) = &f.hold {
+        return match &hold.checkout_url {
+            Some(url) if !hold.is_new => BuyOutcome::Resume { url: url.clone() },
+            _ => BuyOutcome::Checkout {
+                hold_id: hold.id.clone(),
+            },
+        };
+    }
+    if let Some(at) = listing.release_at_ms {
+        if at > now_ms + f.tier.early_access_ms() as f64 {
+            return Refused(Refusal::NotReleased { at_ms: at });
+        }
+    }
+    if let Some(cap) = f.tier.cap() {
+        if listing.price.get() > cap.get() {
+            return Refused(Refusal::OverCap { tier: f.tier, cap });
+        }
+    }
+    if listing.stock <= 0 {
+        return Refused(Refusal::SoldOut);
+    }
+    Refused(Refusal::Busy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> BuyFacts {
+        BuyFacts {
+            buyer_id: "b".into(),
+            banned: false,
+            tier: Tier::Guest,
+            listing: Some(ListingFacts {
+                live: true,
+                stock: 1,
+                seller_id: "s".into(),
+                price: Cents::new(10_000),
+                release_at_ms: None,
+            }),
+            hold: Some(HoldFacts {
+                id: "C5-AAAAAA".into(),
+                is_new: true,
+                checkout_url: None,
+            }),
+        }
+    }
+
+    fn with_listing(f: impl FnOnce(&mut ListingFacts)) -> BuyFacts {
+        let mut facts = facts();
+        facts.hold = None;
+        if let Some(l) = facts.listing.as_mut() {
+            f(l);
+        }
+        facts
+    }
+
+    #[test]
+    fn a_new_hold_goes_to_checkout() {
+        assert_eq!(
+            decide(&facts(), 0.0),
+            BuyOutcome::Checkout {
+                hold_id: "C5-AAAAAA".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_second_click_gets_the_same_checkout() {
+        let mut f = facts();
+        f.hold = Some(HoldFacts {
+            id: "C5-AAAAAA".into(),
+            is_new: false,
+            checkout_url: Some("https://checkout.stripe.com/x".into()),
+        });
+        assert_eq!(
+            decide(&f, 0.0),
+            BuyOutcome::Resume {
+                url: "https://checkout.stripe.com/x".into()
+            }
+        );
+        // An earlier click still creating its session: same hold, same idempotent session.
+        f.hold = Some(HoldFacts {
+            id: "C5-AAAAAA".into(),
+            is_new: false,
+            checkout_url: None,
+        });
+        assert!(matches!(decide(&f, 0.0), BuyOutcome::Checkout { .. }));
+    }
+
+    #[test]
+    fn every_refusal_has_its_reason() {
+        let mut banned = facts();
+        banned.banned = true;
+        assert_eq!(decide(&banned, 0.0), BuyOutcome::Refused(Refusal::Banned));
+
+        let mut missing = facts();
+        missing.listing = None;
+        assert_eq!(
+            decide(&missing, 0.0),
+            BuyOutcome::Refused(Refusal::NoSuchDrop)
+        );
+
+        let mut own = facts();
+        own.buyer_id = "s".into();
+        assert_eq!(decide(&own, 0.0), BuyOutcome::Refused(Refusal::OwnDrop));
+
+        let delisted = with_listing(|l| l.live = false);
+        assert_eq!(
+            decide(&delisted, 0.0),
+            BuyOutcome::Refused(Refusal::Delisted)
+        );
+
+        let sold = with_listing(|l| l.stock = 0);
+        assert_eq!(decide(&sold, 0.0), BuyOutcome::Refused(Refusal::SoldOut));
+
+        let over = with_listing(|l| l.price = Cents::new(15_001));
+        assert_eq!(
+            decide(&over, 0.0),
+            BuyOutcome::Refused(Refusal::OverCap {
+                tier: Tier::Guest,
+                cap: Cents::new(15_000)
+            })
+        );
+        let at_cap = with_listing(|l| l.price = Cents::new(15_000));
+        assert_eq!(decide(&at_cap, 0.0), BuyOutcome::Refused(Refusal::Busy));
+    }
+
+    #[test]
+    fn vips_buy_ten_minutes_early() {
+        let release = 1_000_000_000.0;
+        let mut f = with_listing(|l| l.release_at_ms = Some(release));
+        let nine_minutes_before = release - 9.0 * 60_000.0;
+        assert_eq!(
+            decide(&f, nine_minutes_before),
+            BuyOutcome::Refused(Refusal::NotReleased { at_ms: release })
+        );
+        f.tier = Tier::Vip;
+        assert_eq!(
+            decide(&f, nine_minutes_before),
+            BuyOutcome::Refused(Refusal::Busy)
+        );
+        assert_eq!(
+            decide(&f, release - 11.0 * 60_000.0),
+            BuyOutcome::Refused(Refusal::NotReleased { at_ms: release })
+        );
+    }
+
+    #[test]
+    fn refusals_win_over_an_existing_hold_only_when_they_must() {
+        // The seller's own drop and a banned buyer are refused even with a hold row.
+        let mut f = facts();
+        f.banned = true;
+        assert_eq!(decide(&f, 0.0), BuyOutcome::Refused(Refusal::Banned));
+        // Sold out for everyone else, but this buyer already holds a unit.
+        let mut held = facts();
+        if let Some(l) = held.listing.as_mut() {
+            l.stock = 0;
+        }
+        assert!(matches!(decide(&held, 0.0), BuyOutcome::Checkout { .. }));
+    }
+}

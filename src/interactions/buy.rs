@@ -1,0 +1,196 @@
+//! The Buy button: hold one unit atomically, then a Stripe Checkout Session for it, and an
+//! ephemeral link. Two D1 round trips (the hold batch, then recording the session); when
+//! Stripe is slow the reply is deferred and edited once the link exists (Discord waits 3 s).
+
+use super::{deferred, UserError};
+use crate::clients::stripe::Stripe;
+use crate::discord::model::Interaction;
+use crate::discord::response::{colour, ActionRow, Button, Embed, Message};
+use crate::domain::buying::{decide, BuyOutcome, Refusal, HOLD_MS};
+use crate::domain::ids::{ListingId, OrderId};
+use crate::domain::money::Cents;
+use crate::store::buying::{self, HoldCheckout, HoldRequest};
+use crate::stripe::checkout::{checkout_form, CheckoutRequest};
+use crate::{config, log};
+use serde_json::json;
+use worker::worker_sys::Context;
+use worker::{Date, Env};
+
+pub(super) fn click(
+    interaction: &Interaction,
+    listing: ListingId,
+    env: &Env,
+    ctx: &Context,
+) -> super::Answer {
+    let Some(user) = interaction.invoker() else {
+        return super::Answer::Built(crate::discord::response::InteractionResponse::message(
+            UserError::UnknownButton.message(),
+        ));
+    };
+    let buyer = user.id.clone();
+    let username = user.username.clone();
+    let env2 = env.clone();
+    let work = async move {
+        match buy(&env2, &listing, &buyer, &username).await {
+            Ok(message) => message,
+            Err(e) => {
+                log::error("buy_failed", &e);
+                UserError::Internal.message()
+            }
+        }
+    };
+    deferred(interaction, env, ctx, work)
+}
+
+async fn buy(
+    env: &Env,
+    listing: &ListingId,
+    buyer: &str,
+    username: &str,
+) -> Result<Message, String> {
+    let db = config::db(env).map_err(|e| e.to_string())?;
+    let now = Date::now().as_millis() as f64;
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(|e| e.to_string())?;
+    let new_id = OrderId::from_random(&random);
+    let request = HoldRequest {
+        listing: listing.as_str(),
+        buyer,
+        username,
+        new_id: new_id.as_str(),
+        now_ms: now,
+        expires_at_ms: now + HOLD_MS,
+    };
+    let (facts, hold) = buying::reserve(&db, &request)
+        .await
+        .map_err(|e| e.to_string())?;
+    let outcome = decide(&facts, now);
+    log::event(
+        "buy_click",
+        json!({ "listing": listing.as_str(), "buyer": buyer, "outcome": format!("{outcome:?}") }),
+    );
+    match outcome {
+        BuyOutcome::Refused(refusal) => Ok(refused(&refusal)),
+        BuyOutcome::Resume { url } => Ok(checkout_link(&url, hold.map(|h| h.hold_expires_at))),
+        BuyOutcome::Checkout { hold_id } => {
+            let hold = hold.ok_or("the hold vanished between statements of one batch")?;
+            checkout(env, &db, &hold, &hold_id, buyer, now).await
+        }
+    }
+}
+
+async fn checkout(
+    env: &Env,
+    db: &worker::D1Database,
+    hold: &HoldCheckout,
+    hold_id: &str,
+    buyer: &str,
+    now: f64,
+) -> Result<Message, String> {
+    let base = config::public_base_url(env);
+    let form = checkout_form(&CheckoutRequest {
+        order_id: hold_id,
+        listing_id: &hold.listing_id,
+        buyer_id: buyer,
+        seller_id: &hold.seller_id,
+        title: &hold.title,
+        image_url: hold.image_url.as_deref(),
+        item: Cents::new(hold.hold_item_cents),
+        shipping: Cents::new(hold.hold_shipping_cents),
+        expires_at: (hold.hold_expires_at / 1000.0) as i64,
+        base_url: &base,
+    });
+    let created = match Stripe::from_env(env) {
+        Ok(stripe) => stripe
+            .create_checkout_session(&form, hold_id)
+            .await
+            .map(|s| (stripe, s)),
+        Err(e) => Err(e),
+    };
+    let (stripe, session) = match created {
+        Ok(ok) => ok,
+        Err(e) => {
+            // No session exists: give the unit back now, so nothing is held for nobody.
+            log::error("checkout_create_failed", &e);
+            buying::release_unstarted_hold(db, hold_id, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            return Ok(UserError::StripeUnavailable.message());
+        }
+    };
+    let Some(url) = session.url.clone() else {
+        return Err(format!("session {} has no url", session.id));
+    };
+    if let Err(e) = buying::attach_session(db, hold_id, &session.id, &url, now).await {
+        // Unrecorded, the session must not stay payable; the hold lapses and cron sweeps it.
+        let _ = stripe.expire_checkout_session(&session.id).await;
+        return Err(e.to_string());
+    }
+    log::event(
+        "checkout_created",
+        json!({ "order": hold_id, "session": session.id, "listing": hold.listing_id }),
+    );
+    Ok(checkout_link(&url, Some(hold.hold_expires_at)))
+}
+
+fn checkout_link(url: &str, expires_at_ms: Option<f64>) -> Message {
+    let until = expires_at_ms
+        .map(|ms| format!(" Your hold ends <t:{}:R>.", (ms / 1000.0) as i64))
+        .unwrap_or_default();
+    Message {
+        components: vec![ActionRow::new(vec![Button::link(
+            "Secure Checkout (Stripe)",
+            url,
+            Some("🔒"),
+        )])],
+        ..Message::ephemeral_embed(Embed {
+            title: Some("🌸 Great choice!".to_owned()),
+            description: Some(format!(
+                "We've reserved this item for you for 30 minutes. Click below to pay securely via Stripe; your money stays in escrow until the builder proves the work.{until}"
+            )),
+            color: Some(colour::SAKURA),
+            ..Embed::default()
+        })
+    }
+}
+
+fn refused(refusal: &Refusal) -> Message {
+    match refusal {
+        Refusal::Banned => Message::oops(
+            "You can't buy on C500",
+            "Your account is banned across the Collective. If you think this is a mistake, contact C500 HQ.",
+        ),
+        Refusal::NoSuchDrop => Message::oops("Drop not found", "This drop doesn't exist any more."),
+        Refusal::Delisted => Message::oops(
+            "No longer available",
+            "The builder took this drop down. Keep an eye on the shop channel for the next one!",
+        ),
+        Refusal::OwnDrop => Message::oops(
+            "That's your own drop",
+            "You can't buy from yourself. Share it with your community instead!",
+        ),
+        Refusal::NotReleased { at_ms } => Message::oops(
+            "Not released yet",
+            format!(
+                "This drop opens <t:{}:R>. VIPs get in 10 minutes early.",
+                (at_ms / 1000.0) as i64
+            ),
+        ),
+        Refusal::OverCap { tier, cap } => Message::oops(
+            "Over your purchase cap",
+            format!(
+                "As a {} you can buy items up to {cap} each. {}",
+                tier.label(),
+                tier.how_to_grow()
+            ),
+        ),
+        Refusal::SoldOut => Message::oops(
+            "Too late, it's gone!",
+            "Every unit is sold or in someone's checkout. A unit comes back if a checkout isn't finished within 30 minutes, so check again soon.",
+        ),
+        Refusal::Busy => Message::oops(
+            "So many clicks!",
+            "We couldn't hold a unit for you just now. Please click Buy again.",
+        ),
+    }
+}

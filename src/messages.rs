@@ -1,0 +1,267 @@
+//! Every message C500 posts or sends outside a command's own reply: the public drop embed
+//! and the notices about orders. One place for the brand's wording (design-notes.md).
+
+use crate::discord::response::{
+    colour, ActionRow, AllowedMentions, Button, Embed, EmbedField, EmbedFooter, EmbedMedia, Message,
+};
+use crate::domain::custom_id::CustomId;
+use crate::domain::ids::ListingId;
+use crate::domain::money::Cents;
+use crate::domain::order::{escrow_label, status_label};
+use crate::domain::seller::GuildTag;
+use crate::store::outbox::{ListingCard, OrderView};
+
+/// Where a drop's stock stands, as its embed shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    Available,
+    /// No unit free, but some are in someone's checkout and may come back.
+    AllInCheckout,
+    SoldOut,
+    Delisted,
+}
+
+pub fn availability(card: &ListingCard) -> Availability {
+    if card.status != "live" {
+        Availability::Delisted
+    } else if card.stock > 0 {
+        Availability::Available
+    } else if card.held > 0 {
+        Availability::AllInCheckout
+    } else {
+        Availability::SoldOut
+    }
+}
+
+/// The public drop embed: one standard template for every builder (a trust mark).
+pub fn drop_embed(card: &ListingCard) -> Message {
+    let price = Cents::new(card.price_cents);
+    let shipping = Cents::new(card.shipping_cents);
+    let guild = GuildTag::parse(&card.guild_tag).unwrap_or(GuildTag::Builder);
+    let state = availability(card);
+    let mut fields = vec![
+        EmbedField::new(
+            "🏷️ Price",
+            if shipping.get() == 0 {
+                format!("**{price}** · free shipping")
+            } else {
+                format!("**{price}** + {shipping} shipping")
+            },
+            true,
+        ),
+        EmbedField::new(
+            "Builder",
+            format!("<@{}> · {}", card.seller_id, guild.badge()),
+            true,
+        ),
+        EmbedField::new(
+            "Type",
+            match (card.kind.as_str(), card.lead_time_weeks) {
+                ("commission", Some(w)) => {
+                    format!("✨ Live Build Experience · ships in ~{w} weeks")
+                }
+                ("commission", None) => "✨ Live Build Experience".to_owned(),
+                _ => "📦 IN STOCK · SHIPS IMMEDIATELY".to_owned(),
+            },
+            true,
+        ),
+        EmbedField::new(
+            "Stock",
+            match state {
+                Availability::Available => {
+                    format!("🟢 Available ({}/{})", card.stock, card.quantity)
+                }
+                Availability::AllInCheckout => {
+                    "⏳ All in checkout: a unit comes back if a checkout lapses".to_owned()
+                }
+                Availability::SoldOut => "🔴 Sold out".to_owned(),
+                Availability::Delisted => "Delisted by the builder".to_owned(),
+            },
+            true,
+        ),
+    ];
+    if let Some(specs) = card.specs.as_ref().filter(|s| !s.is_empty()) {
+        fields.push(EmbedField::new("Specs", specs.clone(), false));
+    }
+    if let Some(at) = card.release_at {
+        fields.push(EmbedField::new(
+            "Release",
+            format!("<t:{}:f> (VIPs: 10 minutes early)", (at / 1000.0) as i64),
+            false,
+        ));
+    }
+    // Ids come from D1, where only valid ones are written; a bad one just gets no button.
+    let buy = ListingId::parse(&card.id).map(|id| CustomId::Buy(id).encode());
+    let button = buy.map(|buy| match state {
+        Availability::Available | Availability::AllInCheckout => {
+            Button::success("Buy Now with C500", buy, Some("🛒"))
+        }
+        Availability::SoldOut => Button::success("Sold out", buy, Some("🔴")).disabled(),
+        Availability::Delisted => Button::success("No longer available", buy, None).disabled(),
+    });
+    Message {
+        embeds: vec![Embed {
+            title: Some(card.title.clone()),
+            description: Some(card.description.clone()),
+            color: Some(match state {
+                Availability::Available | Availability::AllInCheckout => colour::SAKURA,
+                // The brand's sold-out colour: lavender, "instead of harsh red".
+                Availability::SoldOut | Availability::Delisted => colour::LAVENDER,
+            }),
+            fields,
+            image: card.image_url.clone().map(|url| EmbedMedia { url }),
+            footer: Some(EmbedFooter {
+                text: "Powered by the C500 Collective | Verified Build".to_owned(),
+            }),
+            ..Embed::default()
+        }],
+        components: button
+            .map(|b| vec![ActionRow::new(vec![b])])
+            .unwrap_or_default(),
+        ..Message::default()
+    }
+}
+
+fn order_link(base: &str, order: &OrderView) -> Button {
+    Button::link(
+        "Order status",
+        format!("{base}/orders/{}", order.status_token),
+        Some("📦"),
+    )
+}
+
+/// The buyer's confirmation DM.
+pub fn order_confirmed(order: &OrderView, base: &str) -> Message {
+    let next = if order.kind == "commission" {
+        "Your builder will go live on Twitch while building it: we'll DM you the stream link."
+    } else {
+        "Your builder ships it next: we'll DM you the tracking number."
+    };
+    Message {
+        embeds: vec![Embed {
+            title: Some("🎉 Order Confirmed!".to_owned()),
+            description: Some(format!(
+                "Hurray! Your purchase of **{}** is confirmed. Your money is held safely in escrow until your builder proves the work.",
+                order.title
+            )),
+            color: Some(colour::MINT),
+            fields: vec![
+                EmbedField::new("Total Paid", Cents::new(order.gross_cents).to_string(), true),
+                EmbedField::new("Order #", format!("`{}`", order.id), true),
+                EmbedField::new("What's Next?", next, false),
+            ],
+            footer: Some(EmbedFooter {
+                text: "Thank you for supporting C500 builders!".to_owned(),
+            }),
+            ..Embed::default()
+        }],
+        components: vec![ActionRow::new(vec![order_link(base, order)])],
+        ..Message::default()
+    }
+}
+
+/// The builder's new-order notice (in the server's orders channel, else by DM).
+pub fn new_order(order: &OrderView, in_channel: bool) -> Message {
+    let shipping = if order.kind == "commission" {
+        "Go live with `/c500 live order` while you build it, then `/c500 ship`."
+    } else {
+        "Ship it, then `/c500 ship` with the tracking number to release your payout."
+    };
+    Message {
+        content: in_channel.then(|| format!("<@{}>", order.seller_id)),
+        embeds: vec![Embed {
+            title: Some(format!("🔔 NEW ORDER! Order #{}", order.id)),
+            description: Some(format!(
+                "**{}** (x1) for <@{}>. Paid {}; your payout after C500's fee is **{}**, held in escrow until you ship.\n{shipping}",
+                order.title,
+                order.buyer_id,
+                Cents::new(order.gross_cents),
+                Cents::new(order.payout_cents),
+            )),
+            color: Some(colour::DREAMY),
+            ..Embed::default()
+        }],
+        allowed_mentions: AllowedMentions {
+            users: if in_channel {
+                vec![order.seller_id.clone()]
+            } else {
+                Vec::new()
+            },
+            ..AllowedMentions::default()
+        },
+        ..Message::default()
+    }
+}
+
+/// The buyer paid after their hold lapsed and the drop sold out meanwhile.
+pub fn late_payment_refunded(order: &OrderView) -> Message {
+    embed_only(Embed {
+        title: Some("💸 Refunded in full".to_owned()),
+        description: Some(format!(
+            "Your payment for **{}** arrived after your 30-minute hold had ended, and the last unit had sold meanwhile. We never oversell, so C500 refunded all {} to you (order `{}`). It shows on your statement in 5–10 days.",
+            order.title,
+            Cents::new(order.gross_cents),
+            order.id
+        )),
+        color: Some(colour::LAVENDER),
+        ..Embed::default()
+    })
+}
+
+fn embed_only(embed: Embed) -> Message {
+    Message {
+        embeds: vec![embed],
+        ..Message::default()
+    }
+}
+
+/// A refund landed (from the builder, HQ or the Stripe Dashboard).
+pub fn order_refunded(order: &OrderView, base: &str) -> Message {
+    Message {
+        embeds: vec![Embed {
+            title: Some("↩️ Order refunded".to_owned()),
+            description: Some(format!(
+                "Your order `{}` for **{}** was refunded ({}). It shows on your statement in 5–10 days.",
+                order.id,
+                order.title,
+                Cents::new(order.gross_cents)
+            )),
+            color: Some(colour::LAVENDER),
+            ..Embed::default()
+        }],
+        components: vec![ActionRow::new(vec![order_link(base, order)])],
+        ..Message::default()
+    }
+}
+
+/// HQ's alert about a payment dispute.
+pub fn hq_dispute(order: &OrderView, dispute: &str, opened: bool) -> Message {
+    let (title, what) = if opened {
+        (
+            "⚠️ Payment dispute opened",
+            "The order is frozen: nothing is released while the dispute is open.",
+        )
+    } else {
+        (
+            "Payment dispute closed",
+            "See the order's timeline for the outcome; a lost dispute bans the buyer.",
+        )
+    };
+    Message {
+        embeds: vec![Embed {
+            title: Some(title.to_owned()),
+            description: Some(format!(
+                "Order `{}` (**{}**), buyer <@{}>, builder <@{}>. Dispute `{dispute}`. {what}",
+                order.id, order.title, order.buyer_id, order.seller_id
+            )),
+            color: Some(colour::OOPS),
+            fields: vec![
+                EmbedField::new("Status", status_label(&order.status), true),
+                EmbedField::new("Escrow", escrow_label(&order.escrow), true),
+                EmbedField::new("Gross", Cents::new(order.gross_cents).to_string(), true),
+            ],
+            ..Embed::default()
+        }],
+        ..Message::default()
+    }
+}

@@ -1,0 +1,235 @@
+//! Discord side effects that must not be lost: written to the outbox in the same D1 batch
+//! as the change that causes them, delivered at once (after the response, with waitUntil)
+//! and retried by cron with backoff, honouring Discord's 429 Retry-After.
+
+use crate::clients::discord::{Discord, DiscordError};
+use crate::store::outbox as rows;
+use crate::{config, log, messages};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use worker::{D1Database, Date, Env};
+
+/// What to deliver. Rendered from D1 at delivery time, so a retry shows the latest state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    /// DM the buyer their order confirmation.
+    OrderPaid { order: String },
+    /// Tell the builder about the sale (orders channel, else DM).
+    SellerSale { order: String },
+    /// Edit the drop's public embed to its current stock.
+    RefreshEmbed { listing: String },
+    /// DM the buyer that their late payment was refunded.
+    LateRefund { order: String },
+    /// DM the buyer about a refund and refresh the drop's embed (stock came back).
+    RefundedByPaymentIntent { payment_intent: String },
+    /// Alert HQ about a dispute.
+    HqDispute {
+        payment_intent: String,
+        dispute: String,
+        opened: bool,
+    },
+}
+
+/// After this many attempts a job is left `dead` (kept, with its last error, for HQ).
+pub const MAX_ATTEMPTS: i64 = 12;
+
+/// Seconds before attempt `attempts + 1`: 30 s doubling to an hour.
+pub fn backoff_ms(attempts: i64) -> f64 {
+    let exp = attempts.clamp(1, 8) - 1;
+    (30_000.0 * f64::from(1u32 << exp)).min(3_600_000.0)
+}
+
+/// How one delivery ended.
+enum Delivery {
+    Done,
+    /// Not possible now or ever (the thing it refers to is gone): nothing to retry.
+    Skipped(&'static str),
+}
+
+/// Delivers every due job (up to `limit`). Returns how many were delivered.
+pub async fn drain(env: &Env, limit: u32) -> Result<usize, String> {
+    let db = config::db(env).map_err(|e| e.to_string())?;
+    let discord = Discord::from_env(env).map_err(|e| e.to_string())?;
+    let base = config::public_base_url(env);
+    let hq_channel = env.var("HQ_CHANNEL_ID").map(|v| v.to_string()).ok();
+    let now = Date::now().as_millis() as f64;
+    let claimed = rows::claim_due(&db, now, limit)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut delivered = 0;
+    let mut iter = claimed.iter();
+    while let Some(claim) = iter.next() {
+        let job: Job = match serde_json::from_str(&claim.job) {
+            Ok(job) => job,
+            Err(e) => {
+                let _ = rows::retry(&db, claim.id, now, true, &e.to_string(), now).await;
+                continue;
+            }
+        };
+        let result = deliver(&db, &discord, &base, hq_channel.as_deref(), &job).await;
+        let now = Date::now().as_millis() as f64;
+        match result {
+            Ok(outcome) => {
+                if let Delivery::Skipped(why) = outcome {
+                    log::event("outbox_skipped", json!({ "job": job, "why": why }));
+                }
+                rows::finish(&db, claim.id, now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                delivered += 1;
+            }
+            Err(e) => {
+                let dead = !e.is_transient() || claim.attempts >= MAX_ATTEMPTS;
+                let retry_after = match &e {
+                    DiscordError::Api {
+                        retry_after: Some(s),
+                        ..
+                    } => Some(s * 1000.0),
+                    _ => None,
+                };
+                let at = now + retry_after.unwrap_or_else(|| backoff_ms(claim.attempts));
+                log::event(
+                    "outbox_failed",
+                    json!({ "job": job, "attempts": claim.attempts, "dead": dead, "error": e.to_string() }),
+                );
+                rows::retry(&db, claim.id, at, dead, &e.to_string(), now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if retry_after.is_some() {
+                    // Rate limited: the rest waits too, without spending an attempt.
+                    let rest: Vec<f64> = iter.map(|c| c.id).collect();
+                    rows::postpone(&db, &rest, at)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    break;
+                }
+            }
+        }
+    }
+    Ok(delivered)
+}
+
+async fn deliver(
+    db: &D1Database,
+    discord: &Discord,
+    base: &str,
+    hq_channel: Option<&str>,
+    job: &Job,
+) -> Result<Delivery, DiscordError> {
+    let gone = |e: crate::store::StoreError| DiscordError::Transport(e.to_string());
+    match job {
+        Job::OrderPaid { order } | Job::SellerSale { order } | Job::LateRefund { order } => {
+            let Some(view) = rows::order_view(db, order).await.map_err(gone)? else {
+                return Ok(Delivery::Skipped("no such order"));
+            };
+            match job {
+                Job::OrderPaid { .. } => {
+                    discord
+                        .direct_message(&view.buyer_id, &messages::order_confirmed(&view, base))
+                        .await?;
+                }
+                Job::LateRefund { .. } => {
+                    discord
+                        .direct_message(&view.buyer_id, &messages::late_payment_refunded(&view))
+                        .await?;
+                }
+                _ => match &view.orders_channel_id {
+                    Some(channel) => {
+                        discord
+                            .post_message(channel, &messages::new_order(&view, true))
+                            .await?;
+                    }
+                    None => {
+                        discord
+                            .direct_message(&view.seller_id, &messages::new_order(&view, false))
+                            .await?;
+                    }
+                },
+            }
+            Ok(Delivery::Done)
+        }
+        Job::RefreshEmbed { listing } => refresh_embed(db, discord, listing).await,
+        Job::RefundedByPaymentIntent { payment_intent } => {
+            let Some(view) = rows::order_view_by_payment_intent(db, payment_intent)
+                .await
+                .map_err(gone)?
+            else {
+                return Ok(Delivery::Skipped("no such order"));
+            };
+            discord
+                .direct_message(&view.buyer_id, &messages::order_refunded(&view, base))
+                .await?;
+            refresh_embed(db, discord, &view.listing_id).await
+        }
+        Job::HqDispute {
+            payment_intent,
+            dispute,
+            opened,
+        } => {
+            let Some(channel) = hq_channel else {
+                return Ok(Delivery::Skipped("HQ_CHANNEL_ID is not set"));
+            };
+            let Some(view) = rows::order_view_by_payment_intent(db, payment_intent)
+                .await
+                .map_err(gone)?
+            else {
+                return Ok(Delivery::Skipped("no such order"));
+            };
+            discord
+                .post_message(channel, &messages::hq_dispute(&view, dispute, *opened))
+                .await?;
+            Ok(Delivery::Done)
+        }
+    }
+}
+
+async fn refresh_embed(
+    db: &D1Database,
+    discord: &Discord,
+    listing: &str,
+) -> Result<Delivery, DiscordError> {
+    let card = rows::listing_card(db, listing)
+        .await
+        .map_err(|e| DiscordError::Transport(e.to_string()))?;
+    let Some(card) = card else {
+        return Ok(Delivery::Skipped("no such listing"));
+    };
+    let (Some(channel), Some(message)) = (&card.channel_id, &card.message_id) else {
+        return Ok(Delivery::Skipped("the drop has no public message"));
+    };
+    discord
+        .edit_message(channel, message, &messages::drop_embed(&card))
+        .await?;
+    Ok(Delivery::Done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_round_trip_as_tagged_json() {
+        let job = Job::HqDispute {
+            payment_intent: "pi_1".into(),
+            dispute: "dp_1".into(),
+            opened: true,
+        };
+        let json = serde_json::to_string(&job).unwrap();
+        assert_eq!(
+            json,
+            r#"{"kind":"hq_dispute","payment_intent":"pi_1","dispute":"dp_1","opened":true}"#
+        );
+        assert_eq!(serde_json::from_str::<Job>(&json).unwrap(), job);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff_ms(1), 30_000.0);
+        assert_eq!(backoff_ms(2), 60_000.0);
+        assert_eq!(backoff_ms(5), 480_000.0);
+        assert_eq!(backoff_ms(8), 3_600_000.0);
+        assert_eq!(backoff_ms(40), 3_600_000.0);
+        assert_eq!(backoff_ms(0), 30_000.0);
+    }
+}

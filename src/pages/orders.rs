@@ -1,0 +1,196 @@
+//! The checkout pages and the order status page. They show the order as D1 knows it and
+//! never trust the redirect: /success says "paid" only once the webhook has landed.
+
+use super::{css_path, PageError};
+use crate::domain::money::Cents;
+use crate::domain::order::{escrow_label, status_label};
+use crate::store::orders::{self, CheckoutState, OrderPage};
+use crate::{config, http};
+use askama::Template;
+use worker::{Env, Request, Response};
+
+pub struct OrderView {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub escrow: &'static str,
+    pub gross: String,
+    pub breakdown: String,
+    pub promised_by: Option<String>,
+    pub status_url: Option<String>,
+    pub timeline: Vec<EventView>,
+}
+
+pub struct EventView {
+    pub at: String,
+    pub status: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+struct OrderTemplate<'a> {
+    css: &'a str,
+    heading: &'a str,
+    message: &'a str,
+    refresh: bool,
+    order: Option<OrderView>,
+}
+
+/// `2026-11-25 14:03` from epoch milliseconds (UTC).
+pub fn utc_minute(ms: f64) -> String {
+    let secs = (ms / 1000.0) as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+fn view(page: OrderPage, with_link: Option<&str>) -> OrderView {
+    let o = page.order;
+    OrderView {
+        status: status_label(&o.status),
+        escrow: escrow_label(&o.escrow),
+        gross: Cents::new(o.gross_cents).to_string(),
+        breakdown: if o.shipping_cents > 0 {
+            format!(
+                "{} item + {} shipping",
+                Cents::new(o.item_cents),
+                Cents::new(o.shipping_cents)
+            )
+        } else {
+            "free shipping".to_owned()
+        },
+        promised_by: o.promised_by.map(utc_minute),
+        status_url: with_link.map(|base| format!("{base}/orders/{}", o.status_token)),
+        timeline: page
+            .events
+            .into_iter()
+            .map(|e| EventView {
+                at: utc_minute(e.at),
+                status: status_label(&e.to_status),
+                detail: e.detail,
+            })
+            .collect(),
+        id: o.id,
+        title: o.title,
+    }
+}
+
+fn render(status: u16, page: OrderTemplate<'_>) -> Response {
+    match page.render() {
+        Ok(body) => http::html(status, body, "private, no-store"),
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+/// `GET /success?session_id=`: where Stripe sends the buyer after paying.
+pub async fn success(req: &Request, env: &Env) -> Response {
+    let Some(session) = http::query_param(&req.inner().url(), "session_id") else {
+        return http::redirect("/");
+    };
+    let css = css_path();
+    let result = async {
+        let db = config::db(env)?;
+        Ok::<_, PageError>(orders::checkout_state(&db, &session).await?)
+    };
+    match result.await {
+        Ok(CheckoutState::Order(page)) => {
+            let base = config::public_base_url(env);
+            let paid = page.order.status != "cancelled";
+            render(
+                200,
+                OrderTemplate {
+                    css: &css,
+                    heading: if paid { "Payment Successful! 🎉" } else { "Refunded in full" },
+                    message: if paid {
+                        "Your funds are secure in the C500 Vault. Check your Discord DMs for confirmation!"
+                    } else {
+                        "Your payment arrived after your hold ended and the drop had sold out, so C500 refunded it in full."
+                    },
+                    refresh: false,
+                    order: Some(view(*page, Some(&base))),
+                },
+            )
+        }
+        Ok(CheckoutState::Pending) => render(
+            200,
+            OrderTemplate {
+                css: &css,
+                heading: "Confirming your payment…",
+                message: "Stripe is telling us about your payment. This page refreshes by itself; it usually takes a few seconds.",
+                refresh: true,
+                order: None,
+            },
+        ),
+        Ok(CheckoutState::Unknown) => PageError::NotFound.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /cancel`: the buyer left Checkout.
+pub fn cancel() -> Response {
+    render(
+        200,
+        OrderTemplate {
+            css: &css_path(),
+            heading: "Checkout cancelled",
+            message: "No worries, nothing was charged. Your unit stays reserved for the rest of its 30 minutes: click Buy again in Discord to pick up where you left off, or let it go and it returns to the shop.",
+            refresh: false,
+            order: None,
+        },
+    )
+}
+
+/// `GET /orders/{token}`: the order and its timeline, for whoever holds the link.
+pub async fn status(env: &Env, token: &str) -> Response {
+    let css = css_path();
+    let result = async {
+        // Tokens are 32 base32 characters; anything else is not one.
+        if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(PageError::NotFound);
+        }
+        let db = config::db(env)?;
+        orders::order_page(&db, token)
+            .await?
+            .ok_or(PageError::NotFound)
+    };
+    match result.await {
+        Ok(page) => render(
+            200,
+            OrderTemplate {
+                css: &css,
+                heading: "Your order",
+                message: "Everything C500 knows about this order, live from our records.",
+                refresh: false,
+                order: Some(view(page, None)),
+            },
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_minutes() {
+        assert_eq!(utc_minute(0.0), "1970-01-01 00:00");
+        assert_eq!(utc_minute(1_764_072_180_000.0), "2025-11-25 12:03");
+        assert_eq!(utc_minute(951_782_400_000.0), "2000-02-29 00:00");
+    }
+}

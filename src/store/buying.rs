@@ -1,0 +1,700 @@
+//! The SQL of buying: the atomic hold, its Checkout, and what each payment event changes.
+//! Every change that belongs together is one D1 batch (a transaction): a hold and its stock
+//! decrement, an order and its hold, stock, timeline and outbox jobs.
+
+use super::{rows, upsert_user, StoreError};
+use crate::domain::buying::{BuyFacts, HoldFacts, ListingFacts};
+use crate::domain::money::{Cents, Split};
+use crate::domain::trust::Tier;
+use crate::outbox::Job;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement};
+
+/// A buyer's tier from their reputation, for a `users` row aliased `u` (domain::trust
+/// holds what each tier may do; this is the one place that says who is in which).
+pub const TIER_SQL: &str = "CASE
+    WHEN u.completed_orders >= 3 AND u.lost_disputes = 0 THEN 'vip'
+    WHEN u.completed_orders >= 1 OR u.twitch_user_id IS NOT NULL
+      OR EXISTS (SELECT 1 FROM vouches v WHERE v.buyer_id = u.discord_id) THEN 'member'
+    ELSE 'guest' END";
+
+fn num(n: f64) -> JsValue {
+    JsValue::from_f64(n)
+}
+
+fn cents(c: Cents) -> JsValue {
+    JsValue::from_f64(c.get() as f64)
+}
+
+/// A Buy click's attempt at a hold.
+pub struct HoldRequest<'a> {
+    pub listing: &'a str,
+    pub buyer: &'a str,
+    pub username: &'a str,
+    /// The id the hold (and its order) gets if it is taken.
+    pub new_id: &'a str,
+    pub now_ms: f64,
+    pub expires_at_ms: f64,
+}
+
+/// What Checkout needs about the hold and its drop.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HoldCheckout {
+    pub hold_id: String,
+    pub listing_id: String,
+    pub seller_id: String,
+    pub title: String,
+    pub image_url: Option<String>,
+    pub hold_item_cents: i64,
+    pub hold_shipping_cents: i64,
+    pub hold_expires_at: f64,
+}
+
+#[derive(Debug, Deserialize)]
+struct FactsRow {
+    banned: i64,
+    tier: String,
+    listing_id: Option<String>,
+    status: Option<String>,
+    stock: Option<i64>,
+    seller_id: Option<String>,
+    price_cents: Option<i64>,
+    release_at: Option<f64>,
+    title: Option<String>,
+    image_url: Option<String>,
+    hold_id: Option<String>,
+    checkout_url: Option<String>,
+    hold_item_cents: Option<i64>,
+    hold_shipping_cents: Option<i64>,
+    hold_expires_at: Option<f64>,
+}
+
+/// ONE round trip: returns the buyer's own lapsed hold, takes a unit if every rule allows
+/// (live, released for this buyer's tier, in stock, within the tier's cap, not the seller,
+/// not banned, no open hold already), and reads back the facts that explain the outcome.
+/// D1 runs a batch as one transaction, one at a time, so 50 simultaneous clicks on the last
+/// unit see it one after another: exactly one takes it.
+pub async fn reserve(
+    db: &D1Database,
+    h: &HoldRequest<'_>,
+) -> Result<(BuyFacts, Option<HoldCheckout>), StoreError> {
+    let now = num(h.now_ms);
+    let user = upsert_user(db, h.buyer, h.username, &now)?;
+    let return_lapsed = db
+        .prepare(
+            "UPDATE listings SET stock = stock + 1, updated_at = ?3 WHERE id = ?1 AND EXISTS (
+               SELECT 1 FROM reservations WHERE listing_id = ?1 AND buyer_id = ?2 AND status = 'held' AND expires_at <= ?3)",
+        )
+        .bind(&[h.listing.into(), h.buyer.into(), now.clone()])?;
+    let release_lapsed = db
+        .prepare(
+            "UPDATE reservations SET status = 'released', updated_at = ?3
+             WHERE listing_id = ?1 AND buyer_id = ?2 AND status = 'held' AND expires_at <= ?3",
+        )
+        .bind(&[h.listing.into(), h.buyer.into(), now.clone()])?;
+    let cap = |t: Tier| t.cap().map_or(num(f64::MAX), cents);
+    let take = db
+        .prepare(format!(
+            "INSERT INTO reservations (id, listing_id, buyer_id, status, expires_at, created_at, updated_at, item_cents, shipping_cents)
+             SELECT ?3, l.id, b.discord_id, 'held', ?5, ?4, ?4, l.price_cents, l.shipping_cents
+             FROM listings l, (SELECT u.discord_id, u.is_banned, {TIER_SQL} AS tier FROM users u WHERE u.discord_id = ?2) b
+             WHERE l.id = ?1 AND l.status = 'live' AND l.stock > 0 AND l.seller_id <> ?2 AND b.is_banned = 0
+               AND (l.release_at IS NULL OR l.release_at <= ?4 + CASE b.tier WHEN 'vip' THEN ?6 ELSE 0 END)
+               AND l.price_cents <= CASE b.tier WHEN 'guest' THEN ?7 WHEN 'member' THEN ?8 ELSE l.price_cents END
+             ON CONFLICT DO NOTHING"
+        ))
+        .bind(&[
+            h.listing.into(),
+            h.buyer.into(),
+            h.new_id.into(),
+            now.clone(),
+            num(h.expires_at_ms),
+            num(Tier::Vip.early_access_ms() as f64),
+            cap(Tier::Guest),
+            cap(Tier::Member),
+        ])?;
+    let decrement = db
+        .prepare(
+            "UPDATE listings SET stock = stock - 1, updated_at = ?3
+             WHERE id = ?1 AND EXISTS (SELECT 1 FROM reservations WHERE id = ?2)",
+        )
+        .bind(&[h.listing.into(), h.new_id.into(), now.clone()])?;
+    let facts = db
+        .prepare(format!(
+            "SELECT u.is_banned AS banned, {TIER_SQL} AS tier,
+               l.id AS listing_id, l.status, l.stock, l.seller_id, l.price_cents, l.release_at, l.title, l.image_url,
+               r.id AS hold_id, r.checkout_url, r.item_cents AS hold_item_cents,
+               r.shipping_cents AS hold_shipping_cents, r.expires_at AS hold_expires_at
+             FROM users u
+             LEFT JOIN listings l ON l.id = ?1
+             LEFT JOIN reservations r ON r.listing_id = ?1 AND r.buyer_id = u.discord_id AND r.status = 'held'
+             WHERE u.discord_id = ?2"
+        ))
+        .bind(&[h.listing.into(), h.buyer.into()])?;
+    let results = db
+        .batch(vec![
+            user,
+            return_lapsed,
+            release_lapsed,
+            take,
+            decrement,
+            facts,
+        ])
+        .await?;
+    let row = rows::<FactsRow>(&results, 5)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError("buyer row missing after upsert".to_owned()))?;
+    let listing = match (&row.listing_id, &row.seller_id) {
+        (Some(_), Some(seller)) => Some(ListingFacts {
+            live: row.status.as_deref() == Some("live"),
+            stock: row.stock.unwrap_or(0),
+            seller_id: seller.clone(),
+            price: Cents::new(row.price_cents.unwrap_or(0)),
+            release_at_ms: row.release_at,
+        }),
+        _ => None,
+    };
+    let checkout = match (&row.hold_id, &row.listing_id, &row.seller_id) {
+        (Some(hold), Some(listing_id), Some(seller)) => Some(HoldCheckout {
+            hold_id: hold.clone(),
+            listing_id: listing_id.clone(),
+            seller_id: seller.clone(),
+            title: row.title.clone().unwrap_or_default(),
+            image_url: row.image_url.clone(),
+            hold_item_cents: row.hold_item_cents.unwrap_or(0),
+            hold_shipping_cents: row.hold_shipping_cents.unwrap_or(0),
+            hold_expires_at: row.hold_expires_at.unwrap_or(h.expires_at_ms),
+        }),
+        _ => None,
+    };
+    let facts = BuyFacts {
+        buyer_id: h.buyer.to_owned(),
+        banned: row.banned == 1,
+        tier: Tier::parse(&row.tier).unwrap_or(Tier::Guest),
+        listing,
+        hold: row.hold_id.map(|id| HoldFacts {
+            is_new: id == h.new_id,
+            id,
+            checkout_url: row.checkout_url,
+        }),
+    };
+    Ok((facts, checkout))
+}
+
+/// Records the hold's Checkout Session (the second and last round trip of a click).
+pub async fn attach_session(
+    db: &D1Database,
+    hold_id: &str,
+    session_id: &str,
+    url: &str,
+    now_ms: f64,
+) -> Result<(), StoreError> {
+    db.prepare(
+        "UPDATE reservations SET checkout_session_id = ?2, checkout_url = ?3, updated_at = ?4 WHERE id = ?1",
+    )
+    .bind(&[hold_id.into(), session_id.into(), url.into(), num(now_ms)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Statements that end an open hold and return its unit to stock (in this order: the
+/// stock update reads the hold before it is released). `without_session`: only a hold
+/// whose Checkout was never created (a failed click), so a live session is never orphaned.
+pub fn release_statements(
+    db: &D1Database,
+    hold_id: &str,
+    without_session: bool,
+    now_ms: f64,
+) -> Result<Vec<D1PreparedStatement>, StoreError> {
+    let guard = if without_session {
+        " AND checkout_session_id IS NULL"
+    } else {
+        ""
+    };
+    let now = num(now_ms);
+    Ok(vec![
+        db.prepare(format!(
+            "UPDATE listings SET stock = stock + 1, updated_at = ?2
+             WHERE id = (SELECT listing_id FROM reservations WHERE id = ?1 AND status = 'held'{guard})"
+        ))
+        .bind(&[hold_id.into(), now.clone()])?,
+        db.prepare(format!(
+            "UPDATE reservations SET status = 'released', updated_at = ?2 WHERE id = ?1 AND status = 'held'{guard}"
+        ))
+        .bind(&[hold_id.into(), now])?,
+    ])
+}
+
+/// Undoes a click whose Checkout could not be created: no orphan hold.
+pub async fn release_unstarted_hold(
+    db: &D1Database,
+    hold_id: &str,
+    now_ms: f64,
+) -> Result<(), StoreError> {
+    db.batch(release_statements(db, hold_id, true, now_ms)?)
+        .await?;
+    Ok(())
+}
+
+/// An outbox job, written only when `condition` holds. The condition is SQL that must use
+/// ?5 (the subject; D1 refuses bindings a statement doesn't use) and may use ?3 (now).
+pub fn enqueue_if(
+    db: &D1Database,
+    job: &Job,
+    dedupe_key: &str,
+    condition: &str,
+    subject: &str,
+    now_ms: f64,
+) -> Result<D1PreparedStatement, StoreError> {
+    let json = serde_json::to_string(job).map_err(|e| StoreError(e.to_string()))?;
+    Ok(db
+        .prepare(format!(
+            "INSERT INTO outbox (dedupe_key, job, next_attempt_at, created_at, updated_at)
+             SELECT ?1, ?2, ?3, ?3, ?3 WHERE {condition}
+             ON CONFLICT (dedupe_key) DO NOTHING"
+        ))
+        .bind(&[
+            dedupe_key.into(),
+            json.into(),
+            num(now_ms),
+            JsValue::NULL,
+            subject.into(),
+        ])?)
+}
+
+/// A Checkout payment as the webhook reports it.
+pub struct Payment<'a> {
+    pub order_id: &'a str,
+    pub listing_id: &'a str,
+    pub session_id: &'a str,
+    pub payment_intent: Option<&'a str>,
+    pub shipping_address: Option<String>,
+    /// What Stripe charged, split by domain::money.
+    pub split: Split,
+    pub status_token: &'a str,
+    pub now_ms: f64,
+}
+
+/// The order's state after a payment batch, to decide on an automatic refund.
+#[derive(Debug, Deserialize)]
+pub struct OrderAfterPayment {
+    pub status: String,
+    pub escrow: String,
+    pub refund_id: Option<String>,
+    pub payment_intent_id: Option<String>,
+}
+
+/// A paid Checkout becomes an order: from a held unit, or (paid after the hold lapsed)
+/// from stock if any is left; otherwise the order is cancelled and the caller refunds.
+/// Hold, stock, timeline and outbox change together; the last statement reads the result.
+pub fn paid_statements(
+    db: &D1Database,
+    p: &Payment<'_>,
+) -> Result<Vec<D1PreparedStatement>, StoreError> {
+    let now = num(p.now_ms);
+    let order = || JsValue::from(p.order_id);
+    let text = |s: Option<&str>| s.map_or(JsValue::NULL, JsValue::from);
+    let insert = db
+        .prepare(
+            "INSERT INTO orders (id, status_token, listing_id, buyer_id, seller_id, guild_id, kind, status, escrow,
+               item_cents, shipping_cents, gross_cents, fee_cents, payout_cents, checkout_session_id,
+               payment_intent_id, shipping_address, promised_by, paid_at, created_at, updated_at)
+             SELECT r.id, ?2, r.listing_id, r.buyer_id, l.seller_id, l.guild_id, l.kind,
+               CASE WHEN r.status = 'held' OR (r.status = 'released' AND l.stock > 0) THEN 'paid' ELSE 'cancelled' END,
+               'held', MIN(r.item_cents, ?3), ?3 - MIN(r.item_cents, ?3), ?3, ?4, ?5, ?6, ?7, ?8,
+               CASE WHEN l.kind = 'commission' THEN ?9 + COALESCE(l.lead_time_weeks, 0) * 604800000.0 END,
+               ?9, ?9, ?9
+             FROM reservations r JOIN listings l ON l.id = r.listing_id
+             WHERE r.id = ?1 AND r.status IN ('held', 'released')
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&[
+            order(),
+            p.status_token.into(),
+            cents(p.split.gross),
+            cents(p.split.fee),
+            cents(p.split.payout),
+            p.session_id.into(),
+            text(p.payment_intent),
+            text(p.shipping_address.as_deref()),
+            now.clone(),
+        ])?;
+    // Paid after the hold lapsed and stock was left: that unit is taken now.
+    let late_unit = db
+        .prepare(
+            "UPDATE listings SET stock = stock - 1, updated_at = ?2
+             WHERE id = (SELECT listing_id FROM reservations WHERE id = ?1 AND status = 'released')
+               AND EXISTS (SELECT 1 FROM orders WHERE id = ?1 AND status = 'paid' AND created_at = ?2)",
+        )
+        .bind(&[order(), now.clone()])?;
+    let consume = db
+        .prepare(
+            "UPDATE reservations SET status = 'consumed', updated_at = ?2
+             WHERE id = ?1 AND status IN ('held', 'released')
+               AND EXISTS (SELECT 1 FROM orders WHERE id = ?1 AND status = 'paid')",
+        )
+        .bind(&[order(), now.clone()])?;
+    let timeline = db
+        .prepare(
+            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
+             SELECT id, ?2, NULL, status, 'stripe',
+               CASE status WHEN 'paid' THEN 'Payment received; the money is held in escrow'
+                 ELSE 'Paid after the hold lapsed and the drop sold out: refunding in full' END
+             FROM orders WHERE id = ?1 AND created_at = ?2",
+        )
+        .bind(&[order(), now.clone()])?;
+    let paid =
+        "EXISTS (SELECT 1 FROM orders WHERE id = ?5 AND status = 'paid' AND created_at = ?3)";
+    let cancelled =
+        "EXISTS (SELECT 1 FROM orders WHERE id = ?5 AND status = 'cancelled' AND created_at = ?3)";
+    let id = p.order_id;
+    let mut statements = vec![
+        insert,
+        late_unit,
+        consume,
+        timeline,
+        enqueue_if(
+            db,
+            &Job::OrderPaid {
+                order: id.to_owned(),
+            },
+            &format!("order_paid:{id}"),
+            paid,
+            id,
+            p.now_ms,
+        )?,
+        enqueue_if(
+            db,
+            &Job::SellerSale {
+                order: id.to_owned(),
+            },
+            &format!("seller_sale:{id}"),
+            paid,
+            id,
+            p.now_ms,
+        )?,
+        enqueue_if(
+            db,
+            &Job::RefreshEmbed {
+                listing: p.listing_id.to_owned(),
+            },
+            &format!("embed:{}:{id}:paid", p.listing_id),
+            paid,
+            id,
+            p.now_ms,
+        )?,
+        enqueue_if(
+            db,
+            &Job::LateRefund {
+                order: id.to_owned(),
+            },
+            &format!("late_refund:{id}"),
+            cancelled,
+            id,
+            p.now_ms,
+        )?,
+    ];
+    statements.push(
+        db.prepare("SELECT status, escrow, refund_id, payment_intent_id FROM orders WHERE id = ?1")
+            .bind(&[order()])?,
+    );
+    Ok(statements)
+}
+
+/// The order row read at the end of `paid_statements` (its index in the batch is known to
+/// the caller, who prepends the event record).
+pub fn order_after_payment(
+    results: &[worker::D1Result],
+    index: usize,
+) -> Result<Option<OrderAfterPayment>, StoreError> {
+    Ok(rows::<OrderAfterPayment>(results, index)?
+        .into_iter()
+        .next())
+}
+
+/// A completed Checkout whose payment is still on its way (a delayed method): the unit
+/// stays held until Stripe reports the outcome.
+pub fn awaiting_payment_statement(
+    db: &D1Database,
+    order_id: &str,
+    session_id: &str,
+    until_ms: f64,
+    now_ms: f64,
+) -> Result<D1PreparedStatement, StoreError> {
+    Ok(db
+        .prepare(
+            "UPDATE reservations SET expires_at = MAX(expires_at, ?3), checkout_session_id = COALESCE(checkout_session_id, ?2), updated_at = ?4
+             WHERE id = ?1 AND status = 'held'",
+        )
+        .bind(&[order_id.into(), session_id.into(), num(until_ms), num(now_ms)])?)
+}
+
+/// The hold ended (Checkout expired, payment failed, swept): its unit returns and the
+/// drop's embed is refreshed.
+pub fn hold_ended_statements(
+    db: &D1Database,
+    hold_id: &str,
+    listing_id: &str,
+    now_ms: f64,
+) -> Result<Vec<D1PreparedStatement>, StoreError> {
+    let mut statements = release_statements(db, hold_id, false, now_ms)?;
+    statements.push(enqueue_if(
+        db,
+        &Job::RefreshEmbed {
+            listing: listing_id.to_owned(),
+        },
+        // One key however the hold ended (webhook or sweep): one embed edit.
+        &format!("embed:{listing_id}:{hold_id}:ended"),
+        "?5 IS NOT NULL",
+        hold_id,
+        now_ms,
+    )?);
+    Ok(statements)
+}
+
+/// Records the automatic refund of an order that could not be fulfilled.
+pub async fn record_refund(
+    db: &D1Database,
+    order_id: &str,
+    refund_id: &str,
+    now_ms: f64,
+) -> Result<(), StoreError> {
+    let now = num(now_ms);
+    let update = db
+        .prepare(
+            "UPDATE orders SET refund_id = ?2, escrow = CASE escrow WHEN 'held' THEN 'refunded' ELSE escrow END, updated_at = ?3
+             WHERE id = ?1 AND refund_id IS NULL",
+        )
+        .bind(&[order_id.into(), refund_id.into(), now.clone()])?;
+    let event = db
+        .prepare(
+            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
+             SELECT id, ?3, status, status, 'c500', 'Refund ' || ?2 || ' issued' FROM orders WHERE id = ?1
+               AND NOT EXISTS (SELECT 1 FROM order_events WHERE order_id = ?1 AND detail = 'Refund ' || ?2 || ' issued')",
+        )
+        .bind(&[order_id.into(), refund_id.into(), now])?;
+    db.batch(vec![update, event]).await?;
+    Ok(())
+}
+
+/// A charge refunded on Stripe (by C500 or from the Dashboard). A full refund ends the
+/// order: unshipped units return to stock, held escrow becomes refunded.
+pub fn refunded_statements(
+    db: &D1Database,
+    payment_intent: &str,
+    full: bool,
+    amount_refunded: i64,
+    now_ms: f64,
+) -> Result<Vec<D1PreparedStatement>, StoreError> {
+    let now = num(now_ms);
+    let pi = || JsValue::from(payment_intent);
+    if !full {
+        return Ok(vec![db
+            .prepare(
+                "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
+                 SELECT id, ?2, status, status, 'stripe', 'Partially refunded: ' || ?3 || ' cents in total'
+                 FROM orders WHERE payment_intent_id = ?1",
+            )
+            .bind(&[pi(), now, num(amount_refunded as f64)])?]);
+    }
+    let open = "status NOT IN ('refunded', 'cancelled')";
+    let mut statements = vec![
+        db.prepare(format!(
+            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
+             SELECT id, ?2, status, 'refunded', 'stripe', 'Refunded in full'
+             FROM orders WHERE payment_intent_id = ?1 AND {open}"
+        ))
+        .bind(&[pi(), now.clone()])?,
+        db.prepare(
+            "UPDATE listings SET stock = MIN(quantity, stock + 1), updated_at = ?2
+             WHERE id = (SELECT listing_id FROM orders WHERE payment_intent_id = ?1 AND status IN ('paid', 'building'))",
+        )
+        .bind(&[pi(), now.clone()])?,
+    ];
+    // Queue the buyer's DM and the embed refresh before the status changes (they key on it).
+    let (order_cond, order_id) = (
+        format!("EXISTS (SELECT 1 FROM orders WHERE payment_intent_id = ?5 AND {open})"),
+        payment_intent,
+    );
+    statements.push(enqueue_if(
+        db,
+        &Job::RefundedByPaymentIntent {
+            payment_intent: payment_intent.to_owned(),
+        },
+        &format!("refunded:{payment_intent}"),
+        &order_cond,
+        order_id,
+        now_ms,
+    )?);
+    statements.push(
+        db.prepare(
+            "UPDATE orders SET status = CASE WHEN status = 'cancelled' THEN status ELSE 'refunded' END,
+               escrow = CASE escrow WHEN 'held' THEN 'refunded' ELSE escrow END, updated_at = ?2
+             WHERE payment_intent_id = ?1",
+        )
+        .bind(&[pi(), now])?,
+    );
+    Ok(statements)
+}
+
+/// A dispute opened: the order is frozen (escrow stays held, nothing can be released) and
+/// HQ is alerted. A dispute already closed (events out of order) is not reopened.
+pub fn dispute_opened_statements(
+    db: &D1Database,
+    payment_intent: &str,
+    dispute_id: &str,
+    now_ms: f64,
+) -> Result<Vec<D1PreparedStatement>, StoreError> {
+    let now = num(now_ms);
+    let not_closed = "NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = orders.id AND e.detail LIKE 'Dispute ' || ?3 || ' closed%')";
+    Ok(vec![
+        db.prepare(format!(
+            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
+             SELECT id, ?2, status, 'disputed', 'stripe', 'Dispute ' || ?3 || ' opened'
+             FROM orders WHERE payment_intent_id = ?1 AND status NOT IN ('disputed', 'refunded', 'cancelled') AND {not_closed}"
+        ))
+        .bind(&[payment_intent.into(), now.clone(), dispute_id.into()])?,
+        enqueue_if(
+            db,
+            &Job::HqDispute {
+                payment_intent: payment_intent.to_owned(),
+                dispute: dispute_id.to_owned(),
+                opened: true,
+            },
+            &format!("hq_dispute:{dispute_id}:opened"),
+            "EXISTS (SELECT 1 FROM orders WHERE payment_intent_id = ?5)",
+            payment_intent,
+            now_ms,
+        )?,
+        db.prepare(format!(
+            "UPDATE orders SET status = 'disputed', updated_at = ?2
+             WHERE payment_intent_id = ?1 AND status NOT IN ('disputed', 'refunded', 'cancelled') AND {not_closed}"
+        ))
+        .bind(&[payment_intent.into(), now, dispute_id.into()])?,
+    ])
+}
+
+/// A dispute closed. Won: the order goes back to where it was. Lost: the money went back
+/// to the buyer through their bank, and a lost dispute bans the buyer (the brief's rule).
+pub fn dispute_closed_statements(
+    db: &D1Database,
+    payment_intent: &str,
+    dispute_id: &str,
+    lost: bool,
+    now_ms: f64,
+) -> Result<Vec<D1PreparedStatement>, StoreError> {
+    let now = num(now_ms);
+    let outcome = if lost { "lost" } else { "won" };
+    let detail = format!("Dispute {dispute_id} closed: {outcome}");
+    let mut statements = vec![
+        db.prepare(
+            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
+             SELECT id, ?2, status,
+               CASE WHEN ?4 = 1 THEN 'refunded' ELSE COALESCE((SELECT e.from_status FROM order_events e
+                 WHERE e.order_id = orders.id AND e.to_status = 'disputed' ORDER BY e.id DESC LIMIT 1), status) END,
+               'stripe', ?3
+             FROM orders WHERE payment_intent_id = ?1
+               AND NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = orders.id AND e.detail = ?3)",
+        )
+        .bind(&[payment_intent.into(), now.clone(), detail.as_str().into(), JsValue::from(u8::from(lost))])?,
+        enqueue_if(
+            db,
+            &Job::HqDispute {
+                payment_intent: payment_intent.to_owned(),
+                dispute: dispute_id.to_owned(),
+                opened: false,
+            },
+            &format!("hq_dispute:{dispute_id}:closed"),
+            "EXISTS (SELECT 1 FROM orders WHERE payment_intent_id = ?5)",
+            payment_intent,
+            now_ms,
+        )?,
+    ];
+    if lost {
+        statements.push(
+            db.prepare(
+                "UPDATE users SET lost_disputes = lost_disputes + 1, is_banned = 1,
+                   ban_reason = 'Lost a payment dispute', updated_at = ?2
+                 WHERE discord_id = (SELECT buyer_id FROM orders WHERE payment_intent_id = ?1)",
+            )
+            .bind(&[payment_intent.into(), now.clone()])?,
+        );
+        statements.push(
+            db.prepare(
+                "UPDATE orders SET status = 'refunded',
+                   escrow = CASE escrow WHEN 'held' THEN 'refunded' ELSE escrow END, updated_at = ?2
+                 WHERE payment_intent_id = ?1 AND status NOT IN ('refunded', 'cancelled')",
+            )
+            .bind(&[payment_intent.into(), now])?,
+        );
+    } else {
+        statements.push(
+            db.prepare(
+                "UPDATE orders SET status = COALESCE((SELECT e.from_status FROM order_events e
+                   WHERE e.order_id = orders.id AND e.to_status = 'disputed' ORDER BY e.id DESC LIMIT 1), 'paid'),
+                   updated_at = ?2
+                 WHERE payment_intent_id = ?1 AND status = 'disputed'",
+            )
+            .bind(&[payment_intent.into(), now])?,
+        );
+    }
+    Ok(statements)
+}
+
+/// A hold past its expiry, for the cron sweep.
+#[derive(Debug, Deserialize)]
+pub struct LapsedHold {
+    pub id: String,
+    pub listing_id: String,
+    pub checkout_session_id: Option<String>,
+}
+
+pub async fn lapsed_holds(
+    db: &D1Database,
+    now_ms: f64,
+    limit: u32,
+) -> Result<Vec<LapsedHold>, StoreError> {
+    let result = db
+        .prepare(
+            "SELECT id, listing_id, checkout_session_id FROM reservations
+             WHERE status = 'held' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2",
+        )
+        .bind(&[num(now_ms), JsValue::from(limit)])?
+        .all()
+        .await?;
+    Ok(result.results()?)
+}
+
+pub async fn end_hold(
+    db: &D1Database,
+    hold_id: &str,
+    listing_id: &str,
+    now_ms: f64,
+) -> Result<(), StoreError> {
+    db.batch(hold_ended_statements(db, hold_id, listing_id, now_ms)?)
+        .await?;
+    Ok(())
+}
+
+/// Orders that must be refunded and are not yet (a failed automatic refund).
+#[derive(Debug, Deserialize)]
+pub struct Unrefunded {
+    pub id: String,
+    pub payment_intent_id: String,
+}
+
+pub async fn unrefunded_orders(db: &D1Database, limit: u32) -> Result<Vec<Unrefunded>, StoreError> {
+    let result = db
+        .prepare(
+            "SELECT id, payment_intent_id FROM orders
+             WHERE status = 'cancelled' AND escrow = 'held' AND refund_id IS NULL AND payment_intent_id IS NOT NULL
+             LIMIT ?1",
+        )
+        .bind(&[JsValue::from(limit)])?
+        .all()
+        .await?;
+    Ok(result.results()?)
+}

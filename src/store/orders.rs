@@ -1,0 +1,123 @@
+//! Orders as the buyer sees them: the checkout result, the status page, `/c500 orders`.
+
+use super::{rows, StoreError};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::D1Database;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrderRow {
+    pub id: String,
+    pub status_token: String,
+    pub status: String,
+    pub escrow: String,
+    pub title: String,
+    pub item_cents: i64,
+    pub shipping_cents: i64,
+    pub gross_cents: i64,
+    pub promised_by: Option<f64>,
+    pub seller_id: String,
+    pub guild_tag: String,
+    pub carrier: Option<String>,
+    pub tracking: Option<String>,
+    pub stream_url: Option<String>,
+    pub created_at: f64,
+}
+
+const ORDER_ROW: &str = "SELECT o.id, o.status_token, o.status, o.escrow, l.title, o.item_cents, o.shipping_cents,
+    o.gross_cents, o.promised_by, o.seller_id, l.guild_tag, o.carrier, o.tracking, o.stream_url, o.created_at
+  FROM orders o JOIN listings l ON l.id = o.listing_id";
+
+#[derive(Debug, Deserialize)]
+pub struct OrderEvent {
+    pub at: f64,
+    pub to_status: String,
+    pub detail: Option<String>,
+}
+
+pub struct OrderPage {
+    pub order: OrderRow,
+    pub events: Vec<OrderEvent>,
+}
+
+pub enum CheckoutState {
+    Order(Box<OrderPage>),
+    /// The session is ours, the payment webhook has not landed yet.
+    Pending,
+    Unknown,
+}
+
+/// One batch: the order for the session (with its timeline), else whether a hold knows it.
+pub async fn checkout_state(
+    db: &D1Database,
+    session_id: &str,
+) -> Result<CheckoutState, StoreError> {
+    let order = db
+        .prepare(format!("{ORDER_ROW} WHERE o.checkout_session_id = ?1"))
+        .bind(&[session_id.into()])?;
+    let events = db
+        .prepare(
+            "SELECT e.at, e.to_status, e.detail FROM order_events e JOIN orders o ON o.id = e.order_id
+             WHERE o.checkout_session_id = ?1 ORDER BY e.at, e.id",
+        )
+        .bind(&[session_id.into()])?;
+    let hold = db
+        .prepare("SELECT id FROM reservations WHERE checkout_session_id = ?1")
+        .bind(&[session_id.into()])?;
+    let results = db.batch(vec![order, events, hold]).await?;
+    if let Some(order) = rows::<OrderRow>(&results, 0)?.into_iter().next() {
+        return Ok(CheckoutState::Order(Box::new(OrderPage {
+            order,
+            events: rows(&results, 1)?,
+        })));
+    }
+    Ok(if rows::<serde_json::Value>(&results, 2)?.is_empty() {
+        CheckoutState::Unknown
+    } else {
+        CheckoutState::Pending
+    })
+}
+
+pub async fn order_page(db: &D1Database, token: &str) -> Result<Option<OrderPage>, StoreError> {
+    let order = db
+        .prepare(format!("{ORDER_ROW} WHERE o.status_token = ?1"))
+        .bind(&[token.into()])?;
+    let events = db
+        .prepare(
+            "SELECT e.at, e.to_status, e.detail FROM order_events e JOIN orders o ON o.id = e.order_id
+             WHERE o.status_token = ?1 ORDER BY e.at, e.id",
+        )
+        .bind(&[token.into()])?;
+    let results = db.batch(vec![order, events]).await?;
+    let Some(order) = rows::<OrderRow>(&results, 0)?.into_iter().next() else {
+        return Ok(None);
+    };
+    Ok(Some(OrderPage {
+        order,
+        events: rows(&results, 1)?,
+    }))
+}
+
+/// A page of the buyer's orders, newest first, and whether there are more.
+pub async fn buyer_orders(
+    db: &D1Database,
+    buyer: &str,
+    page: u32,
+    per_page: u32,
+) -> Result<(Vec<OrderRow>, bool), StoreError> {
+    let result = db
+        .prepare(format!(
+            "{ORDER_ROW} WHERE o.buyer_id = ?1 ORDER BY o.created_at DESC, o.id LIMIT ?2 OFFSET ?3"
+        ))
+        .bind(&[
+            buyer.into(),
+            JsValue::from(per_page + 1),
+            JsValue::from(page * per_page),
+        ])?
+        .all()
+        .await?;
+    let mut orders: Vec<OrderRow> = result.results()?;
+    let more = orders.len() > per_page as usize;
+    orders.truncate(per_page as usize);
+    Ok((orders, more))
+}

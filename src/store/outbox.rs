@@ -1,0 +1,173 @@
+//! The outbox's SQL (claim, finish, retry) and the views its jobs render from.
+
+use super::StoreError;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::D1Database;
+
+/// A job claimed for delivery.
+#[derive(Debug, Deserialize)]
+pub struct Claimed {
+    pub id: f64,
+    pub job: String,
+    pub attempts: i64,
+}
+
+/// While a job is being delivered nobody else takes it; if the delivery dies midway the
+/// lease runs out and the job is tried again.
+const LEASE_MS: f64 = 120_000.0;
+
+/// Atomically takes up to `limit` due jobs (one statement, so two drains never share one).
+pub async fn claim_due(
+    db: &D1Database,
+    now_ms: f64,
+    limit: u32,
+) -> Result<Vec<Claimed>, StoreError> {
+    let result = db
+        .prepare(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?1 + ?3, updated_at = ?1
+             WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1
+                          ORDER BY next_attempt_at, id LIMIT ?2)
+             RETURNING id, job, attempts",
+        )
+        .bind(&[
+            JsValue::from_f64(now_ms),
+            JsValue::from(limit),
+            JsValue::from_f64(LEASE_MS),
+        ])?
+        .all()
+        .await?;
+    Ok(result.results()?)
+}
+
+pub async fn finish(db: &D1Database, id: f64, now_ms: f64) -> Result<(), StoreError> {
+    db.prepare(
+        "UPDATE outbox SET status = 'done', last_error = NULL, updated_at = ?2 WHERE id = ?1",
+    )
+    .bind(&[JsValue::from_f64(id), JsValue::from_f64(now_ms)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Schedules another attempt at `retry_at_ms`, or gives up (`dead`), keeping the error.
+pub async fn retry(
+    db: &D1Database,
+    id: f64,
+    retry_at_ms: f64,
+    dead: bool,
+    error: &str,
+    now_ms: f64,
+) -> Result<(), StoreError> {
+    db.prepare(
+        "UPDATE outbox SET status = ?3, next_attempt_at = ?2, last_error = ?4, updated_at = ?5 WHERE id = ?1",
+    )
+    .bind(&[
+        JsValue::from_f64(id),
+        JsValue::from_f64(retry_at_ms),
+        if dead { "dead" } else { "pending" }.into(),
+        error.into(),
+        JsValue::from_f64(now_ms),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Hands claimed jobs back untried (Discord asked us to slow down): attempts unchanged.
+pub async fn postpone(db: &D1Database, ids: &[f64], until_ms: f64) -> Result<(), StoreError> {
+    for id in ids {
+        db.prepare(
+            "UPDATE outbox SET attempts = MAX(attempts - 1, 0), next_attempt_at = ?2 WHERE id = ?1 AND status = 'pending'",
+        )
+        .bind(&[JsValue::from_f64(*id), JsValue::from_f64(until_ms)])?
+        .run()
+        .await?;
+    }
+    Ok(())
+}
+
+/// An order with what its messages show.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrderView {
+    pub id: String,
+    pub status_token: String,
+    pub status: String,
+    pub escrow: String,
+    pub kind: String,
+    pub buyer_id: String,
+    pub seller_id: String,
+    pub guild_id: Option<String>,
+    pub listing_id: String,
+    pub title: String,
+    pub image_url: Option<String>,
+    pub item_cents: i64,
+    pub shipping_cents: i64,
+    pub gross_cents: i64,
+    pub fee_cents: i64,
+    pub payout_cents: i64,
+    pub paid_at: f64,
+    pub promised_by: Option<f64>,
+    pub orders_channel_id: Option<String>,
+}
+
+const ORDER_VIEW: &str = "SELECT o.id, o.status_token, o.status, o.escrow, o.kind, o.buyer_id, o.seller_id, o.guild_id,
+    o.listing_id, l.title, l.image_url, o.item_cents, o.shipping_cents, o.gross_cents, o.fee_cents, o.payout_cents,
+    o.paid_at, o.promised_by, g.orders_channel_id
+  FROM orders o JOIN listings l ON l.id = o.listing_id LEFT JOIN guild_settings g ON g.guild_id = o.guild_id";
+
+pub async fn order_view(db: &D1Database, order_id: &str) -> Result<Option<OrderView>, StoreError> {
+    Ok(db
+        .prepare(format!("{ORDER_VIEW} WHERE o.id = ?1"))
+        .bind(&[order_id.into()])?
+        .first::<OrderView>(None)
+        .await?)
+}
+
+pub async fn order_view_by_payment_intent(
+    db: &D1Database,
+    payment_intent: &str,
+) -> Result<Option<OrderView>, StoreError> {
+    Ok(db
+        .prepare(format!("{ORDER_VIEW} WHERE o.payment_intent_id = ?1"))
+        .bind(&[payment_intent.into()])?
+        .first::<OrderView>(None)
+        .await?)
+}
+
+/// A drop as its public embed shows it, with the units now in someone's checkout.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListingCard {
+    pub id: String,
+    pub seller_id: String,
+    pub channel_id: Option<String>,
+    pub message_id: Option<String>,
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub specs: Option<String>,
+    pub image_url: Option<String>,
+    pub guild_tag: String,
+    pub price_cents: i64,
+    pub shipping_cents: i64,
+    pub lead_time_weeks: Option<i64>,
+    pub quantity: i64,
+    pub stock: i64,
+    pub held: i64,
+    pub status: String,
+    pub release_at: Option<f64>,
+}
+
+pub const LISTING_CARD: &str = "SELECT l.id, l.seller_id, l.channel_id, l.message_id, l.kind, l.title, l.description,
+    l.specs, l.image_url, l.guild_tag, l.price_cents, l.shipping_cents, l.lead_time_weeks, l.quantity, l.stock,
+    (SELECT COUNT(*) FROM reservations r WHERE r.listing_id = l.id AND r.status = 'held') AS held,
+    l.status, l.release_at
+  FROM listings l";
+
+pub async fn listing_card(db: &D1Database, id: &str) -> Result<Option<ListingCard>, StoreError> {
+    Ok(db
+        .prepare(format!("{LISTING_CARD} WHERE l.id = ?1"))
+        .bind(&[id.into()])?
+        .first::<ListingCard>(None)
+        .await?)
+}

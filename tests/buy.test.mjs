@@ -1,0 +1,218 @@
+// Buying on the real runtime: the Buy button's atomic hold and Checkout, every refusal,
+// concurrency, Stripe failing or slow, and the replies valid against Discord's spec.
+import { test, before, after, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { startWorker, component, makeSeller, postDrop, control, waitFor, APPLICATION_ID } from "./harness.mjs";
+import { validateInteractionResponse } from "../dev/discord-spec.mjs";
+
+const SELLER = "2100000000000000001";
+let w;
+let n = 0;
+/** A fresh buyer id for each click that needs one. */
+const buyer = () => `31000000000000${String(++n).padStart(5, "0")}`;
+
+before(async () => {
+  w = await startWorker();
+  await makeSeller(w, SELLER);
+});
+after(async () => {
+  await w?.close();
+});
+beforeEach(async () => {
+  await control(w, "/reset");
+});
+
+async function click(listing, userId) {
+  const res = await w.interact(component(`c5:v1:buy:${listing}`, { userId }));
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  const check = validateInteractionResponse(body);
+  assert.ok(check.ok, check.errors.join("; ") + JSON.stringify(body));
+  return body;
+}
+const sessionsCreated = () => w.standin.state.calls.filter((c) => c.service === "stripe" && c.method === "POST" && c.path === "/stripe/v1/checkout/sessions" && c.status === 200);
+const holds = (listing) => w.db.prepare("SELECT * FROM reservations WHERE listing_id = ?1 ORDER BY created_at").bind(listing).all().then((r) => r.results);
+const stock = async (listing) => (await w.db.prepare("SELECT stock FROM listings WHERE id = ?1").bind(listing).first()).stock;
+const title = (body) => body.data.embeds[0].title;
+
+test("Buy holds one unit and answers with a Checkout link; a second click gets the same one", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 2, shipping: 1500, price: "120" });
+  const b = buyer();
+  const body = await click(drop.id, b);
+  assert.equal(body.type, 4);
+  assert.equal(body.data.flags, 64, "ephemeral");
+  assert.match(title(body), /Great choice/);
+  const link = body.data.components[0].components[0];
+  assert.equal(link.style, 5);
+  assert.match(link.url, /\/_standin\/stripe\/checkout\/cs_test_/);
+  assert.equal(await stock(drop.id), 1);
+  const [hold] = await holds(drop.id);
+  assert.equal(hold.status, "held");
+  assert.equal(hold.buyer_id, b);
+  assert.equal(hold.item_cents, 12000);
+  assert.equal(hold.shipping_cents, 1500);
+  assert.ok(Math.abs(hold.expires_at - (Date.now() + 31 * 60_000)) < 60_000);
+
+  const [create] = sessionsCreated();
+  assert.equal(create.idempotencyKey, `c500-checkout-${hold.id}`);
+  const session = w.standin.stripeObjects.get(hold.checkout_session_id);
+  assert.equal(session.amount_total, 13500, "item + shipping line items");
+  assert.equal(session.metadata.order_id, hold.id);
+  assert.equal(session.metadata.listing_id, drop.id);
+  assert.equal(session.metadata.buyer_id, b);
+  assert.equal(session.metadata.seller_id, SELLER);
+  assert.equal(session.client_reference_id, hold.id);
+  assert.equal(session.expires_at, Math.floor(hold.expires_at / 1000));
+  assert.deepEqual(w.standin.state.violations, [], "Stripe params valid, Idempotency-Key present");
+
+  const again = await click(drop.id, b);
+  assert.equal(again.data.components[0].components[0].url, link.url, "same Checkout");
+  assert.equal((await holds(drop.id)).length, 1, "no second hold");
+  assert.equal(sessionsCreated().length, 1, "no second session");
+  assert.equal(await stock(drop.id), 1);
+});
+
+test("the Checkout request charges the platform and groups the transfer by order", async () => {
+  const drop = await postDrop(w, SELLER, { price: "80" });
+  await click(drop.id, buyer());
+  // The stand-in records the raw form body.
+  const form = new URLSearchParams(sessionsCreated()[0].body);
+  assert.ok(form.size > 10, form.toString());
+  assert.ok(![...form.keys()].some((k) => k.startsWith("payment_intent_data[transfer_data]") || k.startsWith("transfer_data") || k.includes("application_fee")));
+  assert.equal(form.get("shipping_address_collection[allowed_countries][0]"), "US");
+  const [hold] = await holds(drop.id);
+  const session = w.standin.stripeObjects.get(hold.checkout_session_id);
+  assert.equal(session.transfer_group, hold.id);
+  assert.equal(session.payment_intent_metadata.order_id, hold.id);
+  assert.equal(session.mode, "payment");
+  assert.equal(form.get("payment_intent_data[transfer_group]"), hold.id);
+  assert.equal(form.get("line_items[0][price_data][unit_amount]"), "8000");
+});
+
+test("50 simultaneous clicks on the last unit: one hold, one session, 49 friendly 'too late'", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, price: "50" });
+  const buyers = Array.from({ length: 50 }, buyer);
+  const bodies = await Promise.all(buyers.map((b) => click(drop.id, b)));
+  const won = bodies.filter((b) => /Great choice/.test(title(b)));
+  const late = bodies.filter((b) => /Too late/.test(title(b)));
+  assert.equal(won.length, 1);
+  assert.equal(late.length, 49);
+  assert.equal((await holds(drop.id)).length, 1);
+  assert.equal(sessionsCreated().length, 1);
+  assert.equal(await stock(drop.id), 0);
+});
+
+test("quantity 3 under the same storm gives exactly 3 holds", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 3, price: "50" });
+  const bodies = await Promise.all(Array.from({ length: 50 }, buyer).map((b) => click(drop.id, b)));
+  assert.equal(bodies.filter((b) => /Great choice/.test(title(b))).length, 3);
+  assert.equal(bodies.filter((b) => /Too late/.test(title(b))).length, 47);
+  assert.equal((await holds(drop.id)).length, 3);
+  assert.equal(sessionsCreated().length, 3);
+  assert.equal(await stock(drop.id), 0);
+});
+
+test("the same buyer double-clicking at once gets one hold and one session", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 5, price: "50" });
+  const b = buyer();
+  const bodies = await Promise.all(Array.from({ length: 5 }, () => click(drop.id, b)));
+  const urls = new Set(bodies.map((x) => x.data.components?.[0]?.components?.[0]?.url));
+  assert.equal(urls.size, 1, JSON.stringify(bodies.map(title)));
+  assert.equal((await holds(drop.id)).length, 1);
+  assert.equal(await stock(drop.id), 4);
+  const ids = new Set(w.standin.state.calls.filter((c) => c.path === "/stripe/v1/checkout/sessions").map((c) => c.idempotencyKey));
+  assert.equal(ids.size, 1, "every attempt used the hold's key");
+});
+
+test("tier caps: a Guest can't buy over $150, a Member can", async () => {
+  const drop = await postDrop(w, SELLER, { price: "200" });
+  const b = buyer();
+  let body = await click(drop.id, b);
+  assert.match(title(body), /Over your purchase cap/);
+  assert.match(body.data.embeds[0].description, /Guest.*\$150\.00/);
+  assert.equal((await holds(drop.id)).length, 0);
+  assert.equal(await stock(drop.id), 1);
+  // A builder's vouch makes a Member (cap $600).
+  await w.db.prepare("INSERT INTO vouches (builder_id, buyer_id, created_at) VALUES (?1, ?2, 0)").bind(SELLER, b).run();
+  body = await click(drop.id, b);
+  assert.match(title(body), /Great choice/);
+  const pricey = await postDrop(w, SELLER, { price: "700" });
+  body = await click(pricey.id, b);
+  assert.match(title(body), /Over your purchase cap/);
+  assert.match(body.data.embeds[0].description, /Member.*\$600\.00/);
+  // Three completed purchases, no lost dispute: VIP, no cap.
+  await w.db.prepare("UPDATE users SET completed_orders = 3 WHERE discord_id = ?1").bind(b).run();
+  body = await click(pricey.id, b);
+  assert.match(title(body), /Great choice/);
+});
+
+test("VIPs can buy 10 minutes before release; everyone else waits", async () => {
+  const release = Date.now() + 5 * 60_000;
+  const drop = await postDrop(w, SELLER, { quantity: 2, price: "50", release });
+  const guest = buyer();
+  let body = await click(drop.id, guest);
+  assert.match(title(body), /Not released yet/);
+  assert.match(body.data.embeds[0].description, new RegExp(`<t:${Math.floor(release / 1000)}:R>`));
+  const vip = buyer();
+  await w.db.prepare("INSERT INTO users (discord_id, username, completed_orders, created_at, updated_at) VALUES (?1, 'vip', 3, 0, 0)").bind(vip).run();
+  body = await click(drop.id, vip);
+  assert.match(title(body), /Great choice/);
+  assert.equal((await holds(drop.id)).length, 1);
+});
+
+test("a banned buyer and the seller themselves are refused, and nothing changes", async () => {
+  const drop = await postDrop(w, SELLER, { price: "50" });
+  const banned = buyer();
+  await w.db.prepare("INSERT INTO users (discord_id, username, is_banned, created_at, updated_at) VALUES (?1, 'x', 1, 0, 0)").bind(banned).run();
+  let body = await click(drop.id, banned);
+  assert.match(title(body), /can't buy on C500/);
+  body = await click(drop.id, SELLER);
+  assert.match(title(body), /your own drop/);
+  assert.equal((await holds(drop.id)).length, 0);
+  assert.equal(await stock(drop.id), 1);
+  assert.equal(sessionsCreated().length, 0);
+});
+
+test("a delisted or unknown drop is refused", async () => {
+  const drop = await postDrop(w, SELLER, { price: "50" });
+  await w.db.prepare("UPDATE listings SET status = 'delisted' WHERE id = ?1").bind(drop.id).run();
+  assert.match(title(await click(drop.id, buyer())), /No longer available/);
+  assert.match(title(await click("D-ZZZZZZZZ", buyer())), /Drop not found/);
+});
+
+test("Stripe failing leaves no hold behind", async () => {
+  const drop = await postDrop(w, SELLER, { price: "50" });
+  await control(w, "/stripe/fail", { count: 2, status: 500 }); // the call and its one retry
+  const body = await click(drop.id, buyer());
+  assert.match(title(body), /Stripe didn't answer/);
+  const [hold] = await holds(drop.id);
+  assert.equal(hold.status, "released");
+  assert.equal(hold.checkout_session_id, null);
+  assert.equal(await stock(drop.id), 1);
+  // One failure is retried under the same key: the buyer never notices.
+  await control(w, "/stripe/fail", { count: 1, status: 500 });
+  const ok = await click(drop.id, buyer());
+  assert.match(title(ok), /Great choice/);
+  const keys = w.standin.state.calls.filter((c) => c.path === "/stripe/v1/checkout/sessions").map((c) => c.idempotencyKey);
+  assert.equal(keys.at(-1), keys.at(-2), "the retry reused the key");
+});
+
+test("when Stripe is slow the reply is deferred, then edited in with the link", async () => {
+  const drop = await postDrop(w, SELLER, { price: "50" });
+  await control(w, "/stripe/delay", { ms: 3000, count: 1 });
+  const i = component(`c5:v1:buy:${drop.id}`, { userId: buyer() });
+  const res = await w.interact(i);
+  const body = await res.json();
+  assert.ok(validateInteractionResponse(body).ok);
+  assert.equal(body.type, 5);
+  assert.equal(body.data.flags, 64);
+  const edit = await waitFor(() =>
+    w.standin.state.calls.find((c) => c.method === "PATCH" && c.path === `/discord/api/v10/webhooks/${APPLICATION_ID}/${i.token}/messages/@original`),
+    { what: "the @original edit" },
+  );
+  assert.equal(edit.status, 200);
+  assert.match(edit.body.embeds[0].title, /Great choice/);
+  assert.match(edit.body.components[0].components[0].url, /checkout/);
+  assert.deepEqual(w.standin.state.violations, []);
+  assert.equal((await holds(drop.id))[0].status, "held");
+});

@@ -1,0 +1,302 @@
+// Payment webhooks on the real runtime: a paid Checkout becomes an order exactly once,
+// whatever the order and number of deliveries; lapsed holds, late payments, refunds and
+// disputes; the buyer's DM, the builder's notice and the embed edit through the outbox.
+import { test, before, after, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { startWorker, component, makeSeller, postDrop, control, waitFor, runCron } from "./harness.mjs";
+
+const SELLER = "2200000000000000001";
+const GUILD = "1500000000000000001";
+const ORDERS_CHANNEL = "1600000000000000888";
+const HQ_CHANNEL = "1200000000000000002";
+let w;
+let n = 0;
+const buyer = () => `32000000000000${String(++n).padStart(5, "0")}`;
+
+before(async () => {
+  w = await startWorker();
+  await makeSeller(w, SELLER);
+  await w.db.prepare("INSERT INTO guild_settings (guild_id, orders_channel_id, updated_at) VALUES (?1, ?2, 0)").bind(GUILD, ORDERS_CHANNEL).run();
+});
+after(async () => {
+  await w?.close();
+});
+beforeEach(async () => {
+  await control(w, "/reset");
+  await control(w, "/stripe/auto-webhooks", { on: true });
+});
+
+async function hold(listing, userId = buyer()) {
+  const res = await w.interact(component(`c5:v1:buy:${listing}`, { userId }));
+  const body = await res.json();
+  assert.match(body.data.embeds[0].title, /Great choice/, JSON.stringify(body));
+  const row = await w.db.prepare("SELECT * FROM reservations WHERE listing_id = ?1 AND buyer_id = ?2 ORDER BY created_at DESC").bind(listing, userId).first();
+  return { ...row, buyer: userId };
+}
+const order = (id) => w.db.prepare("SELECT * FROM orders WHERE id = ?1").bind(id).first();
+const stock = async (listing) => (await w.db.prepare("SELECT stock FROM listings WHERE id = ?1").bind(listing).first()).stock;
+const discordCalls = (pred) => w.standin.state.calls.filter((c) => c.service === "discord" && pred(c));
+const pay = (session, body = {}) => control(w, `/stripe/checkout/${session}/pay`, body);
+
+test("a paid Checkout becomes an order: escrow held, hold consumed, DM, builder notice, embed edited to Sold out", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, shipping: 1500, price: "120.05" });
+  const h = await hold(drop.id);
+  const { delivered } = await pay(h.checkout_session_id);
+  assert.equal(delivered.status, 200);
+  const o = await order(h.id);
+  assert.equal(o.status, "paid");
+  assert.equal(o.escrow, "held");
+  assert.deepEqual([o.item_cents, o.shipping_cents, o.gross_cents, o.fee_cents, o.payout_cents], [12005, 1500, 13505, 1351, 12154]);
+  assert.equal(o.buyer_id, h.buyer);
+  assert.equal(o.seller_id, SELLER);
+  assert.equal(o.guild_id, GUILD);
+  assert.match(o.payment_intent_id, /^pi_/);
+  assert.match(o.shipping_address, /Keycap Lane/);
+  assert.match(o.status_token, /^[a-z0-9]{32}$/);
+  assert.equal((await w.db.prepare("SELECT status FROM reservations WHERE id = ?1").bind(h.id).first()).status, "consumed");
+  assert.equal(await stock(drop.id), 0);
+  const events = (await w.db.prepare("SELECT * FROM order_events WHERE order_id = ?1").bind(h.id).all()).results;
+  assert.deepEqual(events.map((e) => e.to_status), ["paid"]);
+
+  // The side effects arrive after the webhook's response (waitUntil).
+  const dm = await waitFor(() => discordCalls((c) => c.path === `/discord/api/v10/channels/dm${h.buyer}/messages`)[0], { what: "buyer DM" });
+  assert.equal(dm.body.embeds[0].title, "🎉 Order Confirmed!");
+  assert.match(JSON.stringify(dm.body.embeds[0].fields), /\$135\.05/);
+  assert.match(dm.body.components[0].components[0].url, new RegExp(`/orders/${o.status_token}$`));
+  const notice = await waitFor(() => discordCalls((c) => c.path === `/discord/api/v10/channels/${ORDERS_CHANNEL}/messages`)[0], { what: "builder notice" });
+  assert.match(notice.body.embeds[0].title, new RegExp(`NEW ORDER! Order #${h.id}`));
+  assert.match(notice.body.embeds[0].description, /\$121\.54/, "payout after the fee");
+  assert.deepEqual(notice.body.allowed_mentions.users, [SELLER]);
+  const edit = await waitFor(() => discordCalls((c) => c.method === "PATCH" && c.path.endsWith(`/messages/${drop.message_id}`))[0], { what: "embed edit" });
+  assert.match(JSON.stringify(edit.body.embeds[0].fields), /Sold out/);
+  assert.equal(edit.body.embeds[0].color, 0xe6e6fa);
+  assert.equal(edit.body.components[0].components[0].disabled, true);
+  assert.deepEqual(w.standin.state.violations, [], "every Discord body valid against the spec");
+  await waitFor(async () => (await w.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").first()).n === 0, { what: "outbox drained" });
+});
+
+test("the same event twice, or a second event for the same payment, applies once", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 2, price: "50" });
+  const h = await hold(drop.id);
+  const { session, delivered } = await pay(h.checkout_session_id);
+  const again = await w.standin.sendStripeEvent({ type: "checkout.session.completed", object: session, id: delivered.event.id });
+  assert.equal(again.status, 200);
+  assert.equal(JSON.parse(again.body).duplicate, true);
+  // A different event about the same payment (async_payment_succeeded) changes nothing either.
+  const other = await w.standin.sendStripeEvent({ type: "checkout.session.async_payment_succeeded", object: session });
+  assert.equal(other.status, 200);
+  assert.equal((await w.db.prepare("SELECT COUNT(*) AS n FROM orders WHERE listing_id = ?1").bind(drop.id).first()).n, 1);
+  assert.equal(await stock(drop.id), 1);
+  assert.equal((await w.db.prepare("SELECT COUNT(*) AS n FROM order_events WHERE order_id = ?1").bind(h.id).first()).n, 1);
+  assert.equal((await w.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE job LIKE ?1").bind(`%${h.id}%`).first()).n, 2, "one DM, one notice");
+});
+
+test("an expired Checkout returns the unit; a late 'expired' after payment changes nothing", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, price: "50" });
+  const h = await hold(drop.id);
+  assert.equal(await stock(drop.id), 0);
+  const { delivered } = await control(w, `/stripe/checkout/${h.checkout_session_id}/lapse`);
+  assert.equal(delivered.status, 200);
+  assert.equal(await stock(drop.id), 1);
+  assert.equal((await w.db.prepare("SELECT status FROM reservations WHERE id = ?1").bind(h.id).first()).status, "released");
+  const edit = await waitFor(() => discordCalls((c) => c.method === "PATCH" && c.path.endsWith(`/messages/${drop.message_id}`))[0], { what: "embed edit" });
+  assert.match(JSON.stringify(edit.body.embeds[0].fields), /Available \(1\/1\)/);
+
+  const h2 = await hold(drop.id);
+  const { session } = await pay(h2.checkout_session_id);
+  const stale = await w.standin.sendStripeEvent({ type: "checkout.session.expired", object: { ...session, status: "expired" } });
+  assert.equal(stale.status, 200);
+  assert.equal(await stock(drop.id), 0, "the sold unit did not come back");
+  assert.equal((await order(h2.id)).status, "paid");
+});
+
+test("paid after the hold lapsed: the unit is taken if one is left", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 2, price: "50" });
+  const h = await hold(drop.id);
+  // The hold lapsed and was swept, but the payment went through at the boundary.
+  await w.db.batch([
+    w.db.prepare("UPDATE reservations SET status = 'released' WHERE id = ?1").bind(h.id),
+    w.db.prepare("UPDATE listings SET stock = stock + 1 WHERE id = ?1").bind(drop.id),
+  ]);
+  assert.equal(await stock(drop.id), 2);
+  await pay(h.checkout_session_id);
+  assert.equal((await order(h.id)).status, "paid");
+  assert.equal(await stock(drop.id), 1);
+  assert.equal(w.standin.state.calls.filter((c) => c.path === "/stripe/v1/refunds").length, 0);
+});
+
+test("paid after the hold lapsed and the drop sold out: refunded in full, never oversold", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, price: "50" });
+  const late = await hold(drop.id);
+  await w.db.batch([
+    w.db.prepare("UPDATE reservations SET status = 'released' WHERE id = ?1").bind(late.id),
+    w.db.prepare("UPDATE listings SET stock = stock + 1 WHERE id = ?1").bind(drop.id),
+  ]);
+  const winner = await hold(drop.id);
+  await pay(winner.checkout_session_id);
+  await pay(late.checkout_session_id);
+  const o = await order(late.id);
+  assert.equal(o.status, "cancelled");
+  assert.equal(await stock(drop.id), 0, "never below zero, never oversold");
+  const refund = await waitFor(() => w.standin.state.calls.find((c) => c.path === "/stripe/v1/refunds" && c.status === 200), { what: "refund" });
+  assert.equal(refund.idempotencyKey, `c500-refund-${late.id}`);
+  assert.equal(new URLSearchParams(refund.body).get("payment_intent"), o.payment_intent_id);
+  // Recorded, and Stripe's charge.refunded keeps it cancelled with the escrow refunded.
+  await waitFor(async () => (await order(late.id)).escrow === "refunded", { what: "escrow refunded" });
+  const after = await order(late.id);
+  assert.equal(after.status, "cancelled");
+  assert.match(after.refund_id, /^re_/);
+  const dm = await waitFor(() => discordCalls((c) => c.path === `/discord/api/v10/channels/dm${late.buyer}/messages` && /Refunded in full/.test(c.body?.embeds?.[0]?.title))[0], { what: "late refund DM" });
+  assert.ok(dm);
+  assert.equal((await order(winner.id)).status, "paid");
+  // Cron has nothing left to refund.
+  await runCron(w);
+  assert.equal(w.standin.state.calls.filter((c) => c.path === "/stripe/v1/refunds" && c.status === 200).length, 1);
+});
+
+test("a failed automatic refund is retried by cron with the same key", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, price: "50" });
+  const late = await hold(drop.id);
+  await w.db.batch([
+    w.db.prepare("UPDATE reservations SET status = 'released' WHERE id = ?1").bind(late.id),
+    w.db.prepare("UPDATE listings SET stock = stock + 1 WHERE id = ?1").bind(drop.id),
+  ]);
+  const winner = await hold(drop.id);
+  await pay(winner.checkout_session_id);
+  await control(w, "/stripe/fail", { count: 2, status: 500 });
+  await pay(late.checkout_session_id);
+  await waitFor(() => w.standin.state.calls.filter((c) => c.path === "/stripe/v1/refunds").length === 2, { what: "refund attempts" });
+  assert.equal((await order(late.id)).refund_id, null);
+  await runCron(w);
+  const ok = w.standin.state.calls.filter((c) => c.path === "/stripe/v1/refunds" && c.status === 200);
+  assert.equal(ok.length, 1);
+  assert.equal(ok[0].idempotencyKey, `c500-refund-${late.id}`);
+  assert.match((await order(late.id)).refund_id, /^re_/);
+});
+
+test("cron sweeps a lapsed hold: expires the session first, then returns the unit", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, price: "50" });
+  const h = await hold(drop.id);
+  await control(w, "/stripe/auto-webhooks", { on: false });
+  await w.db.prepare("UPDATE reservations SET expires_at = ?2 WHERE id = ?1").bind(h.id, Date.now() - 1000).run();
+  await runCron(w);
+  const expire = w.standin.state.calls.find((c) => c.path === `/stripe/v1/checkout/sessions/${h.checkout_session_id}/expire`);
+  assert.equal(expire?.status, 200);
+  assert.equal(w.standin.stripeObjects.get(h.checkout_session_id).status, "expired");
+  assert.equal((await w.db.prepare("SELECT status FROM reservations WHERE id = ?1").bind(h.id).first()).status, "released");
+  assert.equal(await stock(drop.id), 1);
+  // Stripe's own `expired` event for it, arriving later, changes nothing.
+  await w.standin.sendStripeEvent({ type: "checkout.session.expired", object: w.standin.stripeObjects.get(h.checkout_session_id) });
+  assert.equal(await stock(drop.id), 1);
+});
+
+test("cron leaves a lapsed hold whose Checkout completed to its payment webhook", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, price: "50" });
+  const h = await hold(drop.id);
+  await pay(h.checkout_session_id, { deliver: false });
+  await w.db.prepare("UPDATE reservations SET expires_at = ?2 WHERE id = ?1").bind(h.id, Date.now() - 1000).run();
+  await runCron(w);
+  assert.equal((await w.db.prepare("SELECT status FROM reservations WHERE id = ?1").bind(h.id).first()).status, "held");
+  assert.equal(await stock(drop.id), 0);
+  await w.standin.sendStripeEvent({ type: "checkout.session.completed", object: w.standin.stripeObjects.get(h.checkout_session_id) });
+  assert.equal((await order(h.id)).status, "paid");
+});
+
+test("a delayed payment keeps the unit until Stripe reports success or failure", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 2, price: "50" });
+  const ok = await hold(drop.id);
+  const { session } = await pay(ok.checkout_session_id, { delayed: true });
+  assert.equal(session.payment_status, "unpaid");
+  assert.equal(await order(ok.id), null);
+  const held = await w.db.prepare("SELECT status, expires_at FROM reservations WHERE id = ?1").bind(ok.id).first();
+  assert.equal(held.status, "held");
+  assert.ok(held.expires_at > Date.now() + 10 * 24 * 3600_000);
+  await w.standin.sendStripeEvent({ type: "checkout.session.async_payment_succeeded", object: { ...session, payment_status: "paid" } });
+  assert.equal((await order(ok.id)).status, "paid");
+
+  const bad = await hold(drop.id);
+  const { session: s2 } = await pay(bad.checkout_session_id, { delayed: true });
+  assert.equal(await stock(drop.id), 0);
+  await w.standin.sendStripeEvent({ type: "checkout.session.async_payment_failed", object: s2 });
+  assert.equal(await stock(drop.id), 1);
+  assert.equal(await order(bad.id), null);
+});
+
+test("a refund from the Stripe Dashboard ends the order and returns unshipped stock", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, price: "50" });
+  const h = await hold(drop.id);
+  await pay(h.checkout_session_id);
+  const o = await order(h.id);
+  const pi = w.standin.stripeObjects.get(o.payment_intent_id);
+  const charge = w.standin.stripeObjects.get(pi.latest_charge);
+  // Partial first: recorded, nothing else changes.
+  await w.standin.sendStripeEvent({ type: "charge.refunded", object: { ...charge, amount_refunded: 1000, refunded: false } });
+  assert.equal((await order(h.id)).status, "paid");
+  await w.standin.sendStripeEvent({ type: "charge.refunded", object: { ...charge, amount_refunded: charge.amount, refunded: true } });
+  const after = await order(h.id);
+  assert.equal(after.status, "refunded");
+  assert.equal(after.escrow, "refunded");
+  assert.equal(await stock(drop.id), 1);
+  const dm = await waitFor(() => discordCalls((c) => c.path === `/discord/api/v10/channels/dm${h.buyer}/messages` && /refunded/.test(c.body?.embeds?.[0]?.title))[0], { what: "refund DM" });
+  assert.ok(dm);
+  const events = (await w.db.prepare("SELECT to_status, detail FROM order_events WHERE order_id = ?1 ORDER BY id").bind(h.id).all()).results;
+  assert.deepEqual(events.map((e) => e.to_status), ["paid", "paid", "refunded"]);
+});
+
+test("disputes freeze the order and alert HQ; a lost dispute bans the buyer", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 2, price: "50" });
+  const won = await hold(drop.id);
+  await pay(won.checkout_session_id);
+  const pi = (await order(won.id)).payment_intent_id;
+  const dispute = (id, status) => ({ id, object: "dispute", charge: "ch_x", payment_intent: pi, status, amount: 5000, currency: "usd", reason: "fraudulent" });
+  await w.standin.sendStripeEvent({ type: "charge.dispute.created", object: dispute("dp_won", "needs_response") });
+  assert.equal((await order(won.id)).status, "disputed");
+  const alert = await waitFor(() => discordCalls((c) => c.path === `/discord/api/v10/channels/${HQ_CHANNEL}/messages`)[0], { what: "HQ alert" });
+  assert.match(alert.body.embeds[0].title, /dispute opened/);
+  await w.standin.sendStripeEvent({ type: "charge.dispute.closed", object: dispute("dp_won", "won") });
+  assert.equal((await order(won.id)).status, "paid", "back to where it was");
+
+  const lost = await hold(drop.id);
+  await pay(lost.checkout_session_id);
+  const pi2 = (await order(lost.id)).payment_intent_id;
+  // Out of order: closed arrives before created; created must not reopen it.
+  await w.standin.sendStripeEvent({ type: "charge.dispute.closed", object: { ...dispute("dp_lost", "lost"), payment_intent: pi2 } });
+  await w.standin.sendStripeEvent({ type: "charge.dispute.created", object: { ...dispute("dp_lost", "needs_response"), payment_intent: pi2 } });
+  const o = await order(lost.id);
+  assert.equal(o.status, "refunded");
+  assert.equal(o.escrow, "refunded");
+  const user = await w.db.prepare("SELECT is_banned, lost_disputes FROM users WHERE discord_id = ?1").bind(lost.buyer).first();
+  assert.deepEqual([user.is_banned, user.lost_disputes], [1, 1]);
+});
+
+test("Discord failing then recovering: the outbox keeps the DM and cron delivers it", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, price: "50" });
+  const h = await hold(drop.id);
+  await control(w, "/discord/fail", { count: 10, status: 503 });
+  await pay(h.checkout_session_id);
+  await waitFor(async () => (await w.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE job LIKE ?1 AND attempts >= 1 AND status = 'pending'").bind(`%${h.id}%`).first()).n === 2, { what: "failed attempts recorded" });
+  const job = await w.db.prepare("SELECT * FROM outbox WHERE dedupe_key = ?1").bind(`order_paid:${h.id}`).first();
+  assert.match(job.last_error, /503/);
+  assert.ok(job.next_attempt_at > Date.now() + 20_000, "backed off");
+  await control(w, "/reset"); // Discord is back
+  await w.db.prepare("UPDATE outbox SET next_attempt_at = 0 WHERE status = 'pending'").run(); // time passes
+  await runCron(w);
+  assert.ok(discordCalls((c) => c.path === `/discord/api/v10/channels/dm${h.buyer}/messages` && c.status === 200).length === 1);
+  assert.equal((await w.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status <> 'done'").first()).n, 0);
+});
+
+test("a 429 postpones delivery by Retry-After, and a refused DM is not retried forever", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, price: "50" });
+  const h = await hold(drop.id);
+  await control(w, "/discord/fail", { count: 1, status: 429, retryAfter: 42 });
+  await pay(h.checkout_session_id, { deliver: false });
+  await control(w, "/stripe/auto-webhooks", { on: false });
+  const before = Date.now();
+  await w.standin.sendStripeEvent({ type: "checkout.session.completed", object: w.standin.stripeObjects.get(h.checkout_session_id) });
+  await waitFor(async () => (await w.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE job LIKE ?1 AND next_attempt_at > ?2").bind(`%${h.id}%`, before + 40_000).first()).n >= 1, { what: "postponed by 42 s" });
+  await w.db.prepare("UPDATE outbox SET next_attempt_at = 0 WHERE status = 'pending'").run();
+  await control(w, "/discord/fail", { count: 1, status: 403 });
+  await runCron(w);
+  const dead = (await w.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'dead'").first()).n;
+  assert.equal(dead, 1, "a 403 is final");
+});
