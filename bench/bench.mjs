@@ -154,7 +154,105 @@ for (let round = 1; round <= ROUNDS; round++) {
   }
 }
 for (const { mf } of Object.values(started)) await mf.dispose();
+
+// Buying: the Buy click (hold + Checkout Session at the Stripe stand-in) and the
+// checkout.session.completed webhook that makes the order, one request at a time, with the
+// D1 round trips each made before answering (the worker logs them: `d1_round_trips`).
+const buying = await benchBuying();
 rmSync(persist, { recursive: true, force: true });
+
+async function benchBuying() {
+  const { startStandin } = await import("../dev/standin.mjs");
+  const standin = await startStandin({ stripeWebhookSecret: "whsec_bench", stripeSecretKey: "sk_test_bench", discordBotToken: "bench-bot" });
+  const logs = [];
+  const w = workers["C500 (Rust)"];
+  const mf = new Miniflare({
+    modules: true, scriptPath: w.scriptPath, modulesRoot: w.modulesRoot,
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
+    compatibilityDate: "2026-04-26", d1Databases: { DB: dbId }, d1Persist: d1PersistDir(persist), kvNamespaces: ["KV"],
+    bindings: {
+      DISCORD_PUBLIC_KEY: key.publicHex(), PUBLIC_BASE_URL: "http://bench.local", DISCORD_APPLICATION_ID: "1100000000000000001",
+      DISCORD_BOT_TOKEN: "bench-bot", STRIPE_SECRET_KEY: "sk_test_bench", STRIPE_WEBHOOK_SECRET: "whsec_bench", ...standin.bases,
+    },
+    handleRuntimeStdio(stdout, stderr) {
+      let buf = "";
+      stdout.on("data", (d) => {
+        buf += d;
+        let i;
+        while ((i = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          try {
+            const j = JSON.parse(line.slice(line.indexOf("{")));
+            if ("d1_round_trips" in j) logs.push(j);
+          } catch {}
+        }
+      });
+      stderr.resume();
+    },
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  standin.setWorkerUrl(url);
+  standin.state.autoWebhooks = false;
+  const db = await mf.getD1Database("DB");
+  const now = Date.now();
+  await db.batch([
+    db.prepare("INSERT INTO users (discord_id, username, created_at, updated_at) VALUES ('2900000000000000001', 'benchseller', ?1, ?1)").bind(now),
+    db.prepare(`INSERT INTO builders (discord_id, handle, approved, stripe_account_id, charges_enabled, payouts_enabled, details_submitted, created_at, updated_at)
+      VALUES ('2900000000000000001', 'benchseller', 1, 'acct_bench', 1, 1, 1, ?1, ?1)`).bind(now),
+    db.prepare(`INSERT INTO listings (id, seller_id, guild_id, channel_id, message_id, kind, title, description, price_cents, shipping_cents, quantity, stock, created_at, updated_at)
+      VALUES ('D-BENCH000', '2900000000000000001', '1500000000000000001', '1600000000000000001', NULL, 'ready_to_ship', 'Bench Board', 'A board.', 9900, 1500, 999, 999, ?1, ?1)`).bind(now),
+  ]);
+  const N = args.includes("--quick") ? 40 : 200;
+  const clickLatency = [];
+  const sessions = [];
+  for (let i = 0; i < N + 10; i++) {
+    const body = JSON.stringify({
+      type: 3, id: String(i), application_id: "1100000000000000001", token: `bench-${i}`, version: 1, guild_id: "1500000000000000001", channel_id: "1600000000000000001",
+      member: { user: { id: `39000000000${String(i).padStart(8, "0")}`, username: "b" }, roles: [], permissions: "0" },
+      message: { id: "1", channel_id: "1600000000000000001" }, data: { custom_id: "c5:v1:buy:D-BENCH000", component_type: 2 },
+    });
+    const t0 = performance.now();
+    const res = await fetch(`${url}/interactions`, { method: "POST", headers: key.headers(body), body });
+    const reply = await res.json();
+    const ms = performance.now() - t0;
+    const link = reply.data?.components?.[0]?.components?.[0]?.url;
+    if (!link) throw new Error(`Buy click did not give a Checkout link: ${JSON.stringify(reply)}`);
+    if (i >= 10) clickLatency.push(ms); // the first 10 warm up
+    sessions.push(link.split("/").pop());
+  }
+  const webhookLatency = [];
+  for (const [i, id] of sessions.entries()) {
+    const session = standin.paySession(id);
+    const payload = JSON.stringify({ id: `evt_bench_${i}`, object: "event", type: "checkout.session.completed", created: Math.floor(Date.now() / 1000), livemode: false, data: { object: session } });
+    const { default: Stripe } = await import("stripe");
+    const header = new Stripe("sk_test_bench").webhooks.generateTestHeaderString({ payload, secret: "whsec_bench" });
+    const t0 = performance.now();
+    const res = await fetch(`${url}/webhooks/stripe`, { method: "POST", headers: { "stripe-signature": header, "content-type": "application/json" }, body: payload });
+    await res.text();
+    if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+    if (i >= 10) webhookLatency.push(performance.now() - t0);
+    // Let the outbox delivery (after the response) finish, so its D1 calls aren't counted
+    // against the next request.
+    for (let t = 0; t < 200; t++) {
+      const pending = (await db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").first()).n;
+      if (pending === 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  const orders = (await db.prepare("SELECT COUNT(*) AS n FROM orders WHERE listing_id = 'D-BENCH000'").first()).n;
+  await mf.dispose();
+  await standin.close();
+  if (orders !== sessions.length) throw new Error(`expected ${sessions.length} orders, found ${orders}`);
+  const trips = (event) => [...new Set(logs.filter((l) => l.event === event && (event !== "stripe_webhook" || l.type === "checkout.session.completed")).map((l) => l.d1_round_trips))];
+  const stat = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return { p50: s[Math.floor(s.length / 2)], p99: s[Math.min(s.length - 1, Math.floor(s.length * 0.99))], n: s.length };
+  };
+  return { click: { ...stat(clickLatency), trips: trips("buy_done") }, webhook: { ...stat(webhookLatency), trips: trips("stripe_webhook") } };
+}
 
 // The median round of each figure.
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -209,6 +307,13 @@ for (const [name, value, target] of verdicts) {
   const ok = target.startsWith("≤") ? value <= Number(target.slice(2)) : value >= Number(target.slice(2));
   md += `| ${name} | ${value.toFixed(2)} | ${target} | ${ok ? "met" : "**not met**"} |\n`;
 }
+md += `\n## Buying\n\nOne request at a time against C500 with the Stripe and Discord stand-ins on loopback (the click's time includes `;
+md += `creating the Checkout Session there). D1 round trips are counted by the worker itself (\`store::take_round_trips\`, logged as \`d1_round_trips\`); `;
+md += `the webhook's outbox delivery runs after its response (waitUntil) and is not in its count.\n\n`;
+md += `| request | n | p50 (ms) | p99 (ms) | D1 round trips | target | |\n|---|---:|---:|---:|---|---|---|\n`;
+const tripsOk = (trips, max) => trips.length > 0 && trips.every((t) => t <= max);
+md += `| Buy click (hold + Checkout) | ${buying.click.n} | ${fmt(buying.click.p50)} | ${fmt(buying.click.p99)} | ${buying.click.trips.join(", ")} | ≤ 2 | ${tripsOk(buying.click.trips, 2) ? "met" : "**not met**"} |\n`;
+md += `| checkout.session.completed | ${buying.webhook.n} | ${fmt(buying.webhook.p50)} | ${fmt(buying.webhook.p99)} | ${buying.webhook.trips.join(", ")} | 1 batch | ${tripsOk(buying.webhook.trips, 1) ? "met" : "**not met**"} |\n`;
 md += `\n## Size and start-up\n\n| | raw | gzip -9 |\n|---|---:|---:|\n`;
 md += `| C500 .wasm | ${kb(c500Wasm.raw)} | ${kb(c500Wasm.gzip)} |\n| C500 JS entry + glue (shim.mjs) | ${kb(c500Js.raw)} | ${kb(c500Js.gzip)} |\n`;
 md += `| empty worker JS entry + glue | ${kb(emptyJs.raw)} | ${kb(emptyJs.gzip)} |\n`;

@@ -11,6 +11,26 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result};
 
+thread_local! {
+    static ROUND_TRIPS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// D1 round trips (each `batch`, `run`, `first` or `all`) since the last call. Logged with
+/// the requests whose budget matters; exact when requests don't overlap (make bench).
+pub fn take_round_trips() -> u32 {
+    ROUND_TRIPS.with(|c| c.replace(0))
+}
+
+/// Marks a D1 call as one round trip (every call in this module goes through it).
+trait Counted: std::future::Future + Sized {
+    fn counted(self) -> Self {
+        ROUND_TRIPS.with(|c| c.set(c.get().saturating_add(1)));
+        self
+    }
+}
+
+impl<F: std::future::Future> Counted for F {}
+
 #[derive(Debug)]
 pub struct StoreError(String);
 
@@ -75,7 +95,7 @@ pub async fn live_drops(
         ))
         .bind(&[JsValue::from_f64(now_ms), JsValue::from(limit)])?
         .all()
-        .await?;
+        .counted().await?;
     Ok(rows.results()?)
 }
 
@@ -111,7 +131,7 @@ pub async fn apply_event_once(
     let mut statements = Vec::with_capacity(effects.len() + 1);
     statements.push(record);
     statements.extend(effects);
-    match db.batch(statements).await {
+    match db.batch(statements).counted().await {
         Ok(results) => Ok(Applied::Now(results)),
         Err(batch_error) => {
             // Tell a duplicate (fine) from a real failure (Stripe must retry).
@@ -121,6 +141,7 @@ pub async fn apply_event_once(
                 )
                 .bind(&[source.into(), event_id.into()])?
                 .first::<i64>(Some("seen"))
+                .counted()
                 .await?;
             match seen {
                 Some(_) => Ok(Applied::Before),
@@ -134,6 +155,7 @@ pub async fn apply_event_once(
 pub async fn ping(db: &D1Database) -> Result<(), StoreError> {
     db.prepare("SELECT 1 AS ok")
         .first::<i64>(Some("ok"))
+        .counted()
         .await?;
     Ok(())
 }
@@ -202,7 +224,7 @@ pub async fn save_guild_settings(
             JsValue::from_f64(now_ms),
         ])?
         .first::<GuildSettings>(None)
-        .await?;
+        .counted().await?;
     row.ok_or_else(|| StoreError("guild settings upsert returned no row".to_owned()))
 }
 
@@ -216,6 +238,7 @@ pub async fn guild_settings(
         ))
         .bind(&[guild_id.into()])?
         .first::<GuildSettings>(None)
+        .counted()
         .await?)
 }
 
@@ -255,7 +278,7 @@ pub async fn approve_builder(db: &D1Database, a: &Approval, now_ms: f64) -> Resu
     let audit = db
         .prepare("INSERT INTO admin_actions (admin_id, action, subject, detail, at) VALUES (?1, 'approve_builder', ?2, ?3, ?4)")
         .bind(&[a.admin.as_str().into(), a.builder.as_str().into(), a.guild_tags.as_str().into(), now])?;
-    db.batch(vec![user, builder, audit]).await?;
+    db.batch(vec![user, builder, audit]).counted().await?;
     Ok(())
 }
 
@@ -276,7 +299,7 @@ pub async fn revoke_builder(
              SELECT ?1, 'revoke_builder', ?2, ?3 WHERE EXISTS (SELECT 1 FROM builders WHERE discord_id = ?2)",
         )
         .bind(&[admin.into(), builder.into(), now])?;
-    let results = db.batch(vec![revoke, audit]).await?;
+    let results = db.batch(vec![revoke, audit]).counted().await?;
     Ok(!rows::<serde_json::Value>(&results, 0)?.is_empty())
 }
 
@@ -315,7 +338,7 @@ pub async fn ensure_builder(
             now,
         ])?;
     let read = builder_stripe_statement(db, discord_id)?;
-    let results = db.batch(vec![user, builder, read]).await?;
+    let results = db.batch(vec![user, builder, read]).counted().await?;
     rows::<BuilderStripe>(&results, 2)?
         .into_iter()
         .next()
@@ -355,6 +378,7 @@ pub async fn attach_account(
         .prepare("UPDATE builders SET stripe_account_id = ?2 WHERE discord_id = ?1 AND stripe_account_id IS NULL")
         .bind(&[discord_id.into(), account.id.as_str().into()])?;
     db.batch(vec![attach, sync_account_statement(db, account, now_ms)?])
+        .counted()
         .await?;
     Ok(())
 }
@@ -365,7 +389,10 @@ pub async fn sync_account(
     account: &crate::clients::stripe::Account,
     now_ms: f64,
 ) -> Result<(), StoreError> {
-    sync_account_statement(db, account, now_ms)?.run().await?;
+    sync_account_statement(db, account, now_ms)?
+        .run()
+        .counted()
+        .await?;
     Ok(())
 }
 
@@ -388,6 +415,7 @@ pub async fn builder_stripe(
 ) -> Result<Option<BuilderStripe>, StoreError> {
     Ok(builder_stripe_statement(db, discord_id)?
         .first::<BuilderStripe>(None)
+        .counted()
         .await?)
 }
 
@@ -406,6 +434,7 @@ pub async fn drop_context(
         .bind(&[guild_id.map_or(JsValue::NULL, JsValue::from)])?;
     let results = db
         .batch(vec![builder_stripe_statement(db, seller)?, shop])
+        .counted()
         .await?;
     let standing = rows::<BuilderStripe>(&results, 0)?.into_iter().next();
     let shop_channel = rows::<Shop>(&results, 1)?
@@ -455,7 +484,7 @@ pub async fn insert_listing(
         JsValue::from_f64(now_ms),
     ])?
     .run()
-    .await?;
+    .counted().await?;
     Ok(())
 }
 
@@ -468,6 +497,7 @@ pub async fn set_listing_message(
     db.prepare("UPDATE listings SET message_id = ?2 WHERE id = ?1")
         .bind(&[id.into(), message_id.into()])?
         .run()
+        .counted()
         .await?;
     Ok(())
 }
@@ -477,6 +507,7 @@ pub async fn delist(db: &D1Database, id: &str, now_ms: f64) -> Result<(), StoreE
     db.prepare("UPDATE listings SET status = 'delisted', updated_at = ?2 WHERE id = ?1")
         .bind(&[id.into(), JsValue::from_f64(now_ms)])?
         .run()
+        .counted()
         .await?;
     Ok(())
 }
@@ -518,7 +549,7 @@ pub async fn drop_page(db: &D1Database, id: &str) -> Result<Option<DropPage>, St
         ))
         .bind(&[id.into()])?
         .first::<DropPage>(None)
-        .await?)
+        .counted().await?)
 }
 
 /// A builder's shop: the builder and their drops, newest first (one batch).
@@ -539,7 +570,7 @@ pub async fn builder_shop(
              WHERE b.handle = ?1 ORDER BY l.created_at DESC LIMIT 48"
         ))
         .bind(&[handle.into()])?;
-    let results = db.batch(vec![profile, drops]).await?;
+    let results = db.batch(vec![profile, drops]).counted().await?;
     let Some(profile) = rows::<BuilderProfile>(&results, 0)?.into_iter().next() else {
         return Ok(None);
     };
@@ -576,5 +607,5 @@ pub async fn dashboard(db: &D1Database, seller: &str) -> Result<Option<Dashboard
         )
         .bind(&[seller.into()])?
         .first::<Dashboard>(None)
-        .await?)
+        .counted().await?)
 }

@@ -81,6 +81,7 @@ async fn apply_stripe(
     let now_ms = now_ms as f64;
 
     let db = config::db(env).map_err(internal)?;
+    store::take_round_trips();
     // Each handled type contributes statements applied in the same batch as the event's
     // record; every other type is acknowledged and recorded so a redelivery is recognised.
     let plan = match event.kind.as_str() {
@@ -108,8 +109,8 @@ async fn apply_stripe(
     let duplicate = matches!(applied, store::Applied::Before);
     log::event(
         "stripe_webhook",
-        json!({ "id": event.id, "type": event.kind,
-        "livemode": event.livemode, "handled": handled, "duplicate": duplicate }),
+        json!({ "id": event.id, "type": event.kind, "livemode": event.livemode,
+        "handled": handled, "duplicate": duplicate, "d1_round_trips": store::take_round_trips() }),
     );
     if let store::Applied::Now(results) = applied {
         let refund = match plan.read_order_at {

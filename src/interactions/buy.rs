@@ -31,7 +31,13 @@ pub(super) fn click(
     let username = user.username.clone();
     let env2 = env.clone();
     let work = async move {
-        match buy(&env2, &listing, &buyer, &username).await {
+        crate::store::take_round_trips();
+        let result = buy(&env2, &listing, &buyer, &username).await;
+        log::event(
+            "buy_done",
+            json!({ "listing": listing.as_str(), "d1_round_trips": crate::store::take_round_trips() }),
+        );
+        match result {
             Ok(message) => message,
             Err(e) => {
                 log::error("buy_failed", &e);

@@ -2,7 +2,7 @@
 //! Every change that belongs together is one D1 batch (a transaction): a hold and its stock
 //! decrement, an order and its hold, stock, timeline and outbox jobs.
 
-use super::{rows, upsert_user, StoreError};
+use super::{rows, upsert_user, Counted, StoreError};
 use crate::domain::buying::{BuyFacts, HoldFacts, ListingFacts};
 use crate::domain::money::{Cents, Split};
 use crate::domain::trust::Tier;
@@ -141,6 +141,7 @@ pub async fn reserve(
             decrement,
             facts,
         ])
+        .counted()
         .await?;
     let row = rows::<FactsRow>(&results, 5)?
         .into_iter()
@@ -196,7 +197,7 @@ pub async fn attach_session(
     )
     .bind(&[hold_id.into(), session_id.into(), url.into(), num(now_ms)])?
     .run()
-    .await?;
+    .counted().await?;
     Ok(())
 }
 
@@ -235,6 +236,7 @@ pub async fn release_unstarted_hold(
     now_ms: f64,
 ) -> Result<(), StoreError> {
     db.batch(release_statements(db, hold_id, true, now_ms)?)
+        .counted()
         .await?;
     Ok(())
 }
@@ -476,7 +478,7 @@ pub async fn record_refund(
                AND NOT EXISTS (SELECT 1 FROM order_events WHERE order_id = ?1 AND detail = 'Refund ' || ?2 || ' issued')",
         )
         .bind(&[order_id.into(), refund_id.into(), now])?;
-    db.batch(vec![update, event]).await?;
+    db.batch(vec![update, event]).counted().await?;
     Ok(())
 }
 
@@ -664,6 +666,7 @@ pub async fn lapsed_holds(
         )
         .bind(&[num(now_ms), JsValue::from(limit)])?
         .all()
+        .counted()
         .await?;
     Ok(result.results()?)
 }
@@ -675,6 +678,7 @@ pub async fn end_hold(
     now_ms: f64,
 ) -> Result<(), StoreError> {
     db.batch(hold_ended_statements(db, hold_id, listing_id, now_ms)?)
+        .counted()
         .await?;
     Ok(())
 }
@@ -695,6 +699,6 @@ pub async fn unrefunded_orders(db: &D1Database, limit: u32) -> Result<Vec<Unrefu
         )
         .bind(&[JsValue::from(limit)])?
         .all()
-        .await?;
+        .counted().await?;
     Ok(result.results()?)
 }

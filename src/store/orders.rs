@@ -1,6 +1,6 @@
 //! Orders as the buyer sees them: the checkout result, the status page, `/c500 orders`.
 
-use super::{rows, StoreError};
+use super::{rows, Counted, StoreError};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
@@ -64,7 +64,7 @@ pub async fn checkout_state(
     let hold = db
         .prepare("SELECT id FROM reservations WHERE checkout_session_id = ?1")
         .bind(&[session_id.into()])?;
-    let results = db.batch(vec![order, events, hold]).await?;
+    let results = db.batch(vec![order, events, hold]).counted().await?;
     if let Some(order) = rows::<OrderRow>(&results, 0)?.into_iter().next() {
         return Ok(CheckoutState::Order(Box::new(OrderPage {
             order,
@@ -88,7 +88,7 @@ pub async fn order_page(db: &D1Database, token: &str) -> Result<Option<OrderPage
              WHERE o.status_token = ?1 ORDER BY e.at, e.id",
         )
         .bind(&[token.into()])?;
-    let results = db.batch(vec![order, events]).await?;
+    let results = db.batch(vec![order, events]).counted().await?;
     let Some(order) = rows::<OrderRow>(&results, 0)?.into_iter().next() else {
         return Ok(None);
     };
@@ -115,6 +115,7 @@ pub async fn buyer_orders(
             JsValue::from(page * per_page),
         ])?
         .all()
+        .counted()
         .await?;
     let mut orders: Vec<OrderRow> = result.results()?;
     let more = orders.len() > per_page as usize;

@@ -1,6 +1,6 @@
 //! The outbox's SQL (claim, finish, retry) and the views its jobs render from.
 
-use super::StoreError;
+use super::{Counted, StoreError};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
@@ -36,6 +36,7 @@ pub async fn claim_due(
             JsValue::from_f64(LEASE_MS),
         ])?
         .all()
+        .counted()
         .await?;
     Ok(result.results()?)
 }
@@ -46,6 +47,7 @@ pub async fn finish(db: &D1Database, id: f64, now_ms: f64) -> Result<(), StoreEr
     )
     .bind(&[JsValue::from_f64(id), JsValue::from_f64(now_ms)])?
     .run()
+    .counted()
     .await?;
     Ok(())
 }
@@ -70,7 +72,7 @@ pub async fn retry(
         JsValue::from_f64(now_ms),
     ])?
     .run()
-    .await?;
+    .counted().await?;
     Ok(())
 }
 
@@ -82,7 +84,7 @@ pub async fn postpone(db: &D1Database, ids: &[f64], until_ms: f64) -> Result<(),
         )
         .bind(&[JsValue::from_f64(*id), JsValue::from_f64(until_ms)])?
         .run()
-        .await?;
+        .counted().await?;
     }
     Ok(())
 }
@@ -121,6 +123,7 @@ pub async fn order_view(db: &D1Database, order_id: &str) -> Result<Option<OrderV
         .prepare(format!("{ORDER_VIEW} WHERE o.id = ?1"))
         .bind(&[order_id.into()])?
         .first::<OrderView>(None)
+        .counted()
         .await?)
 }
 
@@ -132,6 +135,7 @@ pub async fn order_view_by_payment_intent(
         .prepare(format!("{ORDER_VIEW} WHERE o.payment_intent_id = ?1"))
         .bind(&[payment_intent.into()])?
         .first::<OrderView>(None)
+        .counted()
         .await?)
 }
 
@@ -169,5 +173,6 @@ pub async fn listing_card(db: &D1Database, id: &str) -> Result<Option<ListingCar
         .prepare(format!("{LISTING_CARD} WHERE l.id = ?1"))
         .bind(&[id.into()])?
         .first::<ListingCard>(None)
+        .counted()
         .await?)
 }
