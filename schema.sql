@@ -82,6 +82,9 @@ CREATE TABLE listings (
   release_at       REAL,                                   -- NULL: released on creation
   created_at       REAL NOT NULL,
   updated_at       REAL NOT NULL,
+  -- An uploaded photo (in KV, served at /photos/{id}): its type. (SQLite's ADD COLUMN puts
+  -- a new column after the last one, before the table constraints: so does this file.)
+  photo_type TEXT CHECK (photo_type IS NULL OR photo_type IN ('image/png', 'image/jpeg', 'image/webp', 'image/gif')),
   CHECK (kind = 'commission' OR lead_time_weeks IS NULL)
 );
 CREATE INDEX listings_live ON listings (status, created_at);

@@ -437,6 +437,12 @@ export async function startStandin({
         return await hostedStripePage(req, res, url);
       } else if (url.pathname.startsWith("/_standin/stripe/checkout/") && (req.method === "GET" || req.headers["content-type"]?.startsWith("application/x-www-form-urlencoded"))) {
         return await hostedCheckout(req, res, url);
+      } else if (url.pathname.startsWith("/_standin/cdn/")) {
+        // Discord's CDN, for attachments uploaded with a form: a tiny PNG, or text.
+        const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==", "base64");
+        const isPng = url.pathname.endsWith(".png");
+        res.writeHead(200, { "content-type": isPng ? "image/png" : "text/plain" });
+        return res.end(isPng ? png : "not a picture");
       } else if (url.pathname.startsWith("/_standin/")) {
         result = await handleControl(req, res, url.pathname.slice("/_standin".length), bodyBuf);
         return send(res, result[0], result[1], result[2]);

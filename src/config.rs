@@ -57,6 +57,15 @@ pub fn public_base_url(env: &Env) -> String {
         .unwrap_or_else(|_| "https://c500.store".to_owned())
 }
 
+/// A full URL for `url`, which may be a path on this site (an uploaded photo).
+pub fn absolute(base: &str, url: &str) -> String {
+    if url.starts_with('/') {
+        format!("{base}{url}")
+    } else {
+        url.to_owned()
+    }
+}
+
 /// HQ admins: `ADMIN_USER_IDS`, comma separated.
 pub fn is_admin(env: &Env, user_id: &str) -> bool {
     env.var("ADMIN_USER_IDS")

@@ -88,6 +88,18 @@ pub fn immutable(content_type: &str, etag: &str, body: &'static [u8]) -> Respons
         .fixed(body.to_vec())
 }
 
+/// Bytes of a given type (a photo), with the caching it allows.
+pub fn bytes(content_type: &str, cache_control: &str, body: Vec<u8>) -> Response {
+    let headers = worker::Headers::new();
+    let _ = headers.set("content-type", content_type);
+    let _ = headers.set("cache-control", cache_control);
+    let _ = headers.set("x-content-type-options", "nosniff");
+    match Response::from_bytes(body) {
+        Ok(response) => response.with_headers(headers),
+        Err(_) => text(500, "could not build the response"),
+    }
+}
+
 pub fn text(status: u16, body: &str) -> Response {
     Reply::text(status, body).into()
 }

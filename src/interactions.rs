@@ -6,6 +6,7 @@ pub mod commands;
 pub mod dashboard;
 pub mod drop;
 pub mod help;
+pub mod inventory;
 pub mod orders;
 pub mod server_settings;
 pub mod setup;
@@ -217,6 +218,14 @@ enum Answer {
     Later(Pin<Box<dyn Future<Output = InteractionResponse>>>),
 }
 
+/// Another handle on the request's JS context object (wasm-bindgen's extern type has no
+/// Clone), for work that outlives the reply.
+fn share_context(ctx: &Context) -> Context {
+    AsRef::<wasm_bindgen::JsValue>::as_ref(ctx)
+        .clone()
+        .unchecked_into()
+}
+
 /// How long an interaction may work before it answers "thinking…" and edits its reply in
 /// later: Discord drops an interaction that gets no answer within 3 seconds.
 const DEFER_AFTER: Duration = Duration::from_millis(2_000);
@@ -232,10 +241,7 @@ fn deferred(
 ) -> Answer {
     let token = interaction.token.clone();
     let env = env.clone();
-    // The JS context object, shared (wasm-bindgen's extern type has no Clone).
-    let ctx: Context = AsRef::<wasm_bindgen::JsValue>::as_ref(ctx)
-        .clone()
-        .unchecked_into();
+    let ctx = share_context(ctx);
     Answer::Later(Box::pin(async move {
         let mut work = Box::pin(work);
         let mut timer = Box::pin(worker::Delay::from(DEFER_AFTER));
@@ -292,6 +298,9 @@ fn dispatch(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
                 (commands::ROOT, ["drop"]) => return drop::start(&interaction, options, env),
                 (commands::ROOT, ["dashboard"]) => return dashboard::show(&interaction, env),
                 (commands::ROOT, ["orders"]) => return orders::show(&interaction, 0, false, env),
+                (commands::ROOT, ["inventory"]) => {
+                    return inventory::show(&interaction, false, env)
+                }
                 (commands::ROOT, ["config", "set"]) => {
                     return server_settings::set(&interaction, options, env)
                 }
@@ -318,7 +327,15 @@ fn dispatch(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
                 Ok(CustomId::OrdersPage(page)) => {
                     return orders::show(&interaction, page, true, env)
                 }
-                Ok(CustomId::DropForm(_)) => UserError::UnknownButton,
+                Ok(CustomId::InventoryList) => return inventory::show(&interaction, true, env),
+                Ok(CustomId::InventoryPick) => return inventory::pick(&interaction, env),
+                Ok(CustomId::InventoryEdit(listing)) => {
+                    return inventory::edit(&interaction, listing, env)
+                }
+                Ok(CustomId::InventoryDelist(listing)) => {
+                    return inventory::delist(&interaction, listing, env, ctx)
+                }
+                Ok(CustomId::DropForm(_) | CustomId::InventorySave(_)) => UserError::UnknownButton,
                 Err(CustomIdError::Outdated) => UserError::OutdatedButton,
                 Err(CustomIdError::Unknown) => UserError::UnknownButton,
             };
@@ -331,6 +348,9 @@ fn dispatch(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
                 .unwrap_or_default();
             match CustomId::parse(custom_id) {
                 Ok(CustomId::DropForm(options)) => return drop::submit(&interaction, options, env),
+                Ok(CustomId::InventorySave(listing)) => {
+                    return inventory::save(&interaction, listing, env, ctx)
+                }
                 Err(CustomIdError::Outdated) => {
                     InteractionResponse::message(UserError::OutdatedButton.message())
                 }

@@ -13,6 +13,7 @@ pub mod log;
 pub mod messages;
 pub mod outbox;
 pub mod pages;
+pub mod photos;
 pub mod store;
 pub mod stripe;
 pub mod webhooks;
@@ -77,6 +78,9 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         }
         (Method::Get | Method::Head, p) if p.starts_with("/drops/") => {
             pages::drop_page(&env, p.trim_start_matches("/drops/")).await
+        }
+        (Method::Get | Method::Head, p) if p.starts_with("/photos/") => {
+            photos::serve(&env, p.trim_start_matches("/photos/")).await
         }
         (Method::Get | Method::Head, p) if p.starts_with("/builders/") => {
             pages::builder_page(&env, p.trim_start_matches("/builders/")).await

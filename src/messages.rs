@@ -34,7 +34,8 @@ pub fn availability(card: &ListingCard) -> Availability {
 }
 
 /// The public drop embed: one standard template for every builder (a trust mark).
-pub fn drop_embed(card: &ListingCard) -> Message {
+/// `base`: this site, for an uploaded photo's URL.
+pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
     let price = Cents::new(card.price_cents);
     let shipping = Cents::new(card.shipping_cents);
     let guild = GuildTag::parse(&card.guild_tag).unwrap_or(GuildTag::Builder);
@@ -109,7 +110,9 @@ pub fn drop_embed(card: &ListingCard) -> Message {
                 Availability::SoldOut | Availability::Delisted => colour::LAVENDER,
             }),
             fields,
-            image: card.image_url.clone().map(|url| EmbedMedia { url }),
+            image: card.image_url.as_deref().map(|url| EmbedMedia {
+                url: crate::config::absolute(base, url),
+            }),
             footer: Some(EmbedFooter {
                 text: "Powered by the C500 Collective | Verified Build".to_owned(),
             }),

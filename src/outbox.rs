@@ -149,7 +149,7 @@ async fn deliver(
             }
             Ok(Delivery::Done)
         }
-        Job::RefreshEmbed { listing } => refresh_embed(db, discord, listing).await,
+        Job::RefreshEmbed { listing } => refresh_embed(db, discord, base, listing).await,
         Job::RefundedByPaymentIntent { payment_intent } => {
             let Some(view) = rows::order_view_by_payment_intent(db, payment_intent)
                 .await
@@ -160,7 +160,7 @@ async fn deliver(
             discord
                 .direct_message(&view.buyer_id, &messages::order_refunded(&view, base))
                 .await?;
-            refresh_embed(db, discord, &view.listing_id).await
+            refresh_embed(db, discord, base, &view.listing_id).await
         }
         Job::HqDispute {
             payment_intent,
@@ -187,6 +187,7 @@ async fn deliver(
 async fn refresh_embed(
     db: &D1Database,
     discord: &Discord,
+    base: &str,
     listing: &str,
 ) -> Result<Delivery, DiscordError> {
     let card = rows::listing_card(db, listing)
@@ -199,7 +200,7 @@ async fn refresh_embed(
         return Ok(Delivery::Skipped("the drop has no public message"));
     };
     discord
-        .edit_message(channel, message, &messages::drop_embed(&card))
+        .edit_message(channel, message, &messages::drop_embed(&card, base))
         .await?;
     Ok(Delivery::Done)
 }

@@ -104,6 +104,8 @@ struct DropTemplate<'a> {
     specs: Option<&'a str>,
     availability: &'static str,
     discord_url: Option<String>,
+    /// The picture as a full URL (an uploaded photo is a path here): unfurls need one.
+    og_image: Option<String>,
 }
 
 #[derive(Template)]
@@ -295,6 +297,10 @@ pub async fn drop_page(env: &Env, id: &str) -> Response {
             specs: page.specs.as_deref(),
             availability: availability(&page, Date::now().as_millis() as f64),
             discord_url,
+            og_image: page
+                .image_url
+                .as_deref()
+                .map(|url| config::absolute(&base_url, url)),
         }
         .render()?;
         Ok::<_, PageError>(http::html(200, body, "public, max-age=30"))

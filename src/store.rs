@@ -452,6 +452,8 @@ pub struct NewListing<'a> {
     pub channel_id: &'a str,
     pub options: &'a crate::domain::listing::DropOptions,
     pub form: &'a crate::domain::listing::DropForm,
+    /// An uploaded photo's type (the photo itself is in KV).
+    pub photo_type: Option<&'a str>,
 }
 
 pub async fn insert_listing(
@@ -462,8 +464,8 @@ pub async fn insert_listing(
     let text = |s: Option<&str>| s.map_or(JsValue::NULL, JsValue::from);
     db.prepare(
         "INSERT INTO listings (id, seller_id, guild_id, channel_id, kind, title, description, specs, image_url,
-           guild_tag, price_cents, shipping_cents, lead_time_weeks, quantity, stock, status, release_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, 'live', ?15, ?16, ?16)",
+           guild_tag, price_cents, shipping_cents, lead_time_weeks, quantity, stock, status, release_at, created_at, updated_at, photo_type)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, 'live', ?15, ?16, ?16, ?17)",
     )
     .bind(&[
         l.id.into(),
@@ -482,6 +484,7 @@ pub async fn insert_listing(
         JsValue::from(l.options.quantity),
         l.options.release_at.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64)),
         JsValue::from_f64(now_ms),
+        text(l.photo_type),
     ])?
     .run()
     .counted().await?;
@@ -502,7 +505,7 @@ pub async fn set_listing_message(
     Ok(())
 }
 
-/// Takes a drop off sale (its embed could not be posted, or the builder delisted it).
+/// Takes a drop off sale whose embed could not be posted (builders use `delist_listing`).
 pub async fn delist(db: &D1Database, id: &str, now_ms: f64) -> Result<(), StoreError> {
     db.prepare("UPDATE listings SET status = 'delisted', updated_at = ?2 WHERE id = ?1")
         .bind(&[id.into(), JsValue::from_f64(now_ms)])?
@@ -536,9 +539,19 @@ pub struct DropPage {
     pub builder_name: String,
 }
 
-const DROP_PAGE_COLUMNS: &str = "l.id, l.title, l.description, l.specs, l.kind, l.price_cents, l.shipping_cents,
-    l.stock, l.quantity, l.status, l.image_url, l.guild_tag, l.lead_time_weeks, l.release_at, l.guild_id,
-    l.channel_id, l.message_id, b.handle AS builder_handle, COALESCE(b.shop_name, u.username) AS builder_name";
+/// A listing's picture for a `listings` row aliased `l`: its uploaded photo (a path on this
+/// site; `config::absolute` makes it a full URL) or the link it was given. A macro so that
+/// `concat!` can put it in the column lists below.
+macro_rules! image_sql {
+    () => {
+        "CASE WHEN l.photo_type IS NOT NULL THEN '/photos/' || l.id ELSE l.image_url END"
+    };
+}
+pub(crate) use image_sql;
+
+const DROP_PAGE_COLUMNS: &str = concat!("l.id, l.title, l.description, l.specs, l.kind, l.price_cents, l.shipping_cents,
+    l.stock, l.quantity, l.status, ", image_sql!(), " AS image_url, l.guild_tag, l.lead_time_weeks, l.release_at, l.guild_id,
+    l.channel_id, l.message_id, b.handle AS builder_handle, COALESCE(b.shop_name, u.username) AS builder_name");
 
 pub async fn drop_page(db: &D1Database, id: &str) -> Result<Option<DropPage>, StoreError> {
     Ok(db

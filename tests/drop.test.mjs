@@ -82,7 +82,12 @@ test("a certified, Stripe-enabled builder gets the form, carrying the options", 
   assert.equal(body.type, 9);
   assert.equal(body.data.title, "Create New C500 Drop 🛍️");
   assert.equal(body.data.custom_id, "c5:v1:drop:c.3.2500.6.modder.0");
-  assert.deepEqual(body.data.components.map((r) => r.components[0].custom_id), ["item_title", "price", "description", "image_url", "specs"]);
+  // Discord's current modal: every field a Label (type 18), the photo a file upload (type 19).
+  assert.deepEqual(body.data.components.map((l) => l.type), [18, 18, 18, 18, 18]);
+  assert.deepEqual(body.data.components.map((l) => l.component.custom_id), ["item_title", "price", "description", "photo", "specs"]);
+  const photo = body.data.components[3].component;
+  assert.deepEqual([photo.type, photo.min_values, photo.max_values, photo.required], [19, 0, 1, false]);
+  assert.equal(body.data.components[0].component.label, undefined, "a Label carries the label");
 });
 
 test("the form's validation matrix: each mistake is named and nothing is saved", async () => {
@@ -157,4 +162,68 @@ test("a revoked builder's pending form is refused at submit", async () => {
   const body = await reply(submit("c5:v1:drop:r.1.0.0.builder.0", good));
   assert.match(body.data.embeds[0].title, /Not ready to sell yet/);
   assert.equal(await listingCount(), before);
+});
+
+/** A form submission in Discord's current shape (labels), with an uploaded file. */
+function submitWithPhoto(customId, fields, file, userId = SELLER) {
+  const i = submit(customId, {}, userId);
+  i.data.components = [
+    ...Object.entries(fields).map(([id, value]) => ({ type: 18, id: 1, component: { type: 4, id: 2, custom_id: id, value } })),
+    { type: 18, id: 9, component: { type: 19, id: 10, custom_id: "photo", values: file ? ["1444000000000000001"] : [] } },
+  ];
+  if (file) {
+    i.data.resolved = {
+      attachments: {
+        "1444000000000000001": {
+          id: "1444000000000000001", filename: file.name, size: file.size ?? 68, content_type: file.type,
+          url: `${w.standin.url}/_standin/cdn/attachments/1/2/${file.name}`, proxy_url: `${w.standin.url}/_standin/cdn/p/${file.name}`,
+        },
+      },
+    };
+  }
+  return i;
+}
+
+test("a photo uploaded with the form is kept in KV and served by the worker", async () => {
+  await makeSeller(SELLER);
+  const body = await reply(submitWithPhoto("c5:v1:drop:r.1.0.0.builder.0", { ...good, item_title: "Photo Board", image_url: undefined }, { name: "board.png", type: "image/png" }));
+  assert.match(body.data.embeds[0].title, /Your drop is live/, JSON.stringify(body));
+  const row = await w.db.prepare("SELECT * FROM listings WHERE title = 'Photo Board'").first();
+  assert.equal(row.photo_type, "image/png");
+  const post = w.standin.state.calls.find((c) => c.service === "discord" && c.method === "POST" && c.body?.embeds?.[0]?.title === "Photo Board");
+  assert.equal(post.body.embeds[0].image.url, `http://c500.test/photos/${row.id}`);
+  const photo = await w.get(`/photos/${row.id}`);
+  assert.equal(photo.status, 200);
+  assert.equal(photo.headers.get("content-type"), "image/png");
+  assert.match(photo.headers.get("cache-control"), /immutable/);
+  const bytes = Buffer.from(await photo.arrayBuffer());
+  assert.equal(bytes.subarray(1, 4).toString(), "PNG");
+  assert.match(await (await w.get(`/drops/${row.id}`)).text(), new RegExp(`content="http://c500.test/photos/${row.id}"`), "OpenGraph image is absolute");
+  assert.equal((await w.get("/photos/D-ZZZZZZZZ")).status, 404);
+  assert.equal((await w.get("/photos/..%2Fsecret")).status, 404);
+});
+
+test("a file that isn't a picture is named and nothing is saved", async () => {
+  const before = await listingCount();
+  for (const file of [{ name: "notes.txt", type: "text/plain" }, { name: "huge.png", type: "image/png", size: 11 * 1024 * 1024 }]) {
+    const body = await reply(submitWithPhoto("c5:v1:drop:r.1.0.0.builder.0", { ...good, item_title: "Not A Photo" }, file));
+    assert.match(body.data.embeds[0].title, /Check your drop/);
+    assert.match(body.data.embeds[0].description, /Photo/);
+  }
+  assert.equal(await listingCount(), before);
+});
+
+test("an image link given with the slash command reaches the drop through its form", async () => {
+  await makeSeller(SELLER);
+  const start = await reply(drop([opt("type", "ready_to_ship"), opt("image_url", "https://i.imgur.com/linked.jpg")]));
+  assert.equal(start.type, 9);
+  assert.match(start.data.custom_id, /^c5:v1:drop:r\.1\.0\.0\.builder\.0\.\d+$/);
+  assert.ok(start.data.custom_id.length <= 100);
+  const body = await reply(submitWithPhoto(start.data.custom_id, { ...good, item_title: "Linked Board", image_url: undefined }, null));
+  assert.match(body.data.embeds[0].title, /Your drop is live/);
+  const row = await w.db.prepare("SELECT * FROM listings WHERE title = 'Linked Board'").first();
+  assert.equal(row.image_url, "https://i.imgur.com/linked.jpg");
+  assert.equal(row.photo_type, null);
+  const bad = await reply(drop([opt("type", "ready_to_ship"), opt("image_url", "http://i.imgur.com/x.jpg")]));
+  assert.match(bad.data.embeds[0].description, /image_url/);
 });

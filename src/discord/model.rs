@@ -76,6 +76,38 @@ pub struct InteractionData {
 pub struct Resolved {
     #[serde(default)]
     pub users: HashMap<String, User>,
+    /// Files given to an attachment option or a modal's file upload.
+    #[serde(default)]
+    pub attachments: HashMap<String, Attachment>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    pub url: String,
+    #[serde(default)]
+    pub filename: String,
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub size: u64,
+}
+
+/// The values a modal submission gave for component `custom_id` (a file upload's
+/// attachment ids, a select's choices).
+pub fn modal_values<'a>(components: &'a [Value], custom_id: &str) -> Vec<&'a str> {
+    components
+        .iter()
+        .filter_map(|item| item.get("component"))
+        .chain(
+            components
+                .iter()
+                .filter_map(|row| row.get("components").and_then(Value::as_array))
+                .flatten(),
+        )
+        .find(|c| c.get("custom_id").and_then(Value::as_str) == Some(custom_id))
+        .and_then(|c| c.get("values").and_then(Value::as_array))
+        .map(|values| values.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
 }
 
 /// The text a modal submission gave for input `custom_id` (inputs sit in action rows, or
@@ -153,6 +185,18 @@ mod tests {
         assert_eq!(modal_value(&components, "price"), Some("450"));
         assert_eq!(modal_value(&components, "item_title"), Some("Snow"));
         assert_eq!(modal_value(&components, "specs"), None);
+    }
+
+    #[test]
+    fn reads_a_file_uploads_attachment_ids() {
+        let components: Vec<Value> = serde_json::from_str(
+            r#"[{"type":18,"component":{"type":4,"custom_id":"item_title","value":"Snow"}},
+                {"type":18,"component":{"type":19,"custom_id":"photo","values":["111","222"]}}]"#,
+        )
+        .unwrap();
+        assert_eq!(modal_values(&components, "photo"), ["111", "222"]);
+        assert!(modal_values(&components, "item_title").is_empty());
+        assert!(modal_values(&components, "nothing").is_empty());
     }
 
     #[test]

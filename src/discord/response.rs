@@ -32,12 +32,99 @@ enum ResponseData {
     Modal(Modal),
 }
 
-/// A form (MODAL response): rows of one text input each.
+/// A form (MODAL response): at most 5 items, each a labelled field (Discord's current
+/// modals) or a classic row holding one text input.
 #[derive(Debug, Serialize)]
 pub struct Modal {
     pub custom_id: String,
     pub title: String,
-    pub components: Vec<ModalRow>,
+    pub components: Vec<ModalItem>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ModalItem {
+    Row(ModalRow),
+    Label(Label),
+}
+
+impl From<ModalRow> for ModalItem {
+    fn from(row: ModalRow) -> Self {
+        ModalItem::Row(row)
+    }
+}
+
+/// A labelled field (type 18): its label and hint sit above the one input it holds.
+#[derive(Debug, Serialize)]
+pub struct Label {
+    #[serde(rename = "type")]
+    kind: u8,
+    label: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'static str>,
+    component: LabelChild,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum LabelChild {
+    Text(TextInput),
+    Upload(FileUpload),
+}
+
+impl ModalItem {
+    /// A labelled text input (the input's own label is left out, as Discord requires).
+    pub fn text(
+        label: &'static str,
+        description: Option<&'static str>,
+        mut input: TextInput,
+    ) -> Self {
+        input.label = None;
+        ModalItem::Label(Label {
+            kind: 18,
+            label,
+            description,
+            component: LabelChild::Text(input),
+        })
+    }
+
+    /// A labelled file upload.
+    pub fn upload(
+        label: &'static str,
+        description: Option<&'static str>,
+        upload: FileUpload,
+    ) -> Self {
+        ModalItem::Label(Label {
+            kind: 18,
+            label,
+            description,
+            component: LabelChild::Upload(upload),
+        })
+    }
+}
+
+/// A file upload (type 19), only inside a Label.
+#[derive(Debug, Serialize)]
+pub struct FileUpload {
+    #[serde(rename = "type")]
+    kind: u8,
+    custom_id: &'static str,
+    min_values: u8,
+    max_values: u8,
+    required: bool,
+}
+
+impl FileUpload {
+    /// Up to `max` files; none needed unless `required`.
+    pub fn new(custom_id: &'static str, max: u8, required: bool) -> Self {
+        FileUpload {
+            kind: 19,
+            custom_id,
+            min_values: u8::from(required),
+            max_values: max,
+            required,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -63,9 +150,14 @@ pub struct TextInput {
     custom_id: &'static str,
     /// 1: one line, 2: a paragraph.
     style: u8,
-    label: &'static str,
+    /// Set in a classic row; left out inside a Label (which carries it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     placeholder: Option<&'static str>,
+    /// Pre-filled text (editing something that exists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
     max_length: u16,
     required: bool,
 }
@@ -82,11 +174,17 @@ impl TextInput {
             kind: 4,
             custom_id,
             style: if paragraph { 2 } else { 1 },
-            label,
+            label: Some(label),
             placeholder: None,
+            value: None,
             max_length,
             required,
         }
+    }
+
+    pub fn value(mut self, text: String) -> Self {
+        self.value = Some(text);
+        self
     }
 
     pub fn placeholder(mut self, text: &'static str) -> Self {
@@ -257,14 +355,59 @@ pub struct EmbedMedia {
 pub struct ActionRow {
     #[serde(rename = "type")]
     kind: u8,
-    pub components: Vec<Button>,
+    pub components: Vec<RowItem>,
+}
+
+/// What a message's action row holds: buttons, or one select menu.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum RowItem {
+    Button(Button),
+    Select(StringSelect),
 }
 
 impl ActionRow {
     pub fn new(components: Vec<Button>) -> Self {
         ActionRow {
             kind: 1,
-            components,
+            components: components.into_iter().map(RowItem::Button).collect(),
+        }
+    }
+
+    pub fn select(select: StringSelect) -> Self {
+        ActionRow {
+            kind: 1,
+            components: vec![RowItem::Select(select)],
+        }
+    }
+}
+
+/// A string select menu (type 3) on a message: 1–25 options, one chosen.
+#[derive(Debug, Serialize)]
+pub struct StringSelect {
+    #[serde(rename = "type")]
+    kind: u8,
+    custom_id: String,
+    placeholder: String,
+    options: Vec<SelectOption>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SelectOption {
+    pub label: String,
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl StringSelect {
+    pub fn new(custom_id: String, placeholder: &str, mut options: Vec<SelectOption>) -> Self {
+        options.truncate(25);
+        StringSelect {
+            kind: 3,
+            custom_id,
+            placeholder: placeholder.to_owned(),
+            options,
         }
     }
 }

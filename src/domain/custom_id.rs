@@ -21,6 +21,13 @@ pub enum CustomId {
     DropForm(DropOptions),
     /// A page of `/c500 orders` (0 is the newest).
     OrdersPage(u32),
+    /// `/c500 inventory`: back to the list, the listing picker, and a listing's actions.
+    InventoryList,
+    InventoryPick,
+    InventoryEdit(ListingId),
+    InventoryDelist(ListingId),
+    /// The price-and-stock form for a listing.
+    InventorySave(ListingId),
 }
 
 /// Why a custom_id was not understood; each gets its own friendly reply.
@@ -36,19 +43,26 @@ impl CustomId {
     pub fn encode(&self) -> String {
         match self {
             CustomId::Buy(listing) => format!("{PREFIX}:{VERSION}:buy:{listing}"),
-            CustomId::DropForm(o) => format!(
-                "{PREFIX}:{VERSION}:drop:{}.{}.{}.{}.{}.{}",
-                match o.kind {
-                    Kind::ReadyToShip => "r",
-                    Kind::Commission => "c",
-                },
-                o.quantity,
-                o.shipping.get(),
-                o.lead_time_weeks.map_or(0, u32::from),
-                o.guild.name(),
-                o.release_at.unwrap_or(0),
-            ),
+            CustomId::DropForm(o) => {
+                format!(
+                    "{PREFIX}:{VERSION}:drop:{}.{}.{}.{}.{}.{}",
+                    match o.kind {
+                        Kind::ReadyToShip => "r",
+                        Kind::Commission => "c",
+                    },
+                    o.quantity,
+                    o.shipping.get(),
+                    o.lead_time_weeks.map_or(0, u32::from),
+                    o.guild.name(),
+                    o.release_at.unwrap_or(0),
+                ) + &o.image_draft.map(|d| format!(".{d}")).unwrap_or_default()
+            }
             CustomId::OrdersPage(page) => format!("{PREFIX}:{VERSION}:orders:{page}"),
+            CustomId::InventoryList => format!("{PREFIX}:{VERSION}:inv:list"),
+            CustomId::InventoryPick => format!("{PREFIX}:{VERSION}:inv:pick"),
+            CustomId::InventoryEdit(l) => format!("{PREFIX}:{VERSION}:inv-edit:{l}"),
+            CustomId::InventoryDelist(l) => format!("{PREFIX}:{VERSION}:inv-delist:{l}"),
+            CustomId::InventorySave(l) => format!("{PREFIX}:{VERSION}:inv-save:{l}"),
         }
     }
 
@@ -70,11 +84,19 @@ impl CustomId {
         if parts.next().is_some() {
             return Err(CustomIdError::Unknown);
         }
-        match (action, arg) {
-            (Some("buy"), Some(id)) => ListingId::parse(id)
+        let listing = |id: &str, make: fn(ListingId) -> CustomId| {
+            ListingId::parse(id)
                 .filter(|l| l.as_str() == id)
-                .map(CustomId::Buy)
-                .ok_or(CustomIdError::Unknown),
+                .map(make)
+                .ok_or(CustomIdError::Unknown)
+        };
+        match (action, arg) {
+            (Some("buy"), Some(id)) => listing(id, CustomId::Buy),
+            (Some("inv"), Some("list")) => Ok(CustomId::InventoryList),
+            (Some("inv"), Some("pick")) => Ok(CustomId::InventoryPick),
+            (Some("inv-edit"), Some(id)) => listing(id, CustomId::InventoryEdit),
+            (Some("inv-delist"), Some(id)) => listing(id, CustomId::InventoryDelist),
+            (Some("inv-save"), Some(id)) => listing(id, CustomId::InventorySave),
             (Some("drop"), Some(fields)) => parse_drop(fields)
                 .map(CustomId::DropForm)
                 .ok_or(CustomIdError::Unknown),
@@ -101,6 +123,10 @@ fn parse_drop(fields: &str) -> Option<DropOptions> {
     let lead: u8 = f.next()?.parse().ok()?;
     let guild = GuildTag::parse(f.next()?)?;
     let release: u64 = f.next()?.parse().ok()?;
+    let image_draft = match f.next() {
+        Some(d) => Some(d.parse::<u64>().ok()?),
+        None => None,
+    };
     if f.next().is_some() {
         return None;
     }
@@ -111,6 +137,7 @@ fn parse_drop(fields: &str) -> Option<DropOptions> {
         lead_time_weeks: (lead > 0).then_some(lead),
         guild,
         release_at: (release > 0).then_some(release),
+        image_draft,
     })
 }
 
@@ -125,6 +152,30 @@ mod tests {
         assert!(encoded.len() <= MAX_LEN);
         assert!(encoded.starts_with("c5:v1:buy:D-"));
         assert_eq!(CustomId::parse(&encoded), Ok(buy));
+    }
+
+    #[test]
+    fn inventory_ids_round_trip() {
+        let l = ListingId::from_random(&[3; 8]);
+        for id in [
+            CustomId::InventoryList,
+            CustomId::InventoryPick,
+            CustomId::InventoryEdit(l.clone()),
+            CustomId::InventoryDelist(l.clone()),
+            CustomId::InventorySave(l),
+        ] {
+            let encoded = id.encode();
+            assert!(encoded.len() <= MAX_LEN);
+            assert_eq!(CustomId::parse(&encoded), Ok(id));
+        }
+        assert_eq!(
+            CustomId::parse("c5:v1:inv:nope"),
+            Err(CustomIdError::Unknown)
+        );
+        assert_eq!(
+            CustomId::parse("c5:v1:inv-edit:D-<b>"),
+            Err(CustomIdError::Unknown)
+        );
     }
 
     #[test]
@@ -152,6 +203,7 @@ mod tests {
             lead_time_weeks: Some(52),
             guild: GuildTag::Vintage,
             release_at: Some(1_764_612_000_000),
+            image_draft: Some(1_441_118_573_923_618_817),
         };
         let encoded = CustomId::DropForm(options.clone()).encode();
         assert!(encoded.len() <= MAX_LEN, "{encoded}");
@@ -163,6 +215,7 @@ mod tests {
             lead_time_weeks: None,
             guild: GuildTag::Builder,
             release_at: None,
+            image_draft: None,
         };
         assert_eq!(
             CustomId::parse(&CustomId::DropForm(plain.clone()).encode()),

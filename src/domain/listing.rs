@@ -36,6 +36,9 @@ pub struct DropOptions {
     pub guild: GuildTag,
     /// Unix ms; None: released at once.
     pub release_at: Option<u64>,
+    /// The slash command's id when it named an image link: the link waits in KV for the
+    /// form (a custom_id has no room for it).
+    pub image_draft: Option<u64>,
 }
 
 /// A field the builder got wrong, and how to put it right.
@@ -124,6 +127,7 @@ impl DropOptions {
             lead_time_weeks,
             guild,
             release_at,
+            image_draft: None,
         })
     }
 }
@@ -208,23 +212,7 @@ impl DropForm {
         if description.chars().count() > 1000 {
             return Err(err("Description", "can be at most 1000 characters"));
         }
-        let image_url = image_url.trim();
-        let image_url = if image_url.is_empty() {
-            None
-        } else if !image_url.starts_with("https://")
-            || image_url.len() > 500
-            || image_url.len() <= "https://".len()
-            || image_url
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control())
-        {
-            return Err(err(
-                "Image URL",
-                "must be a direct https:// link to the picture",
-            ));
-        } else {
-            Some(image_url.to_owned())
-        };
+        let image_url = parse_image_url(image_url, "Image URL")?;
         let specs = specs.trim();
         if specs.chars().count() > 1000 {
             return Err(err("Specs", "can be at most 1000 characters"));
@@ -240,9 +228,117 @@ impl DropForm {
     }
 }
 
+/// An optional picture link: https only, one token, at most 500 characters.
+pub fn parse_image_url(input: &str, field: &'static str) -> Result<Option<String>, FieldError> {
+    let url = input.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    if !url.starts_with("https://")
+        || url.len() > 500
+        || url.len() <= "https://".len()
+        || url.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(err(field, "must be a direct https:// link to the picture"));
+    }
+    Ok(Some(url.to_owned()))
+}
+
+/// The picture formats a drop photo may be (what every browser and Discord show inline).
+pub const PHOTO_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/webp", "image/gif"];
+/// The largest photo kept (KV values may be 25 MiB; a drop photo needs far less).
+pub const MAX_PHOTO_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Checks an uploaded photo's declared type and size before it is fetched.
+pub fn check_photo(content_type: Option<&str>, size: u64) -> Result<&'static str, FieldError> {
+    let declared = content_type
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let Some(kind) = PHOTO_TYPES.iter().find(|t| **t == declared) else {
+        return Err(err("Photo", "must be a PNG, JPEG, WebP or GIF picture"));
+    };
+    if size > MAX_PHOTO_BYTES {
+        return Err(err("Photo", "can be at most 10 MB"));
+    }
+    Ok(kind)
+}
+
+/// A builder's change from `/c500 inventory`: a new price and the units now available.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryEdit {
+    pub price: Cents,
+    pub stock: u16,
+}
+
+impl InventoryEdit {
+    pub fn parse(price: &str, stock: &str) -> Result<InventoryEdit, FieldError> {
+        let price =
+            crate::domain::money::parse_price(price).map_err(|e| err("Price", e.to_string()))?;
+        let stock = stock
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=MAX_QUANTITY).contains(n))
+            .and_then(|n| u16::try_from(n).ok())
+            .ok_or_else(|| {
+                err(
+                    "Available",
+                    format!("must be a whole number from 0 to {MAX_QUANTITY}"),
+                )
+            })?;
+        Ok(InventoryEdit { price, stock })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn photos_must_be_pictures_of_sane_size() {
+        assert_eq!(check_photo(Some("image/png"), 1000), Ok("image/png"));
+        assert_eq!(
+            check_photo(Some("IMAGE/JPEG; charset=x"), 1000),
+            Ok("image/jpeg")
+        );
+        for (ct, size) in [
+            (Some("application/pdf"), 10),
+            (Some("image/svg+xml"), 10),
+            (None, 10),
+            (Some("image/png"), MAX_PHOTO_BYTES + 1),
+        ] {
+            assert_eq!(check_photo(ct, size).map_err(|e| e.field), Err("Photo"));
+        }
+    }
+
+    #[test]
+    fn inventory_edits_parse_price_and_stock() {
+        assert_eq!(
+            InventoryEdit::parse("$1,299.99", " 3 "),
+            Ok(InventoryEdit {
+                price: Cents::new(129_999),
+                stock: 3
+            })
+        );
+        assert_eq!(InventoryEdit::parse("450", "0").map(|e| e.stock), Ok(0));
+        for (price, stock, field) in [
+            ("abc", "1", "Price"),
+            ("0.49", "1", "Price"),
+            ("450", "-1", "Available"),
+            ("450", "1000", "Available"),
+            ("450", "2.5", "Available"),
+            ("450", "", "Available"),
+        ] {
+            assert_eq!(
+                InventoryEdit::parse(price, stock).map_err(|e| e.field),
+                Err(field)
+            );
+        }
+    }
 
     const NOW: u64 = 1_764_000_000_000; // 2025-11-24T16:00:00Z
 

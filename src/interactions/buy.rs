@@ -94,13 +94,17 @@ async fn checkout(
     now: f64,
 ) -> Result<Message, String> {
     let base = config::public_base_url(env);
+    let image = hold
+        .image_url
+        .as_deref()
+        .map(|url| config::absolute(&base, url));
     let form = checkout_form(&CheckoutRequest {
         order_id: hold_id,
         listing_id: &hold.listing_id,
         buyer_id: buyer,
         seller_id: &hold.seller_id,
         title: &hold.title,
-        image_url: hold.image_url.as_deref(),
+        image_url: image.as_deref(),
         item: Cents::new(hold.hold_item_cents),
         shipping: Cents::new(hold.hold_shipping_cents),
         expires_at: (hold.hold_expires_at / 1000.0) as i64,

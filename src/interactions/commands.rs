@@ -91,6 +91,8 @@ pub fn registration() -> Value {
             with(string("guild", "Which guild badge the drop carries", false), "choices", guild_choices()),
             with(string("release_at", "Release time in UTC, e.g. 2026-12-01 18:00 (VIPs get 10 min early)", false),
                  "max_length", json!(20)),
+            with(string("image_url", "A https link to a photo (or upload one in the form)", false),
+                 "max_length", json!(500)),
         ]),
         sub("inventory", "Your listings: stock, price, delist", vec![]),
         sub("dashboard", "Your shop at a glance: listings, orders, escrow", vec![]),

@@ -3,17 +3,19 @@
 
 use super::{io, later, Answer, UserError};
 use crate::clients::discord::{Discord, DiscordError};
-use crate::discord::model::{modal_value, option_str, option_value, CommandOption, Interaction};
+use crate::discord::model::{
+    modal_value, modal_values, option_str, option_value, Attachment, CommandOption, Interaction,
+};
 use crate::discord::response::{
-    colour, Embed, InteractionResponse, Message, Modal, ModalRow, TextInput,
+    colour, Embed, FileUpload, InteractionResponse, Message, Modal, ModalItem, TextInput,
 };
 use crate::domain::custom_id::CustomId;
 use crate::domain::ids::ListingId;
-use crate::domain::listing::{DropForm, DropOptions, FieldError};
+use crate::domain::listing::{check_photo, parse_image_url, DropForm, DropOptions, FieldError};
 use crate::domain::seller::SellerStanding;
 use crate::store::outbox::ListingCard;
 use crate::store::{self, BuilderStripe, NewListing};
-use crate::{config, log, messages, pages};
+use crate::{config, log, messages, pages, photos};
 use serde_json::{json, Value};
 use worker::{Date, Env};
 
@@ -46,7 +48,7 @@ fn field_error(e: &FieldError) -> Answer {
 pub(super) fn start(interaction: &Interaction, o: &[CommandOption], env: &Env) -> Answer {
     let int = |name| option_value(o, name).and_then(Value::as_i64);
     let now = Date::now().as_millis();
-    let options = match DropOptions::parse(
+    let mut options = match DropOptions::parse(
         option_str(o, "type"),
         int("quantity"),
         option_str(o, "shipping"),
@@ -58,15 +60,28 @@ pub(super) fn start(interaction: &Interaction, o: &[CommandOption], env: &Env) -
         Ok(options) => options,
         Err(e) => return field_error(&e),
     };
+    // A photo link named here waits in KV for the form (the custom_id has no room for it).
+    let link = match parse_image_url(option_str(o, "image_url").unwrap_or_default(), "image_url") {
+        Ok(link) => link,
+        Err(e) => return field_error(&e),
+    };
+    if link.is_some() {
+        options.image_draft = interaction.id.parse::<u64>().ok();
+    }
     let Some(seller) = interaction.invoker().map(|u| u.id.clone()) else {
         return Answer::Built(InteractionResponse::message(
             UserError::UnknownCommand.message(),
         ));
     };
     let env = env.clone();
+    let draft = options.image_draft;
     let work = async move {
         let db = config::db(&env).map_err(io)?;
-        Ok(standing(store::builder_stripe(&db, &seller).await.map_err(io)?).missing())
+        let missing = standing(store::builder_stripe(&db, &seller).await.map_err(io)?).missing();
+        if let (Some(id), Some(url), true) = (draft, link, missing.is_empty()) {
+            photos::save_link(&env, id, &url).await?;
+        }
+        Ok(missing)
     };
     later(
         "drop_start_failed",
@@ -81,32 +96,69 @@ pub(super) fn start(interaction: &Interaction, o: &[CommandOption], env: &Env) -
     )
 }
 
+/// The form, in Discord's current modal components: every field a Label (its hint under
+/// the title), and the photo a file upload, which beats finding a direct image link.
 fn form(options: &DropOptions) -> Modal {
     Modal {
         custom_id: CustomId::DropForm(options.clone()).encode(),
         title: "Create New C500 Drop 🛍️".to_owned(),
         components: vec![
-            ModalRow::new(
+            ModalItem::text(
+                "Item Title",
+                None,
                 TextInput::new("item_title", "Item Title", false, 100, true)
                     .placeholder("e.g., Snow White TKL"),
             ),
-            ModalRow::new(
+            ModalItem::text(
+                "Price ($)",
+                Some("$0.50 to $10,000, e.g. 450 or 1,299.99"),
                 TextInput::new("price", "Price ($)", false, 10, true).placeholder("450.00"),
             ),
-            ModalRow::new(
+            ModalItem::text(
+                "Description",
+                None,
                 TextInput::new("description", "Description", true, 1000, true)
                     .placeholder("Switches, keycaps, mods, and build stream status..."),
             ),
-            ModalRow::new(
-                TextInput::new("image_url", "Image URL (Direct Link)", false, 500, false)
-                    .placeholder("https://i.imgur.com/your-keyboard.jpg"),
+            ModalItem::upload(
+                "Photo",
+                Some(if options.image_draft.is_some() {
+                    "Optional: replaces the image link you gave"
+                } else {
+                    "One picture of the build (PNG, JPEG, WebP or GIF)"
+                }),
+                FileUpload::new("photo", 1, false),
             ),
-            ModalRow::new(
+            ModalItem::text(
+                "Specs",
+                Some("Optional"),
                 TextInput::new("specs", "Specs", true, 1000, false)
                     .placeholder("Keycap profile, switches, PCB/plate"),
             ),
         ],
     }
+}
+
+/// The photo uploaded with the form, checked: its attachment and type.
+fn uploaded_photo(
+    interaction: &Interaction,
+) -> Result<Option<(Attachment, &'static str)>, FieldError> {
+    let Some(data) = interaction.data.as_ref() else {
+        return Ok(None);
+    };
+    let Some(id) = modal_values(&data.components, "photo").first().copied() else {
+        return Ok(None);
+    };
+    let attachment = data
+        .resolved
+        .as_ref()
+        .and_then(|r| r.attachments.get(id))
+        .ok_or(FieldError {
+            field: "Photo",
+            message: "didn't arrive; please attach it again".to_owned(),
+        })?;
+    let kind = check_photo(attachment.content_type.as_deref(), attachment.size)?;
+    Ok(Some((attachment.clone(), kind)))
 }
 
 /// The form's submission: validate, save, post the public embed, confirm privately.
@@ -117,14 +169,19 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
         .map(|d| d.components.as_slice())
         .unwrap_or_default();
     let value = |id| modal_value(components, id).unwrap_or_default();
-    let form = match DropForm::parse(
+    let mut form = match DropForm::parse(
         value("item_title"),
         value("price"),
         value("description"),
+        // Only forms from before photo uploads have this field.
         value("image_url"),
         value("specs"),
     ) {
         Ok(form) => form,
+        Err(e) => return field_error(&e),
+    };
+    let photo = match uploaded_photo(interaction) {
+        Ok(photo) => photo,
         Err(e) => return field_error(&e),
     };
     let (Some(seller), Some(channel)) = (
@@ -151,6 +208,15 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
         getrandom::fill(&mut random).map_err(io)?;
         let id = ListingId::from_random(&random);
         let now = Date::now().as_millis() as f64;
+        if let Some((attachment, kind)) = &photo {
+            if let Err(e) = photos::keep(&env, id.as_str(), attachment, kind).await {
+                log::error("photo_keep_failed", &e);
+                return Ok(Posted::PhotoUnavailable);
+            }
+        } else if let (None, Some(draft)) = (&form.image_url, options.image_draft) {
+            form.image_url = photos::link(&env, draft).await?;
+        }
+        let photo_type = photo.as_ref().map(|(_, kind)| *kind);
         let listing = NewListing {
             id: id.as_str(),
             seller_id: &seller,
@@ -158,11 +224,16 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
             channel_id: &target,
             options: &options,
             form: &form,
+            photo_type,
         };
         store::insert_listing(&db, &listing, now)
             .await
             .map_err(io)?;
-        let embed = messages::drop_embed(&new_card(&id, &seller, &options, &form));
+        let mut card = new_card(&id, &seller, &options, &form);
+        if photo_type.is_some() {
+            card.image_url = Some(format!("/photos/{id}"));
+        }
+        let embed = messages::drop_embed(&card, &config::public_base_url(&env));
         match Discord::from_env(&env)
             .map_err(io)?
             .post_message(&target, &embed)
@@ -194,7 +265,8 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
         "drop_submit_failed",
         UserError::Internal,
         work,
-        |posted| match posted {
+        |posted| {
+            match posted {
             Posted::Live { channel } => {
                 InteractionResponse::message(Message::ephemeral_embed(Embed {
                     title: Some("✅ Your drop is live".to_owned()),
@@ -206,6 +278,10 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
                 }))
             }
             Posted::NotReady(missing) => not_yet(&missing),
+            Posted::PhotoUnavailable => InteractionResponse::message(Message::oops(
+                "Couldn't read your photo",
+                "Discord didn't hand us the picture. Nothing was saved; please run `/c500 drop` again.",
+            )),
             Posted::CouldNotPost { channel, forbidden } => {
                 InteractionResponse::message(Message::oops(
                     "Couldn't post the drop",
@@ -216,12 +292,14 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
                     },
                 ))
             }
+        }
         },
     )
 }
 
 enum Posted {
     Live { channel: String },
+    PhotoUnavailable,
     NotReady(Vec<crate::domain::seller::Missing>),
     CouldNotPost { channel: String, forbidden: bool },
 }

@@ -2,7 +2,7 @@
 //! Every change that belongs together is one D1 batch (a transaction): a hold and its stock
 //! decrement, an order and its hold, stock, timeline and outbox jobs.
 
-use super::{rows, upsert_user, Counted, StoreError};
+use super::{image_sql, rows, upsert_user, Counted, StoreError};
 use crate::domain::buying::{BuyFacts, HoldFacts, ListingFacts};
 use crate::domain::money::{Cents, Split};
 use crate::domain::trust::Tier;
@@ -123,13 +123,14 @@ pub async fn reserve(
     let facts = db
         .prepare(format!(
             "SELECT u.is_banned AS banned, {TIER_SQL} AS tier,
-               l.id AS listing_id, l.status, l.stock, l.seller_id, l.price_cents, l.release_at, l.title, l.image_url,
+               l.id AS listing_id, l.status, l.stock, l.seller_id, l.price_cents, l.release_at, l.title, {} AS image_url,
                r.id AS hold_id, r.checkout_url, r.item_cents AS hold_item_cents,
                r.shipping_cents AS hold_shipping_cents, r.expires_at AS hold_expires_at
              FROM users u
              LEFT JOIN listings l ON l.id = ?1
              LEFT JOIN reservations r ON r.listing_id = ?1 AND r.buyer_id = u.discord_id AND r.status = 'held'
-             WHERE u.discord_id = ?2"
+             WHERE u.discord_id = ?2",
+            image_sql!()
         ))
         .bind(&[h.listing.into(), h.buyer.into()])?;
     let results = db
@@ -701,4 +702,68 @@ pub async fn unrefunded_orders(db: &D1Database, limit: u32) -> Result<Vec<Unrefu
         .all()
         .counted().await?;
     Ok(result.results()?)
+}
+
+/// A builder's price and stock change, with the embed edit queued in the same batch. Only
+/// their own live listing changes (`false` otherwise). Units sold or held stay counted:
+/// quantity = sold and held + the new available stock.
+pub async fn edit_listing(
+    db: &D1Database,
+    listing: &str,
+    seller: &str,
+    price: Cents,
+    stock: u16,
+    now_ms: f64,
+) -> Result<bool, StoreError> {
+    let update = db
+        .prepare(
+            "UPDATE listings SET price_cents = ?3, quantity = MAX(1, quantity - stock + ?4), stock = ?4, updated_at = ?5
+             WHERE id = ?1 AND seller_id = ?2 AND status = 'live' RETURNING id",
+        )
+        .bind(&[
+            listing.into(),
+            seller.into(),
+            cents(price),
+            JsValue::from(stock),
+            num(now_ms),
+        ])?;
+    let job = enqueue_if(
+        db,
+        &Job::RefreshEmbed {
+            listing: listing.to_owned(),
+        },
+        &format!("embed:{listing}:edit:{now_ms}"),
+        "EXISTS (SELECT 1 FROM listings WHERE id = ?5 AND updated_at = ?3)",
+        listing,
+        now_ms,
+    )?;
+    let results = db.batch(vec![update, job]).counted().await?;
+    Ok(!rows::<serde_json::Value>(&results, 0)?.is_empty())
+}
+
+/// A builder takes their own live listing off sale (its embed is edited to say so).
+pub async fn delist_listing(
+    db: &D1Database,
+    listing: &str,
+    seller: &str,
+    now_ms: f64,
+) -> Result<bool, StoreError> {
+    let update = db
+        .prepare(
+            "UPDATE listings SET status = 'delisted', updated_at = ?3
+             WHERE id = ?1 AND seller_id = ?2 AND status = 'live' RETURNING id",
+        )
+        .bind(&[listing.into(), seller.into(), num(now_ms)])?;
+    let job = enqueue_if(
+        db,
+        &Job::RefreshEmbed {
+            listing: listing.to_owned(),
+        },
+        &format!("embed:{listing}:delisted"),
+        "EXISTS (SELECT 1 FROM listings WHERE id = ?5 AND status = 'delisted' AND updated_at = ?3)",
+        listing,
+        now_ms,
+    )?;
+    let results = db.batch(vec![update, job]).counted().await?;
+    Ok(!rows::<serde_json::Value>(&results, 0)?.is_empty())
 }

@@ -113,10 +113,10 @@ pub struct OrderView {
     pub orders_channel_id: Option<String>,
 }
 
-const ORDER_VIEW: &str = "SELECT o.id, o.status_token, o.status, o.escrow, o.kind, o.buyer_id, o.seller_id, o.guild_id,
-    o.listing_id, l.title, l.image_url, o.item_cents, o.shipping_cents, o.gross_cents, o.fee_cents, o.payout_cents,
+const ORDER_VIEW: &str = concat!("SELECT o.id, o.status_token, o.status, o.escrow, o.kind, o.buyer_id, o.seller_id, o.guild_id,
+    o.listing_id, l.title, ", super::image_sql!(), " AS image_url, o.item_cents, o.shipping_cents, o.gross_cents, o.fee_cents, o.payout_cents,
     o.paid_at, o.promised_by, g.orders_channel_id
-  FROM orders o JOIN listings l ON l.id = o.listing_id LEFT JOIN guild_settings g ON g.guild_id = o.guild_id";
+  FROM orders o JOIN listings l ON l.id = o.listing_id LEFT JOIN guild_settings g ON g.guild_id = o.guild_id");
 
 pub async fn order_view(db: &D1Database, order_id: &str) -> Result<Option<OrderView>, StoreError> {
     Ok(db
@@ -162,11 +162,11 @@ pub struct ListingCard {
     pub release_at: Option<f64>,
 }
 
-pub const LISTING_CARD: &str = "SELECT l.id, l.seller_id, l.channel_id, l.message_id, l.kind, l.title, l.description,
-    l.specs, l.image_url, l.guild_tag, l.price_cents, l.shipping_cents, l.lead_time_weeks, l.quantity, l.stock,
+pub const LISTING_CARD: &str = concat!("SELECT l.id, l.seller_id, l.channel_id, l.message_id, l.kind, l.title, l.description,
+    l.specs, ", super::image_sql!(), " AS image_url, l.guild_tag, l.price_cents, l.shipping_cents, l.lead_time_weeks, l.quantity, l.stock,
     (SELECT COUNT(*) FROM reservations r WHERE r.listing_id = l.id AND r.status = 'held') AS held,
     l.status, l.release_at
-  FROM listings l";
+  FROM listings l");
 
 pub async fn listing_card(db: &D1Database, id: &str) -> Result<Option<ListingCard>, StoreError> {
     Ok(db
@@ -175,4 +175,21 @@ pub async fn listing_card(db: &D1Database, id: &str) -> Result<Option<ListingCar
         .first::<ListingCard>(None)
         .counted()
         .await?)
+}
+
+/// A seller's listings for `/c500 inventory`: live first, newest first, at most 25 (one
+/// select menu).
+pub async fn seller_listings(
+    db: &D1Database,
+    seller: &str,
+) -> Result<Vec<ListingCard>, StoreError> {
+    let result = db
+        .prepare(format!(
+            "{LISTING_CARD} WHERE l.seller_id = ?1 ORDER BY l.status = 'live' DESC, l.created_at DESC LIMIT 25"
+        ))
+        .bind(&[seller.into()])?
+        .all()
+        .counted()
+        .await?;
+    Ok(result.results()?)
 }

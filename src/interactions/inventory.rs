@@ -1,0 +1,378 @@
+//! `/c500 inventory`: the builder's listings with stock and status; pick one to change its
+//! price and available stock (a form) or to delist it. Every change edits the public embed
+//! (through the outbox, queued in the same batch), including its Sold out state.
+
+use super::{io, later, Answer, UserError};
+use crate::discord::model::{modal_value, Interaction};
+use crate::discord::response::{
+    colour, ActionRow, Button, Embed, EmbedField, InteractionResponse, Message, Modal, ModalRow,
+    SelectOption, StringSelect, TextInput,
+};
+use crate::domain::custom_id::CustomId;
+use crate::domain::ids::ListingId;
+use crate::domain::listing::InventoryEdit;
+use crate::domain::money::Cents;
+use crate::messages::{availability, Availability};
+use crate::store::buying;
+use crate::store::outbox::{self as views, ListingCard};
+use crate::{config, log, outbox};
+use serde_json::json;
+use worker::worker_sys::Context;
+use worker::{Date, Env};
+
+/// What a builder may be refused here.
+enum Refused {
+    NotYours,
+    NotLive,
+}
+
+fn refused(r: &Refused) -> InteractionResponse {
+    InteractionResponse::message(match r {
+        Refused::NotYours => Message::oops(
+            "Not your listing",
+            "Only the builder who posted a drop can change it.",
+        ),
+        Refused::NotLive => Message::oops(
+            "Already delisted",
+            "This drop is off sale; post a new one with `/c500 drop`.",
+        ),
+    })
+}
+
+fn who(interaction: &Interaction) -> Option<String> {
+    interaction.invoker().map(|u| u.id.clone())
+}
+
+fn stock_line(card: &ListingCard) -> String {
+    match availability(card) {
+        Availability::Available => format!("🟢 {}/{} available", card.stock, card.quantity),
+        Availability::AllInCheckout => format!("⏳ 0/{} (all in checkout)", card.quantity),
+        Availability::SoldOut => format!("🔴 Sold out ({} sold)", card.quantity),
+        Availability::Delisted => "Delisted".to_owned(),
+    }
+}
+
+/// The list: one field per listing and a menu to pick one.
+fn list_view(cards: &[ListingCard]) -> Message {
+    if cards.is_empty() {
+        return Message::ephemeral_embed(Embed {
+            title: Some("Your Inventory 📦".to_owned()),
+            description: Some("No drops yet. Post one with `/c500 drop`!".to_owned()),
+            color: Some(colour::DREAMY),
+            ..Embed::default()
+        });
+    }
+    let fields = cards
+        .iter()
+        .take(10)
+        .map(|c| {
+            EmbedField::new(
+                format!("{} · `{}`", c.title, c.id),
+                format!("{} · {}", Cents::new(c.price_cents), stock_line(c)),
+                false,
+            )
+        })
+        .collect();
+    let options = cards
+        .iter()
+        .map(|c| SelectOption {
+            label: c.title.chars().take(100).collect(),
+            value: c.id.clone(),
+            description: Some(format!("{} · {}", Cents::new(c.price_cents), stock_line(c))),
+        })
+        .collect();
+    Message {
+        components: vec![ActionRow::select(StringSelect::new(
+            CustomId::InventoryPick.encode(),
+            "Pick a drop to change",
+            options,
+        ))],
+        ..Message::ephemeral_embed(Embed {
+            title: Some("Your Inventory 📦".to_owned()),
+            description: Some(format!(
+                "{} drop(s). Pick one below to change its price or stock, or to delist it.",
+                cards.len()
+            )),
+            color: Some(colour::DREAMY),
+            fields,
+            ..Embed::default()
+        })
+    }
+}
+
+/// One listing with its actions.
+fn detail_view(card: &ListingCard) -> Message {
+    let id = ListingId::parse(&card.id);
+    let mut buttons = vec![Button::secondary(
+        "Back",
+        CustomId::InventoryList.encode(),
+        Some("◀️"),
+    )];
+    if let (Some(id), true) = (id, card.status == "live") {
+        buttons.insert(
+            0,
+            Button::success(
+                "Edit price & stock",
+                CustomId::InventoryEdit(id.clone()).encode(),
+                Some("✏️"),
+            ),
+        );
+        buttons.insert(
+            1,
+            Button::secondary("Delist", CustomId::InventoryDelist(id).encode(), Some("🗑️")),
+        );
+    }
+    Message {
+        components: vec![ActionRow::new(buttons)],
+        ..Message::ephemeral_embed(Embed {
+            title: Some(card.title.clone()),
+            description: Some(format!("`{}`", card.id)),
+            color: Some(colour::SAKURA),
+            fields: vec![
+                EmbedField::new("Price", Cents::new(card.price_cents).to_string(), true),
+                EmbedField::new(
+                    "Shipping",
+                    Cents::new(card.shipping_cents).to_string(),
+                    true,
+                ),
+                EmbedField::new("Stock", stock_line(card), true),
+                EmbedField::new("In checkout now", card.held.to_string(), true),
+            ],
+            ..Embed::default()
+        })
+    }
+}
+
+/// `/c500 inventory` (or Back): the list. `update`: replace the message it came from.
+pub(super) fn show(interaction: &Interaction, update: bool, env: &Env) -> Answer {
+    let Some(seller) = who(interaction) else {
+        return Answer::Built(InteractionResponse::message(
+            UserError::UnknownCommand.message(),
+        ));
+    };
+    let env = env.clone();
+    let work = async move {
+        let db = config::db(&env).map_err(io)?;
+        views::seller_listings(&db, &seller).await.map_err(io)
+    };
+    later(
+        "inventory_failed",
+        UserError::Internal,
+        work,
+        move |cards| {
+            let message = list_view(&cards);
+            if update {
+                InteractionResponse::update(message)
+            } else {
+                InteractionResponse::message(message)
+            }
+        },
+    )
+}
+
+/// The seller's own listing, or why not.
+async fn own_listing(
+    env: &Env,
+    listing: &str,
+    seller: &str,
+) -> Result<Result<ListingCard, Refused>, String> {
+    let db = config::db(env).map_err(io)?;
+    Ok(match views::listing_card(&db, listing).await.map_err(io)? {
+        Some(card) if card.seller_id == seller => Ok(card),
+        _ => Err(Refused::NotYours),
+    })
+}
+
+/// A listing picked from the menu.
+pub(super) fn pick(interaction: &Interaction, env: &Env) -> Answer {
+    let picked = interaction
+        .data
+        .as_ref()
+        .and_then(|d| d.values.first())
+        .and_then(|v| ListingId::parse(v));
+    let (Some(seller), Some(listing)) = (who(interaction), picked) else {
+        return Answer::Built(InteractionResponse::message(
+            UserError::UnknownButton.message(),
+        ));
+    };
+    let env = env.clone();
+    let work = async move { own_listing(&env, listing.as_str(), &seller).await };
+    later(
+        "inventory_failed",
+        UserError::Internal,
+        work,
+        |found| match found {
+            Ok(card) => InteractionResponse::update(detail_view(&card)),
+            Err(r) => refused(&r),
+        },
+    )
+}
+
+/// "Edit price & stock": the form, pre-filled.
+pub(super) fn edit(interaction: &Interaction, listing: ListingId, env: &Env) -> Answer {
+    let Some(seller) = who(interaction) else {
+        return Answer::Built(InteractionResponse::message(
+            UserError::UnknownButton.message(),
+        ));
+    };
+    let env = env.clone();
+    let work = async move { own_listing(&env, listing.as_str(), &seller).await };
+    later(
+        "inventory_failed",
+        UserError::Internal,
+        work,
+        |found| match found {
+            Ok(card) if card.status != "live" => refused(&Refused::NotLive),
+            Ok(card) => match ListingId::parse(&card.id) {
+                Some(id) => InteractionResponse::modal(Modal {
+                    custom_id: CustomId::InventorySave(id).encode(),
+                    title: "Update your drop".to_owned(),
+                    components: vec![
+                        ModalRow::new(TextInput::new("price", "Price ($)", false, 12, true).value(
+                            format!("{}.{:02}", card.price_cents / 100, card.price_cents % 100),
+                        ))
+                        .into(),
+                        ModalRow::new(
+                            TextInput::new("stock", "Available now (0 = sold out)", false, 3, true)
+                                .value(card.stock.to_string()),
+                        )
+                        .into(),
+                    ],
+                }),
+                None => InteractionResponse::message(UserError::UnknownButton.message()),
+            },
+            Err(r) => refused(&r),
+        },
+    )
+}
+
+/// The form's submission: validate, save with the embed edit queued, deliver it now.
+pub(super) fn save(
+    interaction: &Interaction,
+    listing: ListingId,
+    env: &Env,
+    ctx: &Context,
+) -> Answer {
+    let components = interaction
+        .data
+        .as_ref()
+        .map(|d| d.components.as_slice())
+        .unwrap_or_default();
+    let value = |id| modal_value(components, id).unwrap_or_default();
+    let change = match InventoryEdit::parse(value("price"), value("stock")) {
+        Ok(change) => change,
+        Err(e) => {
+            return Answer::Built(InteractionResponse::message(Message::oops(
+                "Check your change",
+                format!("**{}** {}. Nothing was changed.", e.field, e.message),
+            )))
+        }
+    };
+    let Some(seller) = who(interaction) else {
+        return Answer::Built(InteractionResponse::message(
+            UserError::UnknownForm.message(),
+        ));
+    };
+    let env = env.clone();
+    let ctx = super::share_context(ctx);
+    let work = async move {
+        if let Err(r) = own_listing(&env, listing.as_str(), &seller).await? {
+            return Ok(Err(r));
+        }
+        let db = config::db(&env).map_err(io)?;
+        let now = Date::now().as_millis() as f64;
+        let changed = buying::edit_listing(
+            &db,
+            listing.as_str(),
+            &seller,
+            change.price,
+            change.stock,
+            now,
+        )
+        .await
+        .map_err(io)?;
+        if !changed {
+            return Ok(Err(Refused::NotLive));
+        }
+        log::event(
+            "listing_edited",
+            json!({ "listing": listing.as_str(), "price": change.price.get(), "stock": change.stock }),
+        );
+        deliver_soon(&env, &ctx);
+        let card = views::listing_card(&db, listing.as_str())
+            .await
+            .map_err(io)?;
+        Ok(Ok(card))
+    };
+    later(
+        "inventory_failed",
+        UserError::Internal,
+        work,
+        |result| match result {
+            Ok(Some(card)) => InteractionResponse::message(Message {
+                content: Some("✅ Saved. The drop's post is being updated.".to_owned()),
+                ..detail_view(&card)
+            }),
+            Ok(None) => refused(&Refused::NotYours),
+            Err(r) => refused(&r),
+        },
+    )
+}
+
+/// "Delist": off sale now; the public embed says so.
+pub(super) fn delist(
+    interaction: &Interaction,
+    listing: ListingId,
+    env: &Env,
+    ctx: &Context,
+) -> Answer {
+    let Some(seller) = who(interaction) else {
+        return Answer::Built(InteractionResponse::message(
+            UserError::UnknownButton.message(),
+        ));
+    };
+    let env = env.clone();
+    let ctx = super::share_context(ctx);
+    let work = async move {
+        if let Err(r) = own_listing(&env, listing.as_str(), &seller).await? {
+            return Ok(Err(r));
+        }
+        let db = config::db(&env).map_err(io)?;
+        let now = Date::now().as_millis() as f64;
+        if !buying::delist_listing(&db, listing.as_str(), &seller, now)
+            .await
+            .map_err(io)?
+        {
+            return Ok(Err(Refused::NotLive));
+        }
+        log::event(
+            "listing_delisted",
+            json!({ "listing": listing.as_str(), "seller": seller }),
+        );
+        crate::pages::invalidate();
+        deliver_soon(&env, &ctx);
+        Ok(views::listing_card(&db, listing.as_str())
+            .await
+            .map_err(io)?
+            .ok_or(Refused::NotYours))
+    };
+    later(
+        "inventory_failed",
+        UserError::Internal,
+        work,
+        |result| match result {
+            Ok(card) => InteractionResponse::update(detail_view(&card)),
+            Err(r) => refused(&r),
+        },
+    )
+}
+
+/// Delivers the queued embed edit after the reply (cron retries it if Discord fails now).
+fn deliver_soon(env: &Env, ctx: &Context) {
+    let env = env.clone();
+    worker::Context::new(super::share_context(ctx)).wait_until(async move {
+        if let Err(e) = outbox::drain(&env, 10).await {
+            log::error("outbox_drain_failed", &e);
+        }
+    });
+}
