@@ -17,3 +17,6 @@ INSERT OR IGNORE INTO listings (id, seller_id, kind, title, description, specs, 
     'Alps-style, gasket mount', NULL, 'modder', 120000, 2500, 6, 3, 2, 'live', 1764000200000, 1764000200000),
   ('D-ARTCAP01', '100000000000000002', 'ready_to_ship', 'Cloud Artisan Keycap', 'Hand-cast resin cloud with a tiny rainbow. Cherry MX stem.',
     NULL, NULL, 'artisan', 6500, 0, NULL, 5, 5, 'live', 1764000300000, 1764000300000);
+-- The demo buyer has keyz's vouch, so they are a Member (items up to $600) and can buy the demo drops.
+INSERT OR IGNORE INTO vouches (builder_id, buyer_id, created_at) VALUES
+  ('100000000000000001', '100000000000000003', 1764000000000);

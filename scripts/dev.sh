@@ -58,4 +58,5 @@ cat <<MSG
     curl http://127.0.0.1:8790/_standin/calls
 
 MSG
-npx wrangler dev --ip 127.0.0.1 --port 8787 --local
+# --test-scheduled: GET /__scheduled runs the cron handler (wrangler dev runs no crons by itself).
+npx wrangler dev --ip 127.0.0.1 --port 8787 --local --test-scheduled
