@@ -243,7 +243,11 @@ export async function startStandin({
       later(() => sendStripeEvent({ type: "checkout.session.expired", object: structuredClone(session) }));
       return [200, session];
     }
+    if ((m = rest.match(/^\/v1\/payment_intents\/([^/]+)$/)) && method === "GET") {
+      return stripeObjects.has(m[1]) ? [200, stripeObjects.get(m[1])] : notFound(m[1]);
+    }
     if (method === "POST" && rest === "/v1/transfers") {
+      if (p.source_transaction && !stripeObjects.has(p.source_transaction)) return notFound(p.source_transaction);
       return [200, create("transfer", "tr", { amount: Number(p.amount), currency: p.currency, destination: p.destination,
         source_transaction: p.source_transaction ?? null, transfer_group: p.transfer_group ?? null, metadata: p.metadata ?? {}, reversed: false, amount_reversed: 0 })];
     }

@@ -20,6 +20,7 @@ ENDPOINTS = {
     ("POST", "/v1/checkout/sessions"): ("stripe.params.checkout._session_create_params", "SessionCreateParams"),
     ("GET", "/v1/checkout/sessions/{id}"): ("stripe.params.checkout._session_retrieve_params", "SessionRetrieveParams"),
     ("POST", "/v1/checkout/sessions/{id}/expire"): ("stripe.params.checkout._session_expire_params", "SessionExpireParams"),
+    ("GET", "/v1/payment_intents/{id}"): ("stripe.params._payment_intent_retrieve_params", "PaymentIntentRetrieveParams"),
     ("POST", "/v1/transfers"): ("stripe.params._transfer_create_params", "TransferCreateParams"),
     ("POST", "/v1/transfers/{id}/reversals"): ("stripe.params._transfer_create_reversal_params", "TransferCreateReversalParams"),
     ("POST", "/v1/refunds"): ("stripe.params._refund_create_params", "RefundCreateParams"),

@@ -5,6 +5,7 @@ pub mod buy;
 pub mod commands;
 pub mod dashboard;
 pub mod drop;
+pub mod fulfilment;
 pub mod help;
 pub mod inventory;
 pub mod orders;
@@ -298,6 +299,16 @@ fn dispatch(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
                 (commands::ROOT, ["drop"]) => return drop::start(&interaction, options, env),
                 (commands::ROOT, ["dashboard"]) => return dashboard::show(&interaction, env),
                 (commands::ROOT, ["orders"]) => return orders::show(&interaction, 0, false, env),
+                (commands::ROOT, ["ship"]) => {
+                    return fulfilment::ship(&interaction, options, env, ctx)
+                }
+                (commands::ROOT, ["refund"]) => {
+                    return fulfilment::refund(&interaction, options, env, ctx)
+                }
+                (commands::ROOT, ["queue"]) => return fulfilment::queue(&interaction, env),
+                (commands::ROOT, ["admin", "waive"]) => {
+                    return fulfilment::waive(&interaction, options, env)
+                }
                 (commands::ROOT, ["inventory"]) => {
                     return inventory::show(&interaction, false, env)
                 }
@@ -341,7 +352,13 @@ fn dispatch(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
             };
             InteractionResponse::message(error.message())
         }
-        kind::AUTOCOMPLETE => InteractionResponse::autocomplete(Vec::new()),
+        kind::AUTOCOMPLETE => {
+            let (path, options) = data.map(|d| d.subcommand_path()).unwrap_or_default();
+            if options.iter().any(|o| o.focused && o.name == "order") {
+                return fulfilment::autocomplete(&interaction, &path, options, env);
+            }
+            InteractionResponse::autocomplete(Vec::new())
+        }
         kind::MODAL_SUBMIT => {
             let custom_id = data
                 .and_then(|d| d.custom_id.as_deref())

@@ -7,6 +7,7 @@ pub mod config;
 pub mod cron;
 pub mod discord;
 pub mod domain;
+pub mod escrow;
 pub mod http;
 pub mod interactions;
 pub mod log;

@@ -237,6 +237,65 @@ pub fn order_refunded(order: &OrderView, base: &str) -> Message {
     }
 }
 
+/// The buyer's "it's on its way" DM, with the carrier's tracking link.
+pub fn shipped(order: &OrderView, base: &str) -> Message {
+    let carrier = order.carrier.as_deref().unwrap_or_default();
+    let tracking = order.tracking.as_deref().unwrap_or_default();
+    let number = match crate::domain::fulfilment::tracking_url(carrier, tracking) {
+        Some(url) => format!("[{tracking}]({url})"),
+        None => format!("`{tracking}`"),
+    };
+    Message {
+        embeds: vec![Embed {
+            title: Some("📦 Order Dispatched!".to_owned()),
+            description: Some(format!(
+                "Your **{}** is on its way with {}. Tracking: {number}",
+                order.title,
+                crate::domain::fulfilment::carrier_name(carrier)
+            )),
+            color: Some(colour::MINT),
+            fields: vec![EmbedField::new("Order #", format!("`{}`", order.id), true)],
+            footer: Some(EmbedFooter {
+                text: "Something wrong when it arrives? /c500 report in a DM with C500 reaches HQ."
+                    .to_owned(),
+            }),
+            ..Embed::default()
+        }],
+        components: vec![ActionRow::new(vec![order_link(base, order)])],
+        ..Message::default()
+    }
+}
+
+/// HQ's flag on a commission with no live proof a week past its promised date.
+pub fn overdue_hq(order: &OrderView) -> Message {
+    embed_only(Embed {
+        title: Some("⏰ Overdue commission".to_owned()),
+        description: Some(format!(
+            "Order `{}` (**{}**) by <@{}> for <@{}> has no live proof 7 days past its promised date. The buyer may be refunded with `/c500 refund`.",
+            order.id, order.title, order.seller_id, order.buyer_id
+        )),
+        color: Some(colour::OOPS),
+        ..Embed::default()
+    })
+}
+
+/// The buyer's side of an overdue commission.
+pub fn overdue_buyer(order: &OrderView, base: &str) -> Message {
+    Message {
+        embeds: vec![Embed {
+            title: Some("⏰ Your commission is running late".to_owned()),
+            description: Some(format!(
+                "**{}** (order `{}`) hasn't been shown on the workbench a week past its promised date. C500 HQ has been told and will follow up; your money is still safe in escrow.",
+                order.title, order.id
+            )),
+            color: Some(colour::LAVENDER),
+            ..Embed::default()
+        }],
+        components: vec![ActionRow::new(vec![order_link(base, order)])],
+        ..Message::default()
+    }
+}
+
 /// HQ's alert about a payment dispute.
 pub fn hq_dispute(order: &OrderView, dispute: &str, opened: bool) -> Message {
     let (title, what) = if opened {

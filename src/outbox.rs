@@ -23,6 +23,10 @@ pub enum Job {
     LateRefund { order: String },
     /// DM the buyer about a refund and refresh the drop's embed (stock came back).
     RefundedByPaymentIntent { payment_intent: String },
+    /// DM the buyer their tracking link.
+    Shipped { order: String },
+    /// Tell HQ and the buyer a commission has no live proof a week past its promise.
+    Overdue { order: String },
     /// Alert HQ about a dispute.
     HqDispute {
         payment_intent: String,
@@ -119,7 +123,11 @@ async fn deliver(
 ) -> Result<Delivery, DiscordError> {
     let gone = |e: crate::store::StoreError| DiscordError::Transport(e.to_string());
     match job {
-        Job::OrderPaid { order } | Job::SellerSale { order } | Job::LateRefund { order } => {
+        Job::OrderPaid { order }
+        | Job::SellerSale { order }
+        | Job::LateRefund { order }
+        | Job::Shipped { order }
+        | Job::Overdue { order } => {
             let Some(view) = rows::order_view(db, order).await.map_err(gone)? else {
                 return Ok(Delivery::Skipped("no such order"));
             };
@@ -132,6 +140,21 @@ async fn deliver(
                 Job::LateRefund { .. } => {
                     discord
                         .direct_message(&view.buyer_id, &messages::late_payment_refunded(&view))
+                        .await?;
+                }
+                Job::Shipped { .. } => {
+                    discord
+                        .direct_message(&view.buyer_id, &messages::shipped(&view, base))
+                        .await?;
+                }
+                Job::Overdue { .. } => {
+                    if let Some(channel) = hq_channel {
+                        discord
+                            .post_message(channel, &messages::overdue_hq(&view))
+                            .await?;
+                    }
+                    discord
+                        .direct_message(&view.buyer_id, &messages::overdue_buyer(&view, base))
                         .await?;
                 }
                 _ => match &view.orders_channel_id {

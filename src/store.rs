@@ -2,6 +2,7 @@
 //! belong together go in one D1 batch (atomic: all or nothing).
 
 pub mod buying;
+pub mod fulfilment;
 pub mod orders;
 pub mod outbox;
 

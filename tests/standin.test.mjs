@@ -62,7 +62,7 @@ test("Stripe requests are checked against the stripe package's typed params", as
 });
 
 test("a transfer, its reversal and a refund are kept as state", async () => {
-  const transfer = await (await stripePost("/v1/transfers", { amount: "40500", currency: "usd", destination: "acct_1", source_transaction: "ch_1", transfer_group: "C5-1" })).json();
+  const transfer = await (await stripePost("/v1/transfers", { amount: "40500", currency: "usd", destination: "acct_1", transfer_group: "C5-1" })).json();
   assert.equal(transfer.object, "transfer");
   const reversal = await (await stripePost(`/v1/transfers/${transfer.id}/reversals`, {})).json();
   assert.equal(reversal.amount, 40500);

@@ -266,3 +266,60 @@ impl Stripe {
             .ok_or_else(|| StripeError::Transport("refund without id".to_owned()))
     }
 }
+
+impl Stripe {
+    /// The charge behind a payment (a transfer's `source_transaction`).
+    pub async fn payment_charge(&self, payment_intent: &str) -> Result<String, StripeError> {
+        let value = self
+            .call(
+                Method::Get,
+                &format!("/v1/payment_intents/{payment_intent}"),
+                None,
+                None,
+            )
+            .await?;
+        value
+            .get("latest_charge")
+            .and_then(|c| c.as_str().or_else(|| c.get("id").and_then(Value::as_str)))
+            .map(str::to_owned)
+            .ok_or_else(|| StripeError::Transport(format!("{payment_intent} has no charge")))
+    }
+
+    /// Releases escrow: the payout to the builder's account, tied to the buyer's charge and
+    /// grouped by order. One key per order, so a double click makes one transfer.
+    pub async fn transfer_payout(
+        &self,
+        order_id: &str,
+        amount: i64,
+        destination: &str,
+        charge: &str,
+    ) -> Result<String, StripeError> {
+        let form = Form::new()
+            .field("amount", amount.to_string())
+            .field("currency", "usd")
+            .field("destination", destination)
+            .field("source_transaction", charge)
+            .field("transfer_group", order_id)
+            .field("metadata[order_id]", order_id);
+        let key = format!("c500-transfer-{order_id}");
+        let value = self.post_retrying("/v1/transfers", &form, &key).await?;
+        value
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| StripeError::Transport("transfer without id".to_owned()))
+    }
+
+    /// Takes a released payout back (for a refund after release), once per order.
+    pub async fn reverse_transfer(
+        &self,
+        transfer: &str,
+        order_id: &str,
+    ) -> Result<(), StripeError> {
+        let form = Form::new().field("metadata[order_id]", order_id);
+        let key = format!("c500-reversal-{order_id}");
+        self.post_retrying(&format!("/v1/transfers/{transfer}/reversals"), &form, &key)
+            .await?;
+        Ok(())
+    }
+}

@@ -253,7 +253,9 @@ mod tests {
         assert_eq!(split(Cents(4)).fee, Cents(0)); // 0.4 rounds down
         assert_eq!(split(Cents(15)).fee, Cents(2)); // 1.5 rounds up
         assert_eq!(split(Cents(129_999)).fee, Cents(13_000)); // 12999.9
-        for gross in (0..=200_000).chain([1_100_000, i64::MAX / 2]) {
+                                                              // Every gross an order can have (item ≤ $10,000 + shipping ≤ $1,000), and beyond.
+        let max_gross = MAX_PRICE.0 + MAX_SHIPPING.0;
+        for gross in (0..=max_gross).chain([max_gross + 1, i64::MAX / 2]) {
             let s = split(Cents(gross));
             assert_eq!(s.fee.0 + s.payout.0, gross, "{gross}");
             // Half-up reference computed in i128 so it cannot overflow.

@@ -111,11 +111,14 @@ pub struct OrderView {
     pub paid_at: f64,
     pub promised_by: Option<f64>,
     pub orders_channel_id: Option<String>,
+    pub carrier: Option<String>,
+    pub tracking: Option<String>,
+    pub stream_url: Option<String>,
 }
 
 const ORDER_VIEW: &str = concat!("SELECT o.id, o.status_token, o.status, o.escrow, o.kind, o.buyer_id, o.seller_id, o.guild_id,
     o.listing_id, l.title, ", super::image_sql!(), " AS image_url, o.item_cents, o.shipping_cents, o.gross_cents, o.fee_cents, o.payout_cents,
-    o.paid_at, o.promised_by, g.orders_channel_id
+    o.paid_at, o.promised_by, g.orders_channel_id, o.carrier, o.tracking, o.stream_url
   FROM orders o JOIN listings l ON l.id = o.listing_id LEFT JOIN guild_settings g ON g.guild_id = o.guild_id");
 
 pub async fn order_view(db: &D1Database, order_id: &str) -> Result<Option<OrderView>, StoreError> {

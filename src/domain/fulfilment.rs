@@ -1,0 +1,238 @@
+//! Who may ship or refund an order, and what each needs first (the brief's "Orders" and
+//! "Money"). Pure: every allowed and forbidden transition is unit-tested here; the store's
+//! conditional updates make the same checks atomic.
+
+use super::listing::FieldError;
+use super::order::OrderStatus;
+
+/// An order as these rules need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderFacts {
+    pub seller_id: String,
+    pub status: OrderStatus,
+    /// `held`, `released`, `refunded` or `reversed`.
+    pub escrow: String,
+    pub commission: bool,
+    /// Live proof recorded, or waived by HQ.
+    pub proven: bool,
+    pub transfer_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShipRefusal {
+    NotYours,
+    AlreadyShipped,
+    Closed(OrderStatus),
+    Disputed,
+    NeedsProof,
+}
+
+/// Whether `user` may mark the order shipped now.
+pub fn can_ship(o: &OrderFacts, user: &str) -> Result<(), ShipRefusal> {
+    if o.seller_id != user {
+        return Err(ShipRefusal::NotYours);
+    }
+    match o.status {
+        OrderStatus::Paid | OrderStatus::Building => {}
+        OrderStatus::Shipped | OrderStatus::Completed => return Err(ShipRefusal::AlreadyShipped),
+        OrderStatus::Disputed => return Err(ShipRefusal::Disputed),
+        closed => return Err(ShipRefusal::Closed(closed)),
+    }
+    if o.escrow != "held" {
+        return Err(ShipRefusal::Closed(o.status));
+    }
+    if o.commission && !o.proven {
+        return Err(ShipRefusal::NeedsProof);
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundRefusal {
+    NotYours,
+    AlreadyRefunded,
+    /// The builder's payout went out: only HQ can take it back.
+    Released,
+    Disputed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundPlan {
+    /// The money is still in escrow: refund the buyer.
+    Refund,
+    /// The builder was paid: refund the buyer and reverse that transfer.
+    RefundAndReverse { transfer: String },
+}
+
+/// Whether `user` (an HQ admin or not) may refund the order, and how.
+pub fn can_refund(o: &OrderFacts, user: &str, admin: bool) -> Result<RefundPlan, RefundRefusal> {
+    if !admin && o.seller_id != user {
+        return Err(RefundRefusal::NotYours);
+    }
+    match o.status {
+        OrderStatus::Refunded | OrderStatus::Cancelled => {
+            return Err(RefundRefusal::AlreadyRefunded)
+        }
+        // The bank decides a dispute; refunding on top would pay the buyer twice.
+        OrderStatus::Disputed => return Err(RefundRefusal::Disputed),
+        _ => {}
+    }
+    match (o.escrow.as_str(), &o.transfer_id) {
+        ("held", _) => Ok(RefundPlan::Refund),
+        ("released", Some(transfer)) if admin => Ok(RefundPlan::RefundAndReverse {
+            transfer: transfer.clone(),
+        }),
+        ("released", _) => Err(RefundRefusal::Released),
+        _ => Err(RefundRefusal::AlreadyRefunded),
+    }
+}
+
+/// A tracking number as carriers print them: 4 to 64 letters, digits, dashes or spaces.
+pub fn parse_tracking(input: &str) -> Result<String, FieldError> {
+    let t = input.trim();
+    let ok = (4..=64).contains(&t.len())
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ');
+    if ok {
+        Ok(t.to_owned())
+    } else {
+        Err(FieldError {
+            field: "tracking",
+            message: "must be the carrier's tracking number (letters, digits and dashes)"
+                .to_owned(),
+        })
+    }
+}
+
+/// The carrier's public tracking page for a number, when C500 knows the carrier.
+pub fn tracking_url(carrier: &str, tracking: &str) -> Option<String> {
+    let number: String = tracking.chars().filter(|c| *c != ' ').collect();
+    let base = match carrier {
+        "usps" => "https://tools.usps.com/go/TrackConfirmAction?tLabels=",
+        "ups" => "https://www.ups.com/track?tracknum=",
+        "fedex" => "https://www.fedex.com/fedextrack/?trknbr=",
+        "dhl" => "https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id=",
+        _ => return None,
+    };
+    Some(format!("{base}{number}"))
+}
+
+pub fn carrier_name(carrier: &str) -> &'static str {
+    match carrier {
+        "usps" => "USPS",
+        "ups" => "UPS",
+        "fedex" => "FedEx",
+        "dhl" => "DHL",
+        _ => "the carrier",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order() -> OrderFacts {
+        OrderFacts {
+            seller_id: "s".into(),
+            status: OrderStatus::Paid,
+            escrow: "held".into(),
+            commission: false,
+            proven: false,
+            transfer_id: None,
+        }
+    }
+
+    fn with(f: impl FnOnce(&mut OrderFacts)) -> OrderFacts {
+        let mut o = order();
+        f(&mut o);
+        o
+    }
+
+    #[test]
+    fn the_seller_ships_a_paid_order() {
+        assert_eq!(can_ship(&order(), "s"), Ok(()));
+        assert_eq!(
+            can_ship(&with(|o| o.status = OrderStatus::Building), "s"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn forbidden_shipments() {
+        assert_eq!(can_ship(&order(), "x"), Err(ShipRefusal::NotYours));
+        assert_eq!(
+            can_ship(&with(|o| o.status = OrderStatus::Shipped), "s"),
+            Err(ShipRefusal::AlreadyShipped)
+        );
+        assert_eq!(
+            can_ship(&with(|o| o.status = OrderStatus::Refunded), "s"),
+            Err(ShipRefusal::Closed(OrderStatus::Refunded))
+        );
+        assert_eq!(
+            can_ship(&with(|o| o.status = OrderStatus::Disputed), "s"),
+            Err(ShipRefusal::Disputed)
+        );
+        assert_eq!(
+            can_ship(&with(|o| o.commission = true), "s"),
+            Err(ShipRefusal::NeedsProof)
+        );
+        assert_eq!(
+            can_ship(
+                &with(|o| {
+                    o.commission = true;
+                    o.proven = true;
+                }),
+                "s"
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn refunds_before_and_after_release() {
+        assert_eq!(can_refund(&order(), "s", false), Ok(RefundPlan::Refund));
+        assert_eq!(
+            can_refund(&order(), "x", false),
+            Err(RefundRefusal::NotYours)
+        );
+        assert_eq!(can_refund(&order(), "hq", true), Ok(RefundPlan::Refund));
+        let released = with(|o| {
+            o.status = OrderStatus::Shipped;
+            o.escrow = "released".into();
+            o.transfer_id = Some("tr_1".into());
+        });
+        assert_eq!(
+            can_refund(&released, "s", false),
+            Err(RefundRefusal::Released)
+        );
+        assert_eq!(
+            can_refund(&released, "hq", true),
+            Ok(RefundPlan::RefundAndReverse {
+                transfer: "tr_1".into()
+            })
+        );
+        assert_eq!(
+            can_refund(&with(|o| o.status = OrderStatus::Refunded), "hq", true),
+            Err(RefundRefusal::AlreadyRefunded)
+        );
+        assert_eq!(
+            can_refund(&with(|o| o.status = OrderStatus::Disputed), "hq", true),
+            Err(RefundRefusal::Disputed)
+        );
+    }
+
+    #[test]
+    fn tracking_numbers_and_links() {
+        assert_eq!(
+            parse_tracking(" 9400 1000 0000 "),
+            Ok("9400 1000 0000".into())
+        );
+        assert!(parse_tracking("abc").is_err());
+        assert!(parse_tracking("<script>").is_err());
+        assert_eq!(
+            tracking_url("usps", "9400 1000"),
+            Some("https://tools.usps.com/go/TrackConfirmAction?tLabels=94001000".into())
+        );
+        assert_eq!(tracking_url("other", "X1"), None);
+    }
+}

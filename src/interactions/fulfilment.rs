@@ -1,0 +1,407 @@
+//! The builder's side of an order: `/c500 ship` (releases escrow), `/c500 refund`,
+//! `/c500 queue`, HQ's `/c500 admin waive`, and the order autocomplete they share.
+
+use super::{deferred, io, later, Answer, UserError};
+use crate::discord::model::{option_str, CommandOption, Interaction};
+use crate::discord::response::{colour, Choice, Embed, EmbedField, InteractionResponse, Message};
+use crate::domain::fulfilment::{
+    can_refund, can_ship, carrier_name, parse_tracking, OrderFacts, RefundRefusal, ShipRefusal,
+};
+use crate::domain::ids::OrderId;
+use crate::domain::money::Cents;
+use crate::domain::order::{status_label, OrderStatus};
+use crate::store::fulfilment::{self as rows, ActionOrder, QueueRow};
+use crate::{config, escrow, log, outbox};
+use serde_json::json;
+use worker::worker_sys::Context;
+use worker::{Date, Env};
+
+fn facts(o: &ActionOrder) -> Option<OrderFacts> {
+    Some(OrderFacts {
+        seller_id: o.seller_id.clone(),
+        status: OrderStatus::parse(&o.status)?,
+        escrow: o.escrow.clone(),
+        commission: o.kind == "commission",
+        proven: o.stream_url.is_some() || o.proof_waived_by.is_some(),
+        transfer_id: o.transfer_id.clone(),
+    })
+}
+
+fn no_such_order(typed: &str) -> Message {
+    Message::oops(
+        "No such order",
+        format!("There's no order `{typed}`. Order ids look like `C5-7K2M9Q`; pick one from the list as you type."),
+    )
+}
+
+fn ok(title: &str, description: String) -> Message {
+    Message::ephemeral_embed(Embed {
+        title: Some(title.to_owned()),
+        description: Some(description),
+        color: Some(colour::MINT),
+        ..Embed::default()
+    })
+}
+
+/// Delivers queued messages after the reply (cron retries whatever fails now).
+fn deliver_soon(env: &Env, ctx: &Context) {
+    let env = env.clone();
+    worker::Context::new(super::share_context(ctx)).wait_until(async move {
+        if let Err(e) = outbox::drain(&env, 10).await {
+            log::error("outbox_drain_failed", &e);
+        }
+    });
+}
+
+/// `/c500 ship order carrier tracking`: shipped, the buyer told, escrow released.
+pub(super) fn ship(
+    interaction: &Interaction,
+    o: &[CommandOption],
+    env: &Env,
+    ctx: &Context,
+) -> Answer {
+    let typed = option_str(o, "order").unwrap_or_default().to_owned();
+    let carrier = option_str(o, "carrier").unwrap_or("other").to_owned();
+    let tracking = match parse_tracking(option_str(o, "tracking").unwrap_or_default()) {
+        Ok(t) => t,
+        Err(e) => {
+            return Answer::Built(InteractionResponse::message(Message::oops(
+                "Check your tracking number",
+                format!("**{}** {}. Nothing was changed.", e.field, e.message),
+            )))
+        }
+    };
+    let Some(seller) = interaction.invoker().map(|u| u.id.clone()) else {
+        return Answer::Built(InteractionResponse::message(
+            UserError::UnknownCommand.message(),
+        ));
+    };
+    let (env2, ctx2) = (env.clone(), super::share_context(ctx));
+    let work = async move {
+        let result = ship_order(&env2, &ctx2, &typed, &seller, &carrier, &tracking).await;
+        result.unwrap_or_else(|e| {
+            log::error("ship_failed", &e);
+            UserError::Internal.message()
+        })
+    };
+    deferred(interaction, env, ctx, work)
+}
+
+async fn ship_order(
+    env: &Env,
+    ctx: &Context,
+    typed: &str,
+    seller: &str,
+    carrier: &str,
+    tracking: &str,
+) -> Result<Message, String> {
+    let Some(id) = OrderId::parse(typed) else {
+        return Ok(no_such_order(typed));
+    };
+    let db = config::db(env).map_err(io)?;
+    let Some(order) = rows::action_order(&db, id.as_str()).await.map_err(io)? else {
+        return Ok(no_such_order(typed));
+    };
+    let Some(f) = facts(&order) else {
+        return Err(format!("order {} has status {}", order.id, order.status));
+    };
+    if let Err(refusal) = can_ship(&f, seller) {
+        return Ok(match refusal {
+            ShipRefusal::NotYours => Message::oops("Not your order", "Only the order's builder can ship it."),
+            ShipRefusal::AlreadyShipped => Message::oops(
+                "Already shipped",
+                format!("`{}` is already marked shipped; the payout went with it.", order.id),
+            ),
+            ShipRefusal::Disputed => Message::oops(
+                "In dispute",
+                "The buyer's bank is reviewing this payment; C500 HQ will be in touch. Hold the parcel for now.",
+            ),
+            ShipRefusal::NeedsProof => Message::oops(
+                "Live proof first",
+                format!(
+                    "`{}` is a commission: show it on the workbench with `/c500 live order order:{}` before shipping (or ask HQ for a waiver).",
+                    order.id, order.id
+                ),
+            ),
+            ShipRefusal::Closed(status) => Message::oops(
+                "Can't ship this order",
+                format!("`{}` is {}; there is nothing to ship.", order.id, status.label()),
+            ),
+        });
+    }
+    let now = Date::now().as_millis() as f64;
+    if !rows::mark_shipped(&db, &order.id, seller, carrier, tracking, now)
+        .await
+        .map_err(io)?
+    {
+        return Ok(Message::oops(
+            "Already shipped",
+            format!(
+                "`{}` changed meanwhile; run `/c500 queue` to see where it stands.",
+                order.id
+            ),
+        ));
+    }
+    deliver_soon(env, ctx);
+    let payout = Cents::new(order.payout_cents);
+    let paid = match escrow::release(env, &db, &order).await {
+        Ok(_) => format!("Your payout of **{payout}** is on its way to your Stripe balance."),
+        Err(e) => {
+            log::error("release_failed", &e);
+            format!("Your payout of **{payout}** is queued: Stripe didn't answer just now and C500 retries every minute.")
+        }
+    };
+    Ok(ok(
+        "📦 Shipped!",
+        format!(
+            "`{}` ({}) is on its way with {}; the buyer has the tracking link. {paid}",
+            order.id,
+            order.title,
+            carrier_name(carrier)
+        ),
+    ))
+}
+
+/// `/c500 refund order reason`: the builder before release, HQ any time.
+pub(super) fn refund(
+    interaction: &Interaction,
+    o: &[CommandOption],
+    env: &Env,
+    ctx: &Context,
+) -> Answer {
+    let typed = option_str(o, "order").unwrap_or_default().to_owned();
+    let reason = option_str(o, "reason")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let Some(user) = interaction.invoker().map(|u| u.id.clone()) else {
+        return Answer::Built(InteractionResponse::message(
+            UserError::UnknownCommand.message(),
+        ));
+    };
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Answer::Built(InteractionResponse::message(Message::oops(
+            "Say why",
+            "Give the buyer a short reason (up to 200 characters).",
+        )));
+    }
+    let admin = config::is_admin(env, &user);
+    let (env2, ctx2) = (env.clone(), super::share_context(ctx));
+    let work = async move {
+        refund_order(&env2, &ctx2, &typed, &user, admin, &reason)
+            .await
+            .unwrap_or_else(|e| {
+                log::error("refund_failed", &e);
+                UserError::StripeUnavailable.message()
+            })
+    };
+    deferred(interaction, env, ctx, work)
+}
+
+async fn refund_order(
+    env: &Env,
+    ctx: &Context,
+    typed: &str,
+    user: &str,
+    admin: bool,
+    reason: &str,
+) -> Result<Message, String> {
+    let Some(id) = OrderId::parse(typed) else {
+        return Ok(no_such_order(typed));
+    };
+    let db = config::db(env).map_err(io)?;
+    let Some(order) = rows::action_order(&db, id.as_str()).await.map_err(io)? else {
+        return Ok(no_such_order(typed));
+    };
+    let Some(f) = facts(&order) else {
+        return Err(format!("order {} has status {}", order.id, order.status));
+    };
+    let plan = match can_refund(&f, user, admin) {
+        Ok(plan) => plan,
+        Err(refusal) => {
+            return Ok(match refusal {
+                RefundRefusal::NotYours => Message::oops("Not your order", "Only the order's builder or C500 HQ can refund it."),
+                RefundRefusal::AlreadyRefunded => Message::oops("Already refunded", format!("`{}` has been refunded already.", order.id)),
+                RefundRefusal::Released => Message::oops(
+                    "Your payout went out",
+                    "This order's escrow was released to you, so only C500 HQ can refund it now. Ask in the HQ help desk.",
+                ),
+                RefundRefusal::Disputed => Message::oops(
+                    "In dispute",
+                    "The buyer's bank is deciding this payment; refunding now would pay them twice.",
+                ),
+            })
+        }
+    };
+    escrow::refund(env, &db, &order, &plan, user, reason).await?;
+    deliver_soon(env, ctx);
+    Ok(ok(
+        "↩️ Refunded",
+        format!(
+            "`{}` ({}) is refunded in full ({}); the buyer has been told.",
+            order.id,
+            order.title,
+            Cents::new(order.gross_cents)
+        ),
+    ))
+}
+
+/// What an open order needs next from its builder.
+fn next_step(o: &QueueRow) -> String {
+    let proven = o.stream_url.is_some() || o.proof_waived_by.is_some();
+    match (o.status.as_str(), o.kind.as_str(), proven) {
+        ("shipped", _, _) => "Payout pending: C500 retries the transfer every minute".to_owned(),
+        (_, "commission", false) => format!(
+            "Go live while you build it: `/c500 live order order:{}`",
+            o.id
+        ),
+        _ => format!("Ship it: `/c500 ship order:{}`", o.id),
+    }
+}
+
+/// `/c500 queue`: the builder's open orders, oldest first.
+pub(super) fn queue(interaction: &Interaction, env: &Env) -> Answer {
+    let Some(seller) = interaction.invoker().map(|u| u.id.clone()) else {
+        return Answer::Built(InteractionResponse::message(
+            UserError::UnknownCommand.message(),
+        ));
+    };
+    let env = env.clone();
+    let work = async move {
+        let db = config::db(&env).map_err(io)?;
+        rows::queue(&db, &seller, 25).await.map_err(io)
+    };
+    later("queue_failed", UserError::Internal, work, |orders| {
+        let fields = orders
+            .iter()
+            .map(|o| {
+                let promised = o
+                    .promised_by
+                    .map(|p| format!(" · promised <t:{}:d>", (p / 1000.0) as i64))
+                    .unwrap_or_default();
+                EmbedField::new(
+                    format!("{} · {}", o.id, o.title),
+                    format!(
+                        "{} · paid <t:{}:R>{promised}\n{}",
+                        status_label(&o.status),
+                        (o.paid_at / 1000.0) as i64,
+                        next_step(o)
+                    ),
+                    false,
+                )
+            })
+            .collect();
+        InteractionResponse::message(Message::ephemeral_embed(Embed {
+            title: Some("Your queue 🛠️".to_owned()),
+            description: Some(if orders.is_empty() {
+                "Nothing waiting on you. Stay cozy!".to_owned()
+            } else {
+                format!("{} order(s) waiting on you, oldest first.", orders.len())
+            }),
+            color: Some(colour::DREAMY),
+            fields,
+            ..Embed::default()
+        }))
+    })
+}
+
+/// `/c500 admin waive order`: HQ lets a commission ship without live proof.
+pub(super) fn waive(interaction: &Interaction, o: &[CommandOption], env: &Env) -> Answer {
+    let admin = interaction
+        .invoker()
+        .map(|u| u.id.clone())
+        .unwrap_or_default();
+    if !config::is_admin(env, &admin) {
+        return Answer::Built(InteractionResponse::message(
+            UserError::AdminsOnly.message(),
+        ));
+    }
+    let typed = option_str(o, "order").unwrap_or_default().to_owned();
+    let env = env.clone();
+    let work = async move {
+        let Some(id) = OrderId::parse(&typed) else {
+            return Ok(Err(typed));
+        };
+        let db = config::db(&env).map_err(io)?;
+        let now = Date::now().as_millis() as f64;
+        let done = rows::waive_proof(&db, id.as_str(), &admin, now)
+            .await
+            .map_err(io)?;
+        log::event(
+            "proof_waived",
+            json!({ "order": id.as_str(), "admin": admin, "done": done }),
+        );
+        Ok(if done { Ok(id) } else { Err(typed) })
+    };
+    later("waive_failed", UserError::Internal, work, |result| {
+        InteractionResponse::message(match result {
+            Ok(id) => ok(
+                "Live proof waived",
+                format!("`{id}` can ship without a stream."),
+            ),
+            Err(typed) => Message::oops(
+                "Nothing to waive",
+                format!("`{typed}` isn't an open commission still waiting for its proof."),
+            ),
+        })
+    })
+}
+
+/// The `order` option's suggestions: the builder's open orders matching what was typed
+/// (for HQ in `admin` and `refund`, any order).
+pub(super) fn autocomplete(
+    interaction: &Interaction,
+    path: &[&str],
+    o: &[CommandOption],
+    env: &Env,
+) -> Answer {
+    let typed = o
+        .iter()
+        .find(|opt| opt.focused)
+        .and_then(|opt| opt.value.as_ref())
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_uppercase();
+    let user = interaction
+        .invoker()
+        .map(|u| u.id.clone())
+        .unwrap_or_default();
+    let any_order =
+        config::is_admin(env, &user) && matches!(path.first(), Some(&"admin" | &"refund"));
+    let env = env.clone();
+    let work = async move {
+        let db = config::db(&env).map_err(io)?;
+        let prefix = if typed.starts_with("C5-") || typed.is_empty() {
+            typed.clone()
+        } else {
+            format!("C5-{typed}")
+        };
+        if any_order {
+            rows::orders_like(&db, &prefix, 25).await.map_err(io)
+        } else {
+            Ok(rows::queue(&db, &user, 100)
+                .await
+                .map_err(io)?
+                .into_iter()
+                .filter(|q| {
+                    q.id.starts_with(&prefix) || q.title.to_ascii_uppercase().contains(&typed)
+                })
+                .collect())
+        }
+    };
+    later("autocomplete_failed", UserError::Internal, work, |orders| {
+        InteractionResponse::autocomplete(
+            orders
+                .iter()
+                .map(|q| Choice {
+                    name: format!("{} · {} · {}", q.id, q.title, q.status)
+                        .chars()
+                        .take(100)
+                        .collect(),
+                    value: q.id.clone(),
+                })
+                .collect(),
+        )
+    })
+}

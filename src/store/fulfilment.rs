@@ -1,0 +1,357 @@
+//! The SQL of fulfilment: shipping and releasing escrow, refunds by hand, HQ's waiver, the
+//! builder's queue and the cron timers. Each change is conditional on the state it expects.
+
+use super::buying::enqueue_if;
+use super::{rows, Counted, StoreError};
+use crate::outbox::Job;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::D1Database;
+
+fn num(n: f64) -> JsValue {
+    JsValue::from_f64(n)
+}
+
+/// An order with what shipping and refunding need.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActionOrder {
+    pub id: String,
+    pub seller_id: String,
+    pub buyer_id: String,
+    pub listing_id: String,
+    pub title: String,
+    pub status: String,
+    pub escrow: String,
+    pub kind: String,
+    pub stream_url: Option<String>,
+    pub proof_waived_by: Option<String>,
+    pub payment_intent_id: Option<String>,
+    pub charge_id: Option<String>,
+    pub transfer_id: Option<String>,
+    pub payout_cents: i64,
+    pub gross_cents: i64,
+    pub seller_account: Option<String>,
+}
+
+pub async fn action_order(db: &D1Database, id: &str) -> Result<Option<ActionOrder>, StoreError> {
+    Ok(db
+        .prepare(
+            "SELECT o.id, o.seller_id, o.buyer_id, o.listing_id, l.title, o.status, o.escrow, o.kind, o.stream_url,
+               o.proof_waived_by, o.payment_intent_id, o.charge_id, o.transfer_id, o.payout_cents, o.gross_cents,
+               b.stripe_account_id AS seller_account
+             FROM orders o JOIN listings l ON l.id = o.listing_id JOIN builders b ON b.discord_id = o.seller_id
+             WHERE o.id = ?1",
+        )
+        .bind(&[id.into()])?
+        .first::<ActionOrder>(None)
+        .counted()
+        .await?)
+}
+
+/// paid|building → shipped, with the buyer's DM queued. `false`: it was not shippable
+/// any more (a double click, a refund meanwhile).
+pub async fn mark_shipped(
+    db: &D1Database,
+    id: &str,
+    seller: &str,
+    carrier: &str,
+    tracking: &str,
+    now_ms: f64,
+) -> Result<bool, StoreError> {
+    let now = num(now_ms);
+    let shippable =
+        "id = ?1 AND seller_id = ?2 AND status IN ('paid', 'building') AND escrow = 'held'";
+    let event = db
+        .prepare(format!(
+            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
+             SELECT id, ?3, status, 'shipped', ?2, 'Shipped with ' || ?4 || ' ' || ?5 FROM orders WHERE {shippable}"
+        ))
+        .bind(&[id.into(), seller.into(), now.clone(), carrier.into(), tracking.into()])?;
+    let update = db
+        .prepare(format!(
+            "UPDATE orders SET status = 'shipped', carrier = ?4, tracking = ?5, shipped_at = ?3, updated_at = ?3
+             WHERE {shippable} RETURNING id"
+        ))
+        .bind(&[id.into(), seller.into(), now, carrier.into(), tracking.into()])?;
+    let dm = enqueue_if(
+        db,
+        &Job::Shipped {
+            order: id.to_owned(),
+        },
+        &format!("shipped:{id}"),
+        "EXISTS (SELECT 1 FROM orders WHERE id = ?5 AND status = 'shipped' AND shipped_at = ?3)",
+        id,
+        now_ms,
+    )?;
+    let results = db.batch(vec![event, update, dm]).counted().await?;
+    Ok(!rows::<serde_json::Value>(&results, 1)?.is_empty())
+}
+
+/// The builder's payout went out: escrow released (once).
+pub async fn record_release(
+    db: &D1Database,
+    id: &str,
+    transfer: &str,
+    charge: &str,
+    now_ms: f64,
+) -> Result<(), StoreError> {
+    let now = num(now_ms);
+    let event = db
+        .prepare(
+            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
+             SELECT id, ?3, status, status, 'c500', 'Escrow released to the builder (' || ?2 || ')'
+             FROM orders WHERE id = ?1 AND escrow = 'held'",
+        )
+        .bind(&[id.into(), transfer.into(), now.clone()])?;
+    let update = db
+        .prepare(
+            "UPDATE orders SET escrow = 'released', transfer_id = ?2, charge_id = COALESCE(charge_id, ?4), updated_at = ?3
+             WHERE id = ?1 AND escrow = 'held'",
+        )
+        .bind(&[id.into(), transfer.into(), now, charge.into()])?;
+    db.batch(vec![event, update]).counted().await?;
+    Ok(())
+}
+
+/// A refund made with `/c500 refund`: the order ends, unshipped stock returns, the escrow
+/// becomes refunded (or reversed, when the payout had gone out), and the buyer hears of it.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_manual_refund(
+    db: &D1Database,
+    id: &str,
+    actor: &str,
+    reason: &str,
+    refund_id: &str,
+    reversed: bool,
+    payment_intent: &str,
+    now_ms: f64,
+) -> Result<(), StoreError> {
+    // Stripe's charge.refunded may land before this batch (it often does): each statement
+    // stands on its own, so either order ends in the same state.
+    let now = num(now_ms);
+    let detail = format!("Refunded by {actor}: {reason}");
+    let event = db
+        .prepare(
+            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
+             SELECT id, ?3, status, 'refunded', ?2, ?4 FROM orders WHERE id = ?1
+               AND NOT EXISTS (SELECT 1 FROM order_events WHERE order_id = ?1 AND detail = ?4)",
+        )
+        .bind(&[id.into(), actor.into(), now.clone(), detail.as_str().into()])?;
+    let stock = db
+        .prepare(
+            "UPDATE listings SET stock = MIN(quantity, stock + 1), updated_at = ?2
+             WHERE id = (SELECT listing_id FROM orders WHERE id = ?1 AND status IN ('paid', 'building'))",
+        )
+        .bind(&[id.into(), now.clone()])?;
+    // The same job and key as the charge.refunded webhook's, so the buyer hears once.
+    let dm = enqueue_if(
+        db,
+        &Job::RefundedByPaymentIntent {
+            payment_intent: payment_intent.to_owned(),
+        },
+        &format!("refunded:{payment_intent}"),
+        "EXISTS (SELECT 1 FROM orders WHERE payment_intent_id = ?5 AND status NOT IN ('refunded', 'cancelled'))",
+        payment_intent,
+        now_ms,
+    )?;
+    let status = db
+        .prepare(
+            "UPDATE orders SET status = CASE WHEN status IN ('refunded', 'cancelled') THEN status ELSE 'refunded' END,
+               refund_id = COALESCE(refund_id, ?2), updated_at = ?3
+             WHERE id = ?1",
+        )
+        .bind(&[id.into(), refund_id.into(), now.clone()])?;
+    let escrow = db
+        .prepare(
+            "UPDATE orders SET escrow = ?2, updated_at = ?3 WHERE id = ?1 AND escrow IN ('held', 'released')",
+        )
+        .bind(&[
+            id.into(),
+            if reversed { "reversed" } else { "refunded" }.into(),
+            now,
+        ])?;
+    db.batch(vec![event, stock, dm, status, escrow])
+        .counted()
+        .await?;
+    Ok(())
+}
+
+/// HQ waives the live proof of a commission. `false`: no such open commission.
+pub async fn waive_proof(
+    db: &D1Database,
+    id: &str,
+    admin: &str,
+    now_ms: f64,
+) -> Result<bool, StoreError> {
+    let now = num(now_ms);
+    let open = "id = ?1 AND kind = 'commission' AND status IN ('paid', 'building') AND proof_waived_by IS NULL";
+    let event = db
+        .prepare(format!(
+            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
+             SELECT id, ?3, status, status, ?2, 'Live proof waived by C500 HQ' FROM orders WHERE {open}"
+        ))
+        .bind(&[id.into(), admin.into(), now.clone()])?;
+    let update = db
+        .prepare(format!(
+            "UPDATE orders SET proof_waived_by = ?2, updated_at = ?3 WHERE {open} RETURNING id"
+        ))
+        .bind(&[id.into(), admin.into(), now.clone()])?;
+    let audit = db
+        .prepare(
+            "INSERT INTO admin_actions (admin_id, action, subject, at)
+             SELECT ?2, 'waive_proof', ?1, ?3 WHERE EXISTS (SELECT 1 FROM orders WHERE id = ?1 AND proof_waived_by = ?2 AND updated_at = ?3)",
+        )
+        .bind(&[id.into(), admin.into(), now])?;
+    let results = db.batch(vec![event, update, audit]).counted().await?;
+    Ok(!rows::<serde_json::Value>(&results, 1)?.is_empty())
+}
+
+/// An order waiting on its builder.
+#[derive(Debug, Clone, Deserialize)]
+pub struct QueueRow {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub kind: String,
+    pub stream_url: Option<String>,
+    pub proof_waived_by: Option<String>,
+    pub escrow: String,
+    pub paid_at: f64,
+    pub promised_by: Option<f64>,
+    pub buyer_id: String,
+}
+
+/// The builder's open orders, oldest first (what `/c500 queue` and the order autocomplete show).
+pub async fn queue(db: &D1Database, seller: &str, limit: u32) -> Result<Vec<QueueRow>, StoreError> {
+    let result = db
+        .prepare(
+            "SELECT o.id, l.title, o.status, o.kind, o.stream_url, o.proof_waived_by, o.escrow, o.paid_at,
+               o.promised_by, o.buyer_id
+             FROM orders o JOIN listings l ON l.id = o.listing_id
+             WHERE o.seller_id = ?1 AND (o.status IN ('paid', 'building') OR (o.status = 'shipped' AND o.escrow = 'held'))
+             ORDER BY o.paid_at, o.id LIMIT ?2",
+        )
+        .bind(&[seller.into(), JsValue::from(limit)])?
+        .all()
+        .counted()
+        .await?;
+    Ok(result.results()?)
+}
+
+/// Orders whose id starts with what was typed, for an admin's autocomplete (any order).
+pub async fn orders_like(
+    db: &D1Database,
+    typed: &str,
+    limit: u32,
+) -> Result<Vec<QueueRow>, StoreError> {
+    let result = db
+        .prepare(
+            "SELECT o.id, l.title, o.status, o.kind, o.stream_url, o.proof_waived_by, o.escrow, o.paid_at,
+               o.promised_by, o.buyer_id
+             FROM orders o JOIN listings l ON l.id = o.listing_id
+             WHERE o.id LIKE ?1 || '%' ORDER BY o.paid_at DESC LIMIT ?2",
+        )
+        .bind(&[typed.into(), JsValue::from(limit)])?
+        .all()
+        .counted()
+        .await?;
+    Ok(result.results()?)
+}
+
+/// Shipped orders past the buyer's window with no open report: completed, and each counts
+/// toward the buyer's tier. Returns how many.
+pub async fn complete_due(
+    db: &D1Database,
+    shipped_before_ms: f64,
+    now_ms: f64,
+) -> Result<usize, StoreError> {
+    let due = "status = 'shipped' AND escrow = 'released' AND shipped_at <= ?1
+       AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.order_id = orders.id AND r.status = 'open')";
+    let now = num(now_ms);
+    let event = db
+        .prepare(format!(
+            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
+             SELECT id, ?2, status, 'completed', 'cron', 'No report within the window: completed' FROM orders WHERE {due}"
+        ))
+        .bind(&[num(shipped_before_ms), now.clone()])?;
+    let buyers = db
+        .prepare(format!(
+            "UPDATE users SET completed_orders = completed_orders + (
+               SELECT COUNT(*) FROM orders WHERE orders.buyer_id = users.discord_id AND {due}), updated_at = ?2
+             WHERE discord_id IN (SELECT buyer_id FROM orders WHERE {due})"
+        ))
+        .bind(&[num(shipped_before_ms), now.clone()])?;
+    let update = db
+        .prepare(format!(
+            "UPDATE orders SET status = 'completed', completed_at = ?2, updated_at = ?2 WHERE {due} RETURNING id"
+        ))
+        .bind(&[num(shipped_before_ms), now])?;
+    let results = db.batch(vec![event, buyers, update]).counted().await?;
+    Ok(rows::<serde_json::Value>(&results, 2)?.len())
+}
+
+/// Commissions with no live proof 7 days past their promised date: flagged once, HQ and the
+/// buyer told. Returns how many.
+pub async fn flag_overdue(
+    db: &D1Database,
+    promised_before_ms: f64,
+    now_ms: f64,
+) -> Result<usize, StoreError> {
+    let overdue =
+        "kind = 'commission' AND status = 'paid' AND stream_url IS NULL AND proof_waived_by IS NULL
+       AND flagged_overdue_at IS NULL AND promised_by <= ?1";
+    let ids = db
+        .prepare(format!("SELECT id FROM orders WHERE {overdue} LIMIT 50"))
+        .bind(&[num(promised_before_ms)])?
+        .all()
+        .counted()
+        .await?;
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let ids: Vec<Id> = ids.results()?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut statements = Vec::new();
+    for Id { id } in &ids {
+        statements.push(enqueue_if(
+            db,
+            &Job::Overdue { order: id.clone() },
+            &format!("overdue:{id}"),
+            "?5 IS NOT NULL",
+            id,
+            now_ms,
+        )?);
+        statements.push(
+            db.prepare(
+                "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
+                 SELECT id, ?2, status, status, 'cron', 'No live proof 7 days past the promised date: flagged to HQ'
+                 FROM orders WHERE id = ?1 AND flagged_overdue_at IS NULL",
+            )
+            .bind(&[id.as_str().into(), num(now_ms)])?,
+        );
+        statements.push(
+            db.prepare("UPDATE orders SET flagged_overdue_at = ?2, updated_at = ?2 WHERE id = ?1 AND flagged_overdue_at IS NULL")
+                .bind(&[id.as_str().into(), num(now_ms)])?,
+        );
+    }
+    db.batch(statements).counted().await?;
+    Ok(ids.len())
+}
+
+/// Shipped orders whose payout has not gone out (a failed transfer), for cron to retry.
+pub async fn unreleased(db: &D1Database, limit: u32) -> Result<Vec<String>, StoreError> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let result = db
+        .prepare("SELECT id FROM orders WHERE status = 'shipped' AND escrow = 'held' LIMIT ?1")
+        .bind(&[JsValue::from(limit)])?
+        .all()
+        .counted()
+        .await?;
+    Ok(result.results::<Id>()?.into_iter().map(|i| i.id).collect())
+}
