@@ -218,3 +218,19 @@ CREATE TABLE outbox (
   updated_at      REAL NOT NULL
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+
+-- Twitch OAuth states: signed, and single-use (deleted when the callback redeems them).
+CREATE TABLE oauth_states (
+  nonce       TEXT PRIMARY KEY,
+  discord_id  TEXT NOT NULL,
+  expires_at  REAL NOT NULL
+);
+
+-- LIVE roles given to a builder going live, taken back when the stream ends or after 12 hours.
+CREATE TABLE live_roles (
+  builder_id  TEXT NOT NULL REFERENCES users (discord_id),
+  guild_id    TEXT NOT NULL,
+  role_id     TEXT NOT NULL,
+  given_at    REAL NOT NULL,
+  PRIMARY KEY (builder_id, guild_id, role_id)
+);

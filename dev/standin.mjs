@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import Stripe from "stripe";
+import { createHmac } from "node:crypto";
 import { validateRestRequest } from "./discord-spec.mjs";
 import { checkStripeRequest } from "./stripe-params.mjs";
 
@@ -66,6 +67,8 @@ export async function startStandin({
   stripeWebhookSecret = "whsec_local_dev",
   stripeSecretKey = "sk_test_local_dev",
   discordBotToken = "local-dev-bot-token",
+  twitchClientId = "local-twitch-client",
+  twitchClientSecret = "local-twitch-secret",
   quiet = true,
 } = {}) {
   const state = {
@@ -78,6 +81,7 @@ export async function startStandin({
     stripeFailures: [], // queued injected Stripe failures ({ status } or { delayMs })
     liveLogins: new Set(),
     autoWebhooks: true,
+    twitch: { users: new Map(), codes: new Map(), tokens: new Map(), subscriptions: [] },
   };
   const stripe = new Stripe(stripeSecretKey);
   const self = { url: "" }; // filled in once listening
@@ -186,6 +190,124 @@ export async function startStandin({
       return [status, body];
     }
     return stripeRoute(req.method, rest, check.params);
+  }
+
+  // Twitch: OAuth (authorization code and client credentials), Helix Get Users / Get
+  // Streams, EventSub subscriptions with the real verification handshake and signed
+  // notifications (HMAC-SHA256 over id + timestamp + body).
+  const twitchUser = (login) => {
+    if (!state.twitch.users.has(login)) state.twitch.users.set(login, { id: String(41000000 + state.twitch.users.size + 1), login, display_name: login });
+    return state.twitch.users.get(login);
+  };
+  const twitchError = (status, message) => [status, { error: status === 401 ? "Unauthorized" : "Bad Request", status, message }];
+
+  function twitchAuthorize(login, stateParam, redirectUri) {
+    const code = `code-${stripeId("tw")}`;
+    state.twitch.codes.set(code, { login, redirectUri });
+    const u = new URL(redirectUri);
+    u.searchParams.set("code", code);
+    u.searchParams.set("scope", "");
+    u.searchParams.set("state", stateParam);
+    return u.toString();
+  }
+
+  async function handleTwitchAuth(req, res, rest, bodyBuf, url) {
+    if (rest === "/oauth2/authorize" && req.method === "GET") {
+      const q = url.searchParams;
+      if (q.get("client_id") !== twitchClientId) return twitchError(400, "invalid client");
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(`<!doctype html><meta charset="utf-8"><title>Twitch (stand-in)</title><body style="font-family:sans-serif;max-width:40rem;margin:4rem auto">
+        <h1>Authorize C500 (stand-in)</h1><form method="post" action="/twitch-auth/oauth2/authorize?${q}">
+        <label>Twitch login <input name="login" value="keyz"></label> <button>Authorize</button></form>`);
+      return null;
+    }
+    if (rest === "/oauth2/authorize" && req.method === "POST") {
+      const q = url.searchParams;
+      const login = new URLSearchParams(bodyBuf.toString("utf8")).get("login") || "keyz";
+      res.writeHead(302, { location: twitchAuthorize(login, q.get("state") ?? "", q.get("redirect_uri")) });
+      res.end();
+      return null;
+    }
+    if (rest === "/oauth2/token" && req.method === "POST") {
+      const p = new URLSearchParams(bodyBuf.toString("utf8"));
+      if (p.get("client_id") !== twitchClientId || p.get("client_secret") !== twitchClientSecret) return twitchError(403, "invalid client secret");
+      if (p.get("grant_type") === "client_credentials") {
+        const token = `app-${stripeId("tok")}`;
+        state.twitch.tokens.set(token, { app: true });
+        return [200, { access_token: token, expires_in: 5011271, token_type: "bearer" }];
+      }
+      if (p.get("grant_type") === "authorization_code") {
+        const grant = state.twitch.codes.get(p.get("code"));
+        if (!grant || grant.redirectUri !== p.get("redirect_uri")) return twitchError(400, "Invalid authorization code");
+        state.twitch.codes.delete(p.get("code")); // single use, as Twitch's are
+        const token = `user-${stripeId("tok")}`;
+        state.twitch.tokens.set(token, { login: grant.login });
+        return [200, { access_token: token, refresh_token: `refresh-${token}`, expires_in: 14124, scope: [], token_type: "bearer" }];
+      }
+      return twitchError(400, "unsupported grant_type");
+    }
+    return [404, { error: "Not Found", status: 404, message: "stand-in has no such route" }];
+  }
+
+  async function handleTwitchApi(req, res, rest, bodyBuf, url) {
+    if (req.headers["client-id"] !== twitchClientId) return twitchError(401, "Client-Id header required");
+    const token = state.twitch.tokens.get((req.headers.authorization ?? "").replace(/^Bearer /, ""));
+    if (!token) return twitchError(401, "Invalid OAuth token");
+    if (rest === "/helix/users" && req.method === "GET") {
+      if (!token.login) return twitchError(400, "a user token is required");
+      return [200, { data: [twitchUser(token.login)] }];
+    }
+    if (rest === "/helix/streams" && req.method === "GET") {
+      const ids = url.searchParams.getAll("user_id");
+      const data = [...state.twitch.users.values()]
+        .filter((u) => ids.includes(u.id) && state.liveLogins.has(u.login))
+        .map((u) => ({ id: `stream-${u.id}`, user_id: u.id, user_login: u.login, user_name: u.display_name, type: "live", title: "Building a cozy board", started_at: new Date().toISOString() }));
+      return [200, { data, pagination: {} }];
+    }
+    if (rest === "/helix/eventsub/subscriptions" && req.method === "POST") {
+      if (!token.app) return twitchError(401, "an app access token is required");
+      const body = JSON.parse(bodyBuf.toString("utf8"));
+      const { type, version, condition, transport } = body;
+      if (type !== "stream.offline" || version !== "1" || !condition?.broadcaster_user_id || transport?.method !== "webhook" || !transport.callback || !(transport.secret?.length >= 10)) {
+        return twitchError(400, "invalid subscription");
+      }
+      if (state.twitch.subscriptions.some((s) => s.type === type && s.condition.broadcaster_user_id === condition.broadcaster_user_id)) {
+        return [409, { error: "Conflict", status: 409, message: "subscription already exists" }];
+      }
+      const sub = { id: stripeId("sub"), status: "webhook_callback_verification_pending", type, version, condition, created_at: new Date().toISOString(), transport: { method: "webhook", callback: transport.callback }, cost: 1, secret: transport.secret };
+      state.twitch.subscriptions.push(sub);
+      // Twitch proves the callback at once: a signed challenge it must echo.
+      setTimeout(() => sendEventSub(sub, "webhook_callback_verification", { challenge: `challenge-${sub.id}` }).then((r) => {
+        if (r.status === 200 && r.body === `challenge-${sub.id}`) sub.status = "enabled";
+      }).catch(() => {}), 0);
+      const { secret, ...shown } = sub;
+      return [202, { data: [shown], total: state.twitch.subscriptions.length, total_cost: state.twitch.subscriptions.length, max_total_cost: 10000 }];
+    }
+    return [404, { error: "Not Found", status: 404, message: "stand-in has no such route" }];
+  }
+
+  /** Signs and delivers one EventSub message to a subscription's callback. */
+  async function sendEventSub(sub, type, extra = {}, { id = stripeId("msg"), timestamp = new Date().toISOString(), secret = sub.secret } = {}) {
+    const { secret: _hidden, ...subscription } = sub;
+    const body = JSON.stringify({ subscription, ...extra });
+    const signature = "sha256=" + createHmac("sha256", secret).update(id + timestamp + body).digest("hex");
+    const target = new URL(sub.transport.callback);
+    const callback = new URL(target.pathname, worker).toString(); // the worker under test, wherever it listens
+    const r = await fetch(callback, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "twitch-eventsub-message-id": id,
+        "twitch-eventsub-message-timestamp": timestamp,
+        "twitch-eventsub-message-signature": signature,
+        "twitch-eventsub-message-type": type,
+        "twitch-eventsub-subscription-type": sub.type,
+      },
+      body,
+    });
+    const text = await r.text();
+    record({ service: "twitch-eventsub", method: "POST", path: target.pathname, status: r.status, type });
+    return { status: r.status, body: text, id, timestamp, payload: body, signature };
   }
 
   // Stripe objects, built on Stripe's fixtures and kept, so later calls see earlier ones.
@@ -420,7 +542,21 @@ export async function startStandin({
     }
     if (rest === "/twitch/live" && req.method === "POST") {
       body.live ? state.liveLogins.add(body.login) : state.liveLogins.delete(body.login);
-      return [200, { live: [...state.liveLogins] }];
+      return [200, { live: [...state.liveLogins], user: twitchUser(body.login) }];
+    }
+    if (rest === "/twitch/authorize" && req.method === "POST") {
+      // What the consent page does when the user clicks Authorize.
+      return [200, { location: twitchAuthorize(body.login, body.state, body.redirect_uri) }];
+    }
+    if (rest === "/twitch/offline" && req.method === "POST") {
+      // The stream ends: Twitch notifies every stream.offline subscription for that user.
+      state.liveLogins.delete(body.login);
+      const user = twitchUser(body.login);
+      const subs = state.twitch.subscriptions.filter((s) => s.condition.broadcaster_user_id === user.id);
+      const event = { broadcaster_user_id: user.id, broadcaster_user_login: user.login, broadcaster_user_name: user.display_name };
+      const sent = [];
+      for (const sub of subs) sent.push(await sendEventSub(sub, "notification", { event }, body.options ?? {}));
+      return [200, { sent }];
     }
     return [404, { error: "unknown control route" }];
   }
@@ -434,6 +570,13 @@ export async function startStandin({
       if (url.pathname.startsWith("/discord/api/v10/")) {
         service = "discord";
         result = await handleDiscord(req, res, url.pathname.slice("/discord/api/v10".length), bodyBuf);
+      } else if (url.pathname.startsWith("/twitch-auth/")) {
+        service = "twitch";
+        result = await handleTwitchAuth(req, res, url.pathname.slice("/twitch-auth".length), bodyBuf, url);
+        if (result === null) return;
+      } else if (url.pathname.startsWith("/twitch/")) {
+        service = "twitch";
+        result = await handleTwitchApi(req, res, url.pathname.slice("/twitch".length), bodyBuf, url);
       } else if (url.pathname.startsWith("/stripe/")) {
         service = "stripe";
         result = await handleStripe(req, res, url.pathname.slice("/stripe".length), bodyBuf);
@@ -484,6 +627,8 @@ export async function startStandin({
     stripeObjects,
     sendStripeEvent,
     paySession,
+    sendEventSub,
+    twitchUser,
     setWorkerUrl(u) {
       worker = u;
     },

@@ -6,7 +6,8 @@
 //!   3. Escrow timers: payouts that failed at shipping are retried; shipped orders with no
 //!      open report complete after `AUTO_COMPLETE_DAYS` (default 14); commissions with no
 //!      live proof 7 days past their promised date are flagged to HQ and the buyer.
-//!   4. The outbox: deliver what is due, with backoff.
+//!   4. LIVE roles given more than 12 hours ago (no stream.offline came) are taken back.
+//!   5. The outbox: deliver what is due, with backoff.
 
 use crate::clients::stripe::Stripe;
 use crate::store::{buying, fulfilment};
@@ -127,10 +128,13 @@ async fn escrow_timers(env: &Env) -> Result<(), String> {
     let flagged = fulfilment::flag_overdue(&db, now - 7.0 * DAY_MS, now)
         .await
         .map_err(|e| e.to_string())?;
-    if completed + flagged > 0 {
+    let roles = crate::store::twitch::expire_live_roles(&db, now - 12.0 * 3600.0 * 1000.0, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    if completed + flagged + roles > 0 {
         log::event(
             "cron_timers",
-            json!({ "completed": completed, "flagged_overdue": flagged }),
+            json!({ "completed": completed, "flagged_overdue": flagged, "live_roles_expired": roles }),
         );
     }
     Ok(())

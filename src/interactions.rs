@@ -8,6 +8,7 @@ pub mod drop;
 pub mod fulfilment;
 pub mod help;
 pub mod inventory;
+pub mod live;
 pub mod orders;
 pub mod server_settings;
 pub mod setup;
@@ -306,6 +307,10 @@ fn dispatch(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
                     return fulfilment::refund(&interaction, options, env, ctx)
                 }
                 (commands::ROOT, ["queue"]) => return fulfilment::queue(&interaction, env),
+                (commands::ROOT, ["setup", "twitch"]) => return live::setup(&interaction, env),
+                (commands::ROOT, ["live", mode @ ("order" | "orders" | "chat" | "drop")]) => {
+                    return live::live(&interaction, mode, options, env, ctx)
+                }
                 (commands::ROOT, ["admin", "waive"]) => {
                     return fulfilment::waive(&interaction, options, env)
                 }

@@ -17,6 +17,7 @@ pub mod pages;
 pub mod photos;
 pub mod store;
 pub mod stripe;
+pub mod twitch;
 pub mod webhooks;
 
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen};
@@ -70,6 +71,8 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         (Method::Get, "/onboarding/refresh") => pages::onboarding_refresh(&req, &env).await,
         (Method::Get, "/onboarding/return") => pages::onboarding_return(&req, &env).await,
         (Method::Get, "/success") => pages::orders::success(&req, &env).await,
+        (Method::Get, "/oauth/twitch/callback") => pages::twitch::callback(&req, &env).await,
+        (Method::Post, "/webhooks/twitch") => webhooks::twitch::eventsub(req, &env, &ctx).await,
         (Method::Get, "/cancel") => pages::orders::cancel(),
         (Method::Get, p) if p.starts_with("/orders/") => {
             pages::orders::status(&env, p.trim_start_matches("/orders/")).await

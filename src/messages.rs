@@ -237,6 +237,27 @@ pub fn order_refunded(order: &OrderView, base: &str) -> Message {
     }
 }
 
+/// The buyer's DM when their commission is proven live on the workbench.
+pub fn live_proof(order: &OrderView, base: &str) -> Message {
+    let link = order.stream_url.clone().unwrap_or_default();
+    Message {
+        embeds: vec![Embed {
+            title: Some("✨ Exciting News!".to_owned()),
+            description: Some(format!(
+                "Your order (`{}`) is on the workbench RIGHT NOW.\n\nWatch **{}** being built live here: {link}",
+                order.id, order.title
+            )),
+            color: Some(colour::SAKURA),
+            ..Embed::default()
+        }],
+        components: vec![ActionRow::new(vec![
+            Button::link("Watch live", link, Some("🔴")),
+            order_link(base, order),
+        ])],
+        ..Message::default()
+    }
+}
+
 /// The buyer's "it's on its way" DM, with the carrier's tracking link.
 pub fn shipped(order: &OrderView, base: &str) -> Message {
     let carrier = order.carrier.as_deref().unwrap_or_default();

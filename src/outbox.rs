@@ -23,6 +23,15 @@ pub enum Job {
     LateRefund { order: String },
     /// DM the buyer about a refund and refresh the drop's embed (stock came back).
     RefundedByPaymentIntent { payment_intent: String },
+    /// DM the buyer that their commission is on the workbench, with the stream link.
+    LiveProof { order: String },
+    /// Give or take back a member's role (the LIVE role).
+    SetRole {
+        guild: String,
+        user: String,
+        role: String,
+        give: bool,
+    },
     /// DM the buyer their tracking link.
     Shipped { order: String },
     /// Tell HQ and the buyer a commission has no live proof a week past its promise.
@@ -127,6 +136,7 @@ async fn deliver(
         | Job::SellerSale { order }
         | Job::LateRefund { order }
         | Job::Shipped { order }
+        | Job::LiveProof { order }
         | Job::Overdue { order } => {
             let Some(view) = rows::order_view(db, order).await.map_err(gone)? else {
                 return Ok(Delivery::Skipped("no such order"));
@@ -140,6 +150,11 @@ async fn deliver(
                 Job::LateRefund { .. } => {
                     discord
                         .direct_message(&view.buyer_id, &messages::late_payment_refunded(&view))
+                        .await?;
+                }
+                Job::LiveProof { .. } => {
+                    discord
+                        .direct_message(&view.buyer_id, &messages::live_proof(&view, base))
                         .await?;
                 }
                 Job::Shipped { .. } => {
@@ -170,6 +185,15 @@ async fn deliver(
                     }
                 },
             }
+            Ok(Delivery::Done)
+        }
+        Job::SetRole {
+            guild,
+            user,
+            role,
+            give,
+        } => {
+            discord.set_role(guild, user, role, *give).await?;
             Ok(Delivery::Done)
         }
         Job::RefreshEmbed { listing } => refresh_embed(db, discord, base, listing).await,
@@ -245,6 +269,21 @@ mod tests {
             r#"{"kind":"hq_dispute","payment_intent":"pi_1","dispute":"dp_1","opened":true}"#
         );
         assert_eq!(serde_json::from_str::<Job>(&json).unwrap(), job);
+    }
+
+    #[test]
+    fn the_role_job_sql_builds_is_a_job() {
+        // store::twitch builds this JSON with json_object(); it must read back as the job.
+        let from_sql = r#"{"kind":"set_role","guild":"1","user":"2","role":"3","give":false}"#;
+        assert_eq!(
+            serde_json::from_str::<Job>(from_sql).unwrap(),
+            Job::SetRole {
+                guild: "1".into(),
+                user: "2".into(),
+                role: "3".into(),
+                give: false
+            }
+        );
     }
 
     #[test]

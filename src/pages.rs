@@ -8,6 +8,7 @@ use crate::domain::seller::GuildTag;
 use crate::interactions::setup;
 use crate::{config, http, log, store};
 pub mod orders;
+pub mod twitch;
 
 use askama::Template;
 use std::cell::{Cell, RefCell};
@@ -364,7 +365,7 @@ pub fn static_asset(req: &Request, path: &str) -> Response {
 }
 
 /// A page about onboarding (private: never cached).
-fn onboarding_page(
+pub(crate) fn onboarding_page(
     status: u16,
     title: &str,
     message: &str,

@@ -5,6 +5,7 @@ pub mod buying;
 pub mod fulfilment;
 pub mod orders;
 pub mod outbox;
+pub mod twitch;
 
 use crate::domain::ids::Snowflake;
 use crate::interactions::server_settings::Update;

@@ -3,6 +3,7 @@
 //! means for orders is in `payments`; the Discord side effects go to the outbox.
 
 mod payments;
+pub mod twitch;
 
 pub use payments::refund;
 

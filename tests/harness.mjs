@@ -31,6 +31,8 @@ export async function startWorker() {
     stripeWebhookSecret: STRIPE_WEBHOOK_SECRET,
     stripeSecretKey: STRIPE_SECRET_KEY,
     discordBotToken: DISCORD_BOT_TOKEN,
+    twitchClientId: "harness-twitch-client",
+    twitchClientSecret: "harness-twitch-secret",
   });
   const mf = new Miniflare({
     modules: true,

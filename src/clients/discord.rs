@@ -67,6 +67,16 @@ impl Discord {
     ) -> Result<Value, DiscordError> {
         let body =
             serde_json::to_string(body).map_err(|e| DiscordError::Transport(e.to_string()))?;
+        self.send(method, path, Some(body), bot).await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        bot: bool,
+    ) -> Result<Value, DiscordError> {
         let authorization = format!("Bot {}", self.token);
         let mut headers = vec![
             ("content-type", "application/json"),
@@ -76,7 +86,10 @@ impl Discord {
             headers.push(("authorization", authorization.as_str()));
         }
         let url = format!("{}{path}", self.base);
-        let (status, value) = super::send(method, &url, &headers, Some(body))
+        if body.is_none() {
+            headers.retain(|(name, _)| *name != "content-type");
+        }
+        let (status, value) = super::send(method, &url, &headers, body)
             .await
             .map_err(|e| DiscordError::Transport(e.to_string()))?;
         if (200..300).contains(&status) {
@@ -142,6 +155,20 @@ impl Discord {
             )
             .await?;
         self.post_message(&Self::id_of(&channel)?, message).await
+    }
+
+    /// Gives (or takes back) a member's role (Manage Roles; the bot's role must be higher).
+    pub async fn set_role(
+        &self,
+        guild_id: &str,
+        user_id: &str,
+        role_id: &str,
+        give: bool,
+    ) -> Result<(), DiscordError> {
+        let path = format!("/guilds/{guild_id}/members/{user_id}/roles/{role_id}");
+        let method = if give { Method::Put } else { Method::Delete };
+        self.send(method, &path, None, true).await?;
+        Ok(())
     }
 
     /// Edits the reply to an interaction (after a deferred answer), with its token.

@@ -3,6 +3,7 @@
 
 pub mod discord;
 pub mod stripe;
+pub mod twitch;
 
 use serde_json::Value;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
@@ -28,5 +29,12 @@ pub(crate) async fn send(
         .send()
         .await?;
     let status = response.status_code();
-    Ok((status, response.json().await?))
+    // Some answers have no body (Discord's 204s); some errors aren't JSON.
+    let text = response.text().await?;
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    Ok((status, value))
 }

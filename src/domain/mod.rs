@@ -8,6 +8,7 @@ pub mod ids;
 pub mod link_token;
 pub mod listing;
 pub mod money;
+pub mod oauth_state;
 pub mod order;
 pub mod seller;
 pub mod trust;
