@@ -12,6 +12,7 @@ pub mod live;
 pub mod orders;
 pub mod server_settings;
 pub mod setup;
+pub mod trust;
 
 use crate::clients::discord::Discord;
 use crate::discord::model::{kind, Interaction};
@@ -308,6 +309,8 @@ fn dispatch(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
                 }
                 (commands::ROOT, ["queue"]) => return fulfilment::queue(&interaction, env),
                 (commands::ROOT, ["setup", "twitch"]) => return live::setup(&interaction, env),
+                (commands::ROOT, ["profile"]) => return trust::profile(&interaction, options, env),
+                (commands::ROOT, ["vouch"]) => return trust::vouch(&interaction, options, env),
                 (commands::ROOT, ["live", mode @ ("order" | "orders" | "chat" | "drop")]) => {
                     return live::live(&interaction, mode, options, env, ctx)
                 }

@@ -5,6 +5,7 @@ pub mod buying;
 pub mod fulfilment;
 pub mod orders;
 pub mod outbox;
+pub mod trust;
 pub mod twitch;
 
 use crate::domain::ids::Snowflake;

@@ -71,7 +71,7 @@ test("unknown commands, subcommands, buttons and forms get a clean, valid reply"
 });
 
 test("commands of the tree not built yet say so politely", async () => {
-  const body = await validReply(await w.interact(slashCommand(["profile"])));
+  const body = await validReply(await w.interact(slashCommand(["report"])));
   assert.match(body.data.embeds[0].title, /Not open yet/);
 });
 
