@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod drop;
 pub mod fulfilment;
 pub mod help;
+pub mod hq;
 pub mod inventory;
 pub mod live;
 pub mod orders;
@@ -38,7 +39,6 @@ const UNAUTHORIZED: &str = "invalid request signature";
 #[derive(Debug)]
 pub enum UserError {
     UnknownCommand,
-    NotOpenYet,
     OutdatedButton,
     UnknownButton,
     UnknownForm,
@@ -59,10 +59,6 @@ impl UserError {
             UserError::UnknownCommand => Message::oops(
                 "Unknown command",
                 "I don't know that command. Try `/c500 help` for the full list.",
-            ),
-            UserError::NotOpenYet => Message::oops(
-                "Not open yet",
-                "This part of the Collective is still being built. Stay cozy; it's coming soon!",
             ),
             UserError::OutdatedButton => Message::oops(
                 "This button is out of date",
@@ -229,6 +225,16 @@ fn share_context(ctx: &Context) -> Context {
         .unchecked_into()
 }
 
+/// Delivers queued outbox messages after the reply (cron retries whatever fails now).
+fn deliver_soon(env: &Env, ctx: &Context) {
+    let env = env.clone();
+    worker::Context::new(share_context(ctx)).wait_until(async move {
+        if let Err(e) = crate::outbox::drain(&env, 10).await {
+            log::error("outbox_drain_failed", &e);
+        }
+    });
+}
+
 /// How long an interaction may work before it answers "thinking…" and edits its reply in
 /// later: Discord drops an interaction that gets no answer within 3 seconds.
 const DEFER_AFTER: Duration = Duration::from_millis(2_000);
@@ -283,7 +289,23 @@ fn deferred(
     }))
 }
 
+/// Routes the interaction; whatever needs I/O first checks the global ban (except the Buy
+/// button, whose one hold batch checks it, and autocomplete suggestions).
 fn dispatch(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
+    let user = interaction.invoker().map(|u| u.id.clone());
+    let exempt = interaction.kind == kind::AUTOCOMPLETE
+        || interaction
+            .data
+            .as_ref()
+            .and_then(|d| d.custom_id.as_deref())
+            .is_some_and(|id| matches!(CustomId::parse(id), Ok(CustomId::Buy(_))));
+    match (route(interaction, env, ctx), user) {
+        (Answer::Later(work), Some(user)) if !exempt => hq::unless_banned(user, env, work),
+        (answer, _) => answer,
+    }
+}
+
+fn route(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
     let data = interaction.data.as_ref();
     let response = match interaction.kind {
         kind::PING => InteractionResponse::pong(),
@@ -311,6 +333,16 @@ fn dispatch(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
                 (commands::ROOT, ["setup", "twitch"]) => return live::setup(&interaction, env),
                 (commands::ROOT, ["profile"]) => return trust::profile(&interaction, options, env),
                 (commands::ROOT, ["vouch"]) => return trust::vouch(&interaction, options, env),
+                (commands::ROOT, ["report"]) => return hq::report(&interaction, options, env, ctx),
+                (commands::ROOT, ["admin", "resolve"]) => {
+                    return hq::resolve(&interaction, options, env, ctx)
+                }
+                (commands::ROOT, ["admin", "ban"]) => {
+                    return hq::ban(&interaction, options, env, ctx, true)
+                }
+                (commands::ROOT, ["admin", "unban"]) => {
+                    return hq::ban(&interaction, options, env, ctx, false)
+                }
                 (commands::ROOT, ["live", mode @ ("order" | "orders" | "chat" | "drop")]) => {
                     return live::live(&interaction, mode, options, env, ctx)
                 }
@@ -332,7 +364,6 @@ fn dispatch(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
                 (commands::ROOT, ["admin", "revoke"]) => {
                     return admin::revoke(&interaction, options, env)
                 }
-                (commands::ROOT, p) if commands::exists(p) => UserError::NotOpenYet.message(),
                 _ => UserError::UnknownCommand.message(),
             };
             InteractionResponse::message(message)

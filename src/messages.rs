@@ -317,6 +317,50 @@ pub fn overdue_buyer(order: &OrderView, base: &str) -> Message {
     }
 }
 
+/// HQ's ticket for a buyer's report (the builder never sees it).
+pub fn hq_report(r: &crate::store::hq::ReportView) -> Message {
+    embed_only(Embed {
+        title: Some(format!("🚩 Report {}", r.id)),
+        description: Some(format!(
+            "<@{}> reported order `{}` (**{}**) by <@{}>:\n> {}\n\nResolve with `/c500 admin resolve report:{}`. The builder has not been told.",
+            r.reporter_id, r.order_id, r.title, r.seller_id, r.reason, r.id
+        )),
+        color: Some(colour::OOPS),
+        fields: vec![
+            EmbedField::new("Order status", status_label(&r.order_status), true),
+            EmbedField::new("Escrow", escrow_label(&r.escrow), true),
+        ],
+        ..Embed::default()
+    })
+}
+
+/// The reporter's DM once HQ resolved their report.
+pub fn report_resolved(r: &crate::store::hq::ReportView) -> Message {
+    embed_only(Embed {
+        title: Some(format!("Your report {} is resolved", r.id)),
+        description: Some(format!(
+            "About order `{}` (**{}**). C500 HQ: {}",
+            r.order_id,
+            r.title,
+            r.resolution.as_deref().unwrap_or("resolved")
+        )),
+        color: Some(colour::DREAMY),
+        ..Embed::default()
+    })
+}
+
+/// The DM a banned user gets (the design notes' wording).
+pub fn ban_notice(reason: &str) -> Message {
+    embed_only(Embed {
+        title: Some("⛔ Banned from C500".to_owned()),
+        description: Some(format!(
+            "You have been globally blacklisted from the C500 Marketplace for {reason}. To appeal, contact C500 HQ."
+        )),
+        color: Some(colour::OOPS),
+        ..Embed::default()
+    })
+}
+
 /// HQ's alert about a payment dispute.
 pub fn hq_dispute(order: &OrderView, dispute: &str, opened: bool) -> Message {
     let (title, what) = if opened {

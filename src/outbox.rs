@@ -36,6 +36,12 @@ pub enum Job {
     Shipped { order: String },
     /// Tell HQ and the buyer a commission has no live proof a week past its promise.
     Overdue { order: String },
+    /// Open HQ's ticket for a buyer's report (never shown to the builder).
+    HqReport { report: String },
+    /// Tell the reporter how HQ resolved their report.
+    ReportResolved { report: String },
+    /// Tell a user they are banned, and how to appeal.
+    BanNotice { user: String },
     /// Alert HQ about a dispute.
     HqDispute {
         payment_intent: String,
@@ -194,6 +200,37 @@ async fn deliver(
             give,
         } => {
             discord.set_role(guild, user, role, *give).await?;
+            Ok(Delivery::Done)
+        }
+        Job::HqReport { report } | Job::ReportResolved { report } => {
+            let Some(view) = crate::store::hq::report_view(db, report)
+                .await
+                .map_err(gone)?
+            else {
+                return Ok(Delivery::Skipped("no such report"));
+            };
+            if matches!(job, Job::HqReport { .. }) {
+                let Some(channel) = hq_channel else {
+                    return Ok(Delivery::Skipped("HQ_CHANNEL_ID is not set"));
+                };
+                discord
+                    .post_message(channel, &messages::hq_report(&view))
+                    .await?;
+            } else {
+                discord
+                    .direct_message(&view.reporter_id, &messages::report_resolved(&view))
+                    .await?;
+            }
+            Ok(Delivery::Done)
+        }
+        Job::BanNotice { user } => {
+            let reason = crate::store::hq::ban_reason(db, user).await.map_err(gone)?;
+            let Some(reason) = reason else {
+                return Ok(Delivery::Skipped("no longer banned"));
+            };
+            discord
+                .direct_message(user, &messages::ban_notice(&reason))
+                .await?;
             Ok(Delivery::Done)
         }
         Job::RefreshEmbed { listing } => refresh_embed(db, discord, base, listing).await,

@@ -3,6 +3,7 @@
 
 pub mod buying;
 pub mod fulfilment;
+pub mod hq;
 pub mod orders;
 pub mod outbox;
 pub mod trust;

@@ -113,6 +113,13 @@ short_id!(
     8
 );
 
+short_id!(
+    /// A buyer's report to HQ: `R-7K2M9Q`.
+    ReportId,
+    "R-",
+    6
+);
+
 /// A long unguessable token (for order-status links and signed states): 160 bits.
 pub fn token_from_random(random: &[u8; 20]) -> String {
     encode(random, 32).to_ascii_lowercase()

@@ -11,7 +11,7 @@ use crate::domain::ids::OrderId;
 use crate::domain::money::Cents;
 use crate::domain::order::{status_label, OrderStatus};
 use crate::store::fulfilment::{self as rows, ActionOrder, QueueRow};
-use crate::{config, escrow, log, outbox};
+use crate::{config, escrow, log};
 use serde_json::json;
 use worker::worker_sys::Context;
 use worker::{Date, Env};
@@ -41,16 +41,6 @@ fn ok(title: &str, description: String) -> Message {
         color: Some(colour::MINT),
         ..Embed::default()
     })
-}
-
-/// Delivers queued messages after the reply (cron retries whatever fails now).
-fn deliver_soon(env: &Env, ctx: &Context) {
-    let env = env.clone();
-    worker::Context::new(super::share_context(ctx)).wait_until(async move {
-        if let Err(e) = outbox::drain(&env, 10).await {
-            log::error("outbox_drain_failed", &e);
-        }
-    });
 }
 
 /// `/c500 ship order carrier tracking`: shipped, the buyer told, escrow released.
@@ -142,7 +132,7 @@ async fn ship_order(
             ),
         ));
     }
-    deliver_soon(env, ctx);
+    super::deliver_soon(env, ctx);
     let payout = Cents::new(order.payout_cents);
     let paid = match escrow::release(env, &db, &order).await {
         Ok(_) => format!("Your payout of **{payout}** is on its way to your Stripe balance."),
@@ -234,7 +224,7 @@ async fn refund_order(
         }
     };
     escrow::refund(env, &db, &order, &plan, user, reason).await?;
-    deliver_soon(env, ctx);
+    super::deliver_soon(env, ctx);
     Ok(ok(
         "↩️ Refunded",
         format!(

@@ -15,7 +15,7 @@ use crate::domain::money::Cents;
 use crate::messages::{availability, Availability};
 use crate::store::buying;
 use crate::store::outbox::{self as views, ListingCard};
-use crate::{config, log, outbox};
+use crate::{config, log};
 use serde_json::json;
 use worker::worker_sys::Context;
 use worker::{Date, Env};
@@ -298,7 +298,7 @@ pub(super) fn save(
             "listing_edited",
             json!({ "listing": listing.as_str(), "price": change.price.get(), "stock": change.stock }),
         );
-        deliver_soon(&env, &ctx);
+        super::deliver_soon(&env, &ctx);
         let card = views::listing_card(&db, listing.as_str())
             .await
             .map_err(io)?;
@@ -350,7 +350,7 @@ pub(super) fn delist(
             json!({ "listing": listing.as_str(), "seller": seller }),
         );
         crate::pages::invalidate();
-        deliver_soon(&env, &ctx);
+        super::deliver_soon(&env, &ctx);
         Ok(views::listing_card(&db, listing.as_str())
             .await
             .map_err(io)?
@@ -365,14 +365,4 @@ pub(super) fn delist(
             Err(r) => refused(&r),
         },
     )
-}
-
-/// Delivers the queued embed edit after the reply (cron retries it if Discord fails now).
-fn deliver_soon(env: &Env, ctx: &Context) {
-    let env = env.clone();
-    worker::Context::new(super::share_context(ctx)).wait_until(async move {
-        if let Err(e) = outbox::drain(&env, 10).await {
-            log::error("outbox_drain_failed", &e);
-        }
-    });
 }

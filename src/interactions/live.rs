@@ -13,7 +13,7 @@ use crate::discord::response::{
 use crate::domain::ids::{token_from_random, OrderId};
 use crate::domain::oauth_state;
 use crate::store::twitch::{self as rows, LiveContext};
-use crate::{config, log, outbox};
+use crate::{config, log};
 use serde_json::json;
 use worker::worker_sys::Context;
 use worker::{Date, Env};
@@ -252,12 +252,7 @@ async fn go_live(
         "went_live",
         json!({ "builder": builder, "login": login, "guild": guild }),
     );
-    let env = env.clone();
-    worker::Context::new(super::share_context(ctx)).wait_until(async move {
-        if let Err(e) = outbox::drain(&env, 10).await {
-            log::error("outbox_drain_failed", &e);
-        }
-    });
+    super::deliver_soon(env, ctx);
     Ok(reply)
 }
 
