@@ -159,11 +159,6 @@ export async function startStandin({
     if (auth !== `Bearer ${stripeSecretKey}`) {
       return [401, { error: { type: "invalid_request_error", message: "Invalid API Key provided" } }];
     }
-    const injected = state.stripeFailures.shift();
-    if (injected?.delayMs) await new Promise((r) => setTimeout(r, injected.delayMs));
-    if (injected?.status) {
-      return [injected.status, { error: { type: "api_error", message: "injected failure" } }];
-    }
     const url = new URL(req.url, "http://standin");
     const form = req.method === "GET" ? url.searchParams : new URLSearchParams(bodyBuf.toString("utf8"));
     const check = checkStripeRequest(req.method, rest, form);
@@ -171,25 +166,36 @@ export async function startStandin({
       state.violations.push({ method: req.method, path: rest, errors: check.errors, body: check.params });
       return [400, { error: { type: "invalid_request_error", message: check.errors.join("; ") } }];
     }
+    const key = req.headers["idempotency-key"];
     if (req.method === "POST") {
-      const key = req.headers["idempotency-key"];
       if (!key) {
         state.violations.push({ method: req.method, path: rest, errors: ["missing Idempotency-Key"] });
         return [400, { error: { type: "invalid_request_error", message: "C500 requires an Idempotency-Key on every POST" } }];
       }
       const fingerprint = `${rest}\n${bodyBuf.toString("utf8")}`;
       const seen = state.idempotency.get(key);
+      if (seen?.inFlight) {
+        // As Stripe does while the first request with a key is still running.
+        return [409, { error: { type: "idempotency_error", message: "There is currently another in-progress request using this Idempotency Key. Please try again later." } }];
+      }
       if (seen) {
         if (seen.fingerprint !== fingerprint) {
           return [400, { error: { type: "idempotency_error", message: "Keys for idempotent requests can only be used with the same parameters they were first used with." } }];
         }
         return [seen.status, seen.body, { "idempotent-replayed": "true" }];
       }
-      const [status, body] = stripeRoute(req.method, rest, check.params);
-      state.idempotency.set(key, { status, body, fingerprint });
-      return [status, body];
+      state.idempotency.set(key, { inFlight: true, fingerprint });
     }
-    return stripeRoute(req.method, rest, check.params);
+    const injected = state.stripeFailures.shift();
+    if (injected?.delayMs) await new Promise((r) => setTimeout(r, injected.delayMs));
+    if (injected?.status) {
+      // A failed request saves no result: the same key may be retried.
+      if (req.method === "POST") state.idempotency.delete(key);
+      return [injected.status, { error: { type: "api_error", message: "injected failure" } }];
+    }
+    const [status, body] = stripeRoute(req.method, rest, check.params);
+    if (req.method === "POST") state.idempotency.set(key, { status, body, fingerprint: `${rest}\n${bodyBuf.toString("utf8")}` });
+    return [status, body];
   }
 
   // Twitch: OAuth (authorization code and client credentials), Helix Get Users / Get

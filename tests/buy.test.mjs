@@ -216,3 +216,21 @@ test("when Stripe is slow the reply is deferred, then edited in with the link", 
   assert.deepEqual(w.standin.state.violations, []);
   assert.equal((await holds(drop.id))[0].status, "held");
 });
+
+test("a second click while Stripe is still making the first click's session leaves that hold alone", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 2, price: "50" });
+  const b = buyer();
+  await control(w, "/stripe/delay", { ms: 1500, count: 1 });
+  const first = click(drop.id, b);
+  await new Promise((r) => setTimeout(r, 300));
+  const second = await click(drop.id, b); // Stripe answers 409 (same key in flight), twice
+  assert.match(title(second), /Almost ready/);
+  assert.match(title(await first), /Great choice/);
+  const [hold] = await holds(drop.id);
+  assert.equal(hold.status, "held", "the first click's hold was not released");
+  assert.match(hold.checkout_session_id, /^cs_test_/);
+  assert.equal(sessionsCreated().length, 1);
+  assert.equal(await stock(drop.id), 1);
+  // And once it's ready, the same click gets the same checkout.
+  assert.match(title(await click(drop.id, b)), /Great choice/);
+});

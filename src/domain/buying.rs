@@ -63,8 +63,11 @@ pub enum Refusal {
 #[derive(Debug, Clone, PartialEq)]
 pub enum BuyOutcome {
     /// This buyer holds a unit: create its Checkout Session (or get the same one back).
+    /// `fresh`: this click took the hold, so this click may give it back if Stripe fails
+    /// (a second click racing the first must not release the first one's hold).
     Checkout {
         hold_id: String,
+        fresh: bool,
     },
     /// An earlier click's Checkout is ready: show its link again.
     Resume {
@@ -92,6 +95,7 @@ pub fn decide(f: &BuyFacts, now_ms: f64) -> BuyOutcome {
             Some(url) if !hold.is_new => BuyOutcome::Resume { url: url.clone() },
             _ => BuyOutcome::Checkout {
                 hold_id: hold.id.clone(),
+                fresh: hold.is_new,
             },
         };
     }
@@ -149,7 +153,8 @@ mod tests {
         assert_eq!(
             decide(&facts(), 0.0),
             BuyOutcome::Checkout {
-                hold_id: "C5-AAAAAA".into()
+                hold_id: "C5-AAAAAA".into(),
+                fresh: true
             }
         );
     }
@@ -168,13 +173,20 @@ mod tests {
                 url: "https://checkout.stripe.com/x".into()
             }
         );
-        // An earlier click still creating its session: same hold, same idempotent session.
+        // An earlier click still creating its session: same hold, same idempotent session,
+        // and this click doesn't own the hold.
         f.hold = Some(HoldFacts {
             id: "C5-AAAAAA".into(),
             is_new: false,
             checkout_url: None,
         });
-        assert!(matches!(decide(&f, 0.0), BuyOutcome::Checkout { .. }));
+        assert_eq!(
+            decide(&f, 0.0),
+            BuyOutcome::Checkout {
+                hold_id: "C5-AAAAAA".into(),
+                fresh: false
+            }
+        );
     }
 
     #[test]

@@ -78,9 +78,9 @@ async fn buy(
     match outcome {
         BuyOutcome::Refused(refusal) => Ok(refused(&refusal)),
         BuyOutcome::Resume { url } => Ok(checkout_link(&url, hold.map(|h| h.hold_expires_at))),
-        BuyOutcome::Checkout { hold_id } => {
+        BuyOutcome::Checkout { hold_id, fresh } => {
             let hold = hold.ok_or("the hold vanished between statements of one batch")?;
-            checkout(env, &db, &hold, &hold_id, buyer, now).await
+            checkout(env, &db, &hold, &hold_id, fresh, buyer, now).await
         }
     }
 }
@@ -90,6 +90,7 @@ async fn checkout(
     db: &worker::D1Database,
     hold: &HoldCheckout,
     hold_id: &str,
+    fresh: bool,
     buyer: &str,
     now: f64,
 ) -> Result<Message, String> {
@@ -120,8 +121,16 @@ async fn checkout(
     let (stripe, session) = match created {
         Ok(ok) => ok,
         Err(e) => {
-            // No session exists: give the unit back now, so nothing is held for nobody.
             log::error("checkout_create_failed", &e);
+            if !fresh {
+                // Another click of this buyer took the hold and may be creating the session
+                // right now (Stripe answers 409 to a key in flight): leave the hold to it.
+                return Ok(Message::oops(
+                    "Almost ready",
+                    "Your checkout is being prepared. Click Buy again in a moment.",
+                ));
+            }
+            // No session exists: give the unit back now, so nothing is held for nobody.
             buying::release_unstarted_hold(db, hold_id, now)
                 .await
                 .map_err(|e| e.to_string())?;
