@@ -2,7 +2,7 @@
 // concurrency, Stripe failing or slow, and the replies valid against Discord's spec.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, component, makeSeller, postDrop, control, waitFor, APPLICATION_ID } from "./harness.mjs";
+import { startWorker, validReply, component, makeSeller, postDrop, control, waitFor, APPLICATION_ID } from "./harness.mjs";
 import { validateInteractionResponse } from "../dev/discord-spec.mjs";
 
 const SELLER = "2100000000000000001";
@@ -22,14 +22,7 @@ beforeEach(async () => {
   await control(w, "/reset");
 });
 
-async function click(listing, userId) {
-  const res = await w.interact(component(`c5:v1:buy:${listing}`, { userId }));
-  assert.equal(res.status, 200);
-  const body = await res.json();
-  const check = validateInteractionResponse(body);
-  assert.ok(check.ok, check.errors.join("; ") + JSON.stringify(body));
-  return body;
-}
+const click = (listing, userId) => validReply(w, component(`c5:v1:buy:${listing}`, { userId }));
 const sessionsCreated = () => w.standin.state.calls.filter((c) => c.service === "stripe" && c.method === "POST" && c.path === "/stripe/v1/checkout/sessions" && c.status === 200);
 const holds = (listing) => w.db.prepare("SELECT * FROM reservations WHERE listing_id = ?1 ORDER BY created_at").bind(listing).all().then((r) => r.results);
 const stock = async (listing) => (await w.db.prepare("SELECT stock FROM listings WHERE id = ?1").bind(listing).first()).stock;

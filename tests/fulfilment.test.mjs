@@ -3,8 +3,7 @@
 // and every forbidden transition refused with nothing changed.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, component, slashCommand, makeSeller, postDrop, control, waitFor, runCron } from "./harness.mjs";
-import { validateInteractionResponse } from "../dev/discord-spec.mjs";
+import { startWorker, validReply, component, slashCommand, makeSeller, postDrop, control, waitFor, runCron } from "./harness.mjs";
 
 const SELLER = "2500000000000000001";
 const OTHER = "2500000000000000002";
@@ -25,14 +24,7 @@ beforeEach(async () => {
   await control(w, "/reset");
 });
 
-async function reply(payload) {
-  const res = await w.interact(payload);
-  assert.equal(res.status, 200);
-  const body = await res.json();
-  const check = validateInteractionResponse(body);
-  assert.ok(check.ok, check.errors.join("; ") + JSON.stringify(body));
-  return body;
-}
+const reply = (payload) => validReply(w, payload);
 const opt = (name, value) => ({ name, type: 3, value });
 const title = (body) => body.data.embeds[0].title;
 

@@ -1,6 +1,8 @@
 // The black-box harness: the built worker in workerd (Miniflare, the runtime's own entry
 // socket) with a local D1 migrated by the real wrangler CLI, a local KV, and the stand-ins.
 import { Miniflare } from "miniflare";
+import assert from "node:assert/strict";
+import { validateInteractionResponse } from "../dev/discord-spec.mjs";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -198,4 +200,14 @@ export async function runCron(w) {
 export async function control(w, route, body = {}) {
   const res = await fetch(`${w.standin.url}/_standin${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   return res.json();
+}
+
+/** Sends a signed interaction; checks the answer is a 200 valid against Discord's spec. */
+export async function validReply(w, payload) {
+  const res = await w.interact(payload);
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  const check = validateInteractionResponse(body);
+  assert.ok(check.ok, check.errors.join("; ") + JSON.stringify(body));
+  return body;
 }

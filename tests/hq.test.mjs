@@ -2,8 +2,7 @@
 // resolution, and the global ban: a banned user can do nothing with C500, anywhere.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, component, slashCommand, makeSeller, postDrop, control, waitFor } from "./harness.mjs";
-import { validateInteractionResponse } from "../dev/discord-spec.mjs";
+import { startWorker, validReply, component, slashCommand, makeSeller, postDrop, control, waitFor } from "./harness.mjs";
 
 const SELLER = "2800000000000000001";
 const BUYER = "3800000000000000001";
@@ -28,13 +27,7 @@ beforeEach(async () => {
   await control(w, "/reset");
 });
 
-async function reply(payload) {
-  const res = await w.interact(payload);
-  const body = await res.json();
-  const check = validateInteractionResponse(body);
-  assert.ok(check.ok, check.errors.join("; ") + JSON.stringify(body));
-  return body;
-}
+const reply = (payload) => validReply(w, payload);
 const title = (body) => body.data.embeds[0].title;
 const opt = (name, value, type = 3) => ({ name, type, value });
 /** The same interaction from a DM: Discord sends `user`, no guild. */

@@ -3,8 +3,7 @@
 // anyone who isn't the drop's builder, with nothing changed.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, slashCommand, component, makeSeller, postDrop, control, waitFor } from "./harness.mjs";
-import { validateInteractionResponse } from "../dev/discord-spec.mjs";
+import { startWorker, validReply, slashCommand, component, makeSeller, postDrop, control, waitFor } from "./harness.mjs";
 
 const SELLER = "2400000000000000001";
 const OTHER = "2400000000000000002";
@@ -21,14 +20,7 @@ beforeEach(async () => {
   await control(w, "/reset");
 });
 
-async function reply(payload) {
-  const res = await w.interact(payload);
-  assert.equal(res.status, 200);
-  const body = await res.json();
-  const check = validateInteractionResponse(body);
-  assert.ok(check.ok, check.errors.join("; ") + JSON.stringify(body));
-  return body;
-}
+const reply = (payload) => validReply(w, payload);
 const pickMenu = (listing, userId) => {
   const i = component("c5:v1:inv:pick", { userId });
   i.data = { custom_id: "c5:v1:inv:pick", component_type: 3, values: [listing] };

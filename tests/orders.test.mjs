@@ -2,8 +2,7 @@
 // unguessable /orders/{token} page, and /c500 orders (paginated, works in DMs).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, component, slashCommand, makeSeller, postDrop, control } from "./harness.mjs";
-import { validateInteractionResponse } from "../dev/discord-spec.mjs";
+import { startWorker, validReply, component, slashCommand, makeSeller, postDrop, control } from "./harness.mjs";
 
 const SELLER = "2300000000000000001";
 const BUYER = "3300000000000000001";
@@ -20,13 +19,7 @@ async function buy(listing, userId = BUYER) {
   await w.interact(component(`c5:v1:buy:${listing}`, { userId }));
   return w.db.prepare("SELECT * FROM reservations WHERE listing_id = ?1 AND buyer_id = ?2").bind(listing, userId).first();
 }
-async function interaction(payload) {
-  const res = await w.interact(payload);
-  const body = await res.json();
-  const check = validateInteractionResponse(body);
-  assert.ok(check.ok, check.errors.join("; ") + JSON.stringify(body));
-  return body;
-}
+const interaction = (payload) => validReply(w, payload);
 
 test("/success shows 'confirming' until the webhook lands, then the paid order", async () => {
   const drop = await postDrop(w, SELLER, { price: "75", title: "Pastel Deskmat" });

@@ -2,8 +2,7 @@
 // certified builder's vouch (once per pair) makes a Guest a Member whose cap the Buy button honours.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, slashCommand, component, makeSeller, postDrop } from "./harness.mjs";
-import { validateInteractionResponse } from "../dev/discord-spec.mjs";
+import { startWorker, validReply, slashCommand, component, makeSeller, postDrop } from "./harness.mjs";
 
 const BUILDER = "2700000000000000001";
 const BUYER = "3700000000000000001";
@@ -16,13 +15,7 @@ after(async () => {
   await w?.close();
 });
 
-async function reply(payload) {
-  const res = await w.interact(payload);
-  const body = await res.json();
-  const check = validateInteractionResponse(body);
-  assert.ok(check.ok, check.errors.join("; ") + JSON.stringify(body));
-  return body;
-}
+const reply = (payload) => validReply(w, payload);
 const user = (id) => ({ name: "user", type: 6, value: id });
 const vouch = (from, to) => reply(slashCommand(["vouch"], { userId: from, options: [user(to)] }));
 const fields = (body) => JSON.stringify(body.data.embeds[0].fields);

@@ -4,8 +4,7 @@
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { startWorker, component, slashCommand, makeSeller, postDrop, control, waitFor, runCron } from "./harness.mjs";
-import { validateInteractionResponse } from "../dev/discord-spec.mjs";
+import { startWorker, validReply, component, slashCommand, makeSeller, postDrop, control, waitFor, runCron } from "./harness.mjs";
 
 const BUILDER = "2600000000000000001";
 const OTHER = "2600000000000000002";
@@ -32,14 +31,7 @@ beforeEach(async () => {
   await control(w, "/reset");
 });
 
-async function reply(payload) {
-  const res = await w.interact(payload);
-  assert.equal(res.status, 200);
-  const body = await res.json();
-  const check = validateInteractionResponse(body);
-  assert.ok(check.ok, check.errors.join("; ") + JSON.stringify(body));
-  return body;
-}
+const reply = (payload) => validReply(w, payload);
 const title = (body) => body.data.embeds[0].title;
 const calls = (pred) => w.standin.state.calls.filter(pred);
 

@@ -43,6 +43,23 @@ fn ok(title: &str, description: String) -> Message {
     })
 }
 
+/// The order a command names, with the facts its rules read (or the reply saying it isn't one).
+async fn load(
+    env: &Env,
+    typed: &str,
+) -> Result<Result<(worker::D1Database, ActionOrder, OrderFacts), Message>, String> {
+    let Some(id) = OrderId::parse(typed) else {
+        return Ok(Err(no_such_order(typed)));
+    };
+    let db = config::db(env).map_err(io)?;
+    let Some(order) = rows::action_order(&db, id.as_str()).await.map_err(io)? else {
+        return Ok(Err(no_such_order(typed)));
+    };
+    let f =
+        facts(&order).ok_or_else(|| format!("order {} has status {}", order.id, order.status))?;
+    Ok(Ok((db, order, f)))
+}
+
 /// `/c500 ship order carrier tracking`: shipped, the buyer told, escrow released.
 pub(super) fn ship(
     interaction: &Interaction,
@@ -85,15 +102,9 @@ async fn ship_order(
     carrier: &str,
     tracking: &str,
 ) -> Result<Message, String> {
-    let Some(id) = OrderId::parse(typed) else {
-        return Ok(no_such_order(typed));
-    };
-    let db = config::db(env).map_err(io)?;
-    let Some(order) = rows::action_order(&db, id.as_str()).await.map_err(io)? else {
-        return Ok(no_such_order(typed));
-    };
-    let Some(f) = facts(&order) else {
-        return Err(format!("order {} has status {}", order.id, order.status));
+    let (db, order, f) = match load(env, typed).await? {
+        Ok(found) => found,
+        Err(reply) => return Ok(reply),
     };
     if let Err(refusal) = can_ship(&f, seller) {
         return Ok(match refusal {
@@ -196,15 +207,9 @@ async fn refund_order(
     admin: bool,
     reason: &str,
 ) -> Result<Message, String> {
-    let Some(id) = OrderId::parse(typed) else {
-        return Ok(no_such_order(typed));
-    };
-    let db = config::db(env).map_err(io)?;
-    let Some(order) = rows::action_order(&db, id.as_str()).await.map_err(io)? else {
-        return Ok(no_such_order(typed));
-    };
-    let Some(f) = facts(&order) else {
-        return Err(format!("order {} has status {}", order.id, order.status));
+    let (db, order, f) = match load(env, typed).await? {
+        Ok(found) => found,
+        Err(reply) => return Ok(reply),
     };
     let plan = match can_refund(&f, user, admin) {
         Ok(plan) => plan,
