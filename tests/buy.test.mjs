@@ -215,7 +215,8 @@ test("a second click while Stripe is still making the first click's session leav
   const b = buyer();
   await control(w, "/stripe/delay", { ms: 1500, count: 1 });
   const first = click(drop.id, b);
-  await new Promise((r) => setTimeout(r, 300));
+  // Once the first click's Checkout request is at Stripe (in flight), the second click comes.
+  await waitFor(() => [...w.standin.state.idempotency.values()].some((v) => v.inFlight), { what: "first request in flight" });
   const second = await click(drop.id, b); // Stripe answers 409 (same key in flight), twice
   assert.match(title(second), /Almost ready/);
   assert.match(title(await first), /Great choice/);
