@@ -26,13 +26,13 @@ const pickMenu = (listing, userId) => {
   i.data = { custom_id: "c5:v1:inv:pick", component_type: 3, values: [listing] };
   return i;
 };
-function saveForm(listing, fields, userId) {
+/** The edit form as Discord submits it: labels holding text inputs, and the badge select. */
+function saveForm(listing, { guild, ...fields }, userId) {
   const i = slashCommand(["inventory"], { userId });
   i.type = 5;
-  i.data = {
-    custom_id: `c5:v1:inv-save:${listing}`,
-    components: Object.entries(fields).map(([id, value]) => ({ type: 1, components: [{ type: 4, custom_id: id, value }] })),
-  };
+  const components = Object.entries(fields).map(([id, value]) => ({ type: 18, component: { type: 4, custom_id: id, value } }));
+  if (guild) components.push({ type: 18, component: { type: 3, custom_id: "guild", values: [guild] } });
+  i.data = { custom_id: `c5:v1:inv-save:${listing}`, components };
   return i;
 }
 const listing = (id) => w.db.prepare("SELECT * FROM listings WHERE id = ?1").bind(id).first();
@@ -66,14 +66,20 @@ test("changing price and stock saves them and edits the public embed, down to So
   const form = await reply(component(`c5:v1:inv-edit:${d.id}`, { userId: SELLER }));
   assert.equal(form.type, 9);
   assert.equal(form.data.custom_id, `c5:v1:inv-save:${d.id}`);
-  assert.deepEqual(form.data.components.map((r) => r.components[0].value), ["120.00", "2"]);
+  // Discord's current modal: labelled fields, and the guild badge as a select menu in a Label.
+  assert.deepEqual(form.data.components.map((l) => l.type), [18, 18, 18]);
+  assert.deepEqual(form.data.components.slice(0, 2).map((l) => l.component.value), ["120.00", "2"]);
+  const badge = form.data.components[2].component;
+  assert.equal(badge.type, 3);
+  assert.deepEqual(badge.options.filter((o) => o.default).map((o) => o.value), ["builder"]);
 
-  const saved = await reply(saveForm(d.id, { price: "$99.50", stock: "5" }, SELLER));
+  const saved = await reply(saveForm(d.id, { price: "$99.50", stock: "5", guild: "artisan" }, SELLER));
   assert.match(saved.data.content, /Saved/);
   let row = await listing(d.id);
-  assert.deepEqual([row.price_cents, row.stock, row.quantity], [9950, 5, 5]);
+  assert.deepEqual([row.price_cents, row.stock, row.quantity, row.guild_tag], [9950, 5, 5, "artisan"]);
   const edit = await waitFor(() => embedEdits(d.message_id)[0], { what: "embed edit" });
   assert.match(JSON.stringify(edit.body.embeds[0].fields), /\$99\.50/);
+  assert.match(JSON.stringify(edit.body.embeds[0].fields), /Artisan/);
   assert.match(JSON.stringify(edit.body.embeds[0].fields), /Available \(5\/5\)/);
 
   await reply(saveForm(d.id, { price: "99.50", stock: "0" }, SELLER));

@@ -70,6 +70,7 @@ pub struct Label {
 pub enum LabelChild {
     Text(TextInput),
     Upload(FileUpload),
+    Select(StringSelect),
 }
 
 impl ModalItem {
@@ -85,6 +86,20 @@ impl ModalItem {
             label,
             description,
             component: LabelChild::Text(input),
+        })
+    }
+
+    /// A labelled select menu (one choice).
+    pub fn select(
+        label: &'static str,
+        description: Option<&'static str>,
+        select: StringSelect,
+    ) -> Self {
+        ModalItem::Label(Label {
+            kind: 18,
+            label,
+            description,
+            component: LabelChild::Select(select),
         })
     }
 
@@ -398,6 +413,9 @@ pub struct SelectOption {
     pub value: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Chosen when the menu opens.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
 }
 
 impl StringSelect {

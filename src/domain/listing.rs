@@ -272,10 +272,16 @@ pub fn check_photo(content_type: Option<&str>, size: u64) -> Result<&'static str
 pub struct InventoryEdit {
     pub price: Cents,
     pub stock: u16,
+    /// A new guild badge, when one was picked.
+    pub guild: Option<GuildTag>,
 }
 
 impl InventoryEdit {
-    pub fn parse(price: &str, stock: &str) -> Result<InventoryEdit, FieldError> {
+    pub fn parse(
+        price: &str,
+        stock: &str,
+        guild: Option<&str>,
+    ) -> Result<InventoryEdit, FieldError> {
         let price =
             crate::domain::money::parse_price(price).map_err(|e| err("Price", e.to_string()))?;
         let stock = stock
@@ -290,7 +296,18 @@ impl InventoryEdit {
                     format!("must be a whole number from 0 to {MAX_QUANTITY}"),
                 )
             })?;
-        Ok(InventoryEdit { price, stock })
+        let guild = match guild {
+            None | Some("") => None,
+            Some(g) => Some(
+                GuildTag::parse(g)
+                    .ok_or_else(|| err("Guild badge", "pick one of the guilds offered"))?,
+            ),
+        };
+        Ok(InventoryEdit {
+            price,
+            stock,
+            guild,
+        })
     }
 }
 
@@ -318,13 +335,21 @@ mod tests {
     #[test]
     fn inventory_edits_parse_price_and_stock() {
         assert_eq!(
-            InventoryEdit::parse("$1,299.99", " 3 "),
+            InventoryEdit::parse("$1,299.99", " 3 ", Some("artisan")),
             Ok(InventoryEdit {
                 price: Cents::new(129_999),
-                stock: 3
+                stock: 3,
+                guild: Some(GuildTag::Artisan)
             })
         );
-        assert_eq!(InventoryEdit::parse("450", "0").map(|e| e.stock), Ok(0));
+        assert_eq!(
+            InventoryEdit::parse("450", "0", None).map(|e| (e.stock, e.guild)),
+            Ok((0, None))
+        );
+        assert_eq!(
+            InventoryEdit::parse("450", "1", Some("pastel")).map_err(|e| e.field),
+            Err("Guild badge")
+        );
         for (price, stock, field) in [
             ("abc", "1", "Price"),
             ("0.49", "1", "Price"),
@@ -334,7 +359,7 @@ mod tests {
             ("450", "", "Available"),
         ] {
             assert_eq!(
-                InventoryEdit::parse(price, stock).map_err(|e| e.field),
+                InventoryEdit::parse(price, stock, None).map_err(|e| e.field),
                 Err(field)
             );
         }

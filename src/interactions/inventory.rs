@@ -3,15 +3,16 @@
 //! (through the outbox, queued in the same batch), including its Sold out state.
 
 use super::{io, later, Answer, UserError};
-use crate::discord::model::{modal_value, Interaction};
+use crate::discord::model::{modal_value, modal_values, Interaction};
 use crate::discord::response::{
-    colour, ActionRow, Button, Embed, EmbedField, InteractionResponse, Message, Modal, ModalRow,
+    colour, ActionRow, Button, Embed, EmbedField, InteractionResponse, Message, Modal, ModalItem,
     SelectOption, StringSelect, TextInput,
 };
 use crate::domain::custom_id::CustomId;
 use crate::domain::ids::ListingId;
 use crate::domain::listing::InventoryEdit;
 use crate::domain::money::Cents;
+use crate::domain::seller::GuildTag;
 use crate::messages::{availability, Availability};
 use crate::store::buying;
 use crate::store::outbox::{self as views, ListingCard};
@@ -79,6 +80,7 @@ fn list_view(cards: &[ListingCard]) -> Message {
             label: c.title.chars().take(100).collect(),
             value: c.id.clone(),
             description: Some(format!("{} · {}", Cents::new(c.price_cents), stock_line(c))),
+            default: false,
         })
         .collect();
     Message {
@@ -227,16 +229,40 @@ pub(super) fn edit(interaction: &Interaction, listing: ListingId, env: &Env) -> 
                 Some(id) => InteractionResponse::modal(Modal {
                     custom_id: CustomId::InventorySave(id).encode(),
                     title: "Update your drop".to_owned(),
+                    // Discord's current modal: labelled fields, the badge a select menu.
                     components: vec![
-                        ModalRow::new(TextInput::new("price", "Price ($)", false, 12, true).value(
-                            format!("{}.{:02}", card.price_cents / 100, card.price_cents % 100),
-                        ))
-                        .into(),
-                        ModalRow::new(
-                            TextInput::new("stock", "Available now (0 = sold out)", false, 3, true)
+                        ModalItem::text(
+                            "Price ($)",
+                            None,
+                            TextInput::new("price", "Price ($)", false, 12, true).value(format!(
+                                "{}.{:02}",
+                                card.price_cents / 100,
+                                card.price_cents % 100
+                            )),
+                        ),
+                        ModalItem::text(
+                            "Available now",
+                            Some("0 marks it sold out; units sold or in checkout stay counted"),
+                            TextInput::new("stock", "Available now", false, 3, true)
                                 .value(card.stock.to_string()),
-                        )
-                        .into(),
+                        ),
+                        ModalItem::select(
+                            "Guild badge",
+                            None,
+                            StringSelect::new(
+                                "guild".to_owned(),
+                                "The guild this drop shows",
+                                GuildTag::ALL
+                                    .iter()
+                                    .map(|g| SelectOption {
+                                        label: g.badge().to_owned(),
+                                        value: g.name().to_owned(),
+                                        description: None,
+                                        default: g.name() == card.guild_tag,
+                                    })
+                                    .collect(),
+                            ),
+                        ),
                     ],
                 }),
                 None => InteractionResponse::message(UserError::UnknownButton.message()),
@@ -259,7 +285,8 @@ pub(super) fn save(
         .map(|d| d.components.as_slice())
         .unwrap_or_default();
     let value = |id| modal_value(components, id).unwrap_or_default();
-    let change = match InventoryEdit::parse(value("price"), value("stock")) {
+    let guild = modal_values(components, "guild").first().copied();
+    let change = match InventoryEdit::parse(value("price"), value("stock"), guild) {
         Ok(change) => change,
         Err(e) => {
             return Answer::Built(InteractionResponse::message(Message::oops(
@@ -281,16 +308,9 @@ pub(super) fn save(
         }
         let db = config::db(&env).map_err(io)?;
         let now = Date::now().as_millis() as f64;
-        let changed = buying::edit_listing(
-            &db,
-            listing.as_str(),
-            &seller,
-            change.price,
-            change.stock,
-            now,
-        )
-        .await
-        .map_err(io)?;
+        let changed = buying::edit_listing(&db, listing.as_str(), &seller, &change, now)
+            .await
+            .map_err(io)?;
         if !changed {
             return Ok(Err(Refused::NotLive));
         }

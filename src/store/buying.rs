@@ -704,28 +704,29 @@ pub async fn unrefunded_orders(db: &D1Database, limit: u32) -> Result<Vec<Unrefu
     Ok(result.results()?)
 }
 
-/// A builder's price and stock change, with the embed edit queued in the same batch. Only
+/// A builder's price, stock (and badge) change, with the embed edit queued in the same batch. Only
 /// their own live listing changes (`false` otherwise). Units sold or held stay counted:
 /// quantity = sold and held + the new available stock.
 pub async fn edit_listing(
     db: &D1Database,
     listing: &str,
     seller: &str,
-    price: Cents,
-    stock: u16,
+    change: &crate::domain::listing::InventoryEdit,
     now_ms: f64,
 ) -> Result<bool, StoreError> {
     let update = db
         .prepare(
-            "UPDATE listings SET price_cents = ?3, quantity = MAX(1, quantity - stock + ?4), stock = ?4, updated_at = ?5
+            "UPDATE listings SET price_cents = ?3, quantity = MAX(1, quantity - stock + ?4), stock = ?4,
+               guild_tag = COALESCE(?6, guild_tag), updated_at = ?5
              WHERE id = ?1 AND seller_id = ?2 AND status = 'live' RETURNING id",
         )
         .bind(&[
             listing.into(),
             seller.into(),
-            cents(price),
-            JsValue::from(stock),
+            cents(change.price),
+            JsValue::from(change.stock),
             num(now_ms),
+            change.guild.map_or(JsValue::NULL, |g| g.name().into()),
         ])?;
     let job = enqueue_if(
         db,
