@@ -50,6 +50,15 @@ impl From<worker::Error> for StoreError {
     }
 }
 
+/// A number for a D1 binding (the Rust binding's integers are i32; ms and cents are f64).
+fn num(n: f64) -> JsValue {
+    JsValue::from_f64(n)
+}
+
+fn cents(c: crate::domain::money::Cents) -> JsValue {
+    num(c.get() as f64)
+}
+
 /// The rows of statement `index` of a batch's results.
 fn rows<T: for<'de> Deserialize<'de>>(
     results: &[D1Result],
@@ -507,6 +516,102 @@ pub async fn set_listing_message(
         .counted()
         .await?;
     Ok(())
+}
+
+/// A builder's own change to their live listing (`/c500 inventory`), with the embed edit
+/// queued in the same batch, which also reads the card back: `Ok(card)` when it changed;
+/// otherwise why not, from the same read (NotLive: theirs, but off sale; NotYours).
+#[derive(Debug)]
+pub enum ListingChange {
+    Changed(Box<outbox::ListingCard>),
+    NotLive,
+    NotYours,
+}
+
+async fn change_listing(
+    db: &D1Database,
+    listing: &str,
+    seller: &str,
+    update: D1PreparedStatement,
+    job: D1PreparedStatement,
+) -> Result<ListingChange, StoreError> {
+    let card = db
+        .prepare(format!(
+            "{} WHERE l.id = ?1 AND l.seller_id = ?2",
+            outbox::LISTING_CARD
+        ))
+        .bind(&[listing.into(), seller.into()])?;
+    let results = db.batch(vec![update, job, card]).counted().await?;
+    let changed = !rows::<serde_json::Value>(&results, 0)?.is_empty();
+    Ok(
+        match rows::<outbox::ListingCard>(&results, 2)?.into_iter().next() {
+            Some(card) if changed => ListingChange::Changed(Box::new(card)),
+            Some(_) => ListingChange::NotLive,
+            None => ListingChange::NotYours,
+        },
+    )
+}
+
+/// New price, available stock and (maybe) badge. Units sold or held stay counted:
+/// quantity = sold and held + the new available stock.
+pub async fn edit_listing(
+    db: &D1Database,
+    listing: &str,
+    seller: &str,
+    change: &crate::domain::listing::InventoryEdit,
+    now_ms: f64,
+) -> Result<ListingChange, StoreError> {
+    let update = db
+        .prepare(
+            "UPDATE listings SET price_cents = ?3, quantity = MAX(1, quantity - stock + ?4), stock = ?4,
+               guild_tag = COALESCE(?6, guild_tag), updated_at = ?5
+             WHERE id = ?1 AND seller_id = ?2 AND status = 'live' RETURNING id",
+        )
+        .bind(&[
+            listing.into(),
+            seller.into(),
+            cents(change.price),
+            JsValue::from(change.stock),
+            num(now_ms),
+            change.guild.map_or(JsValue::NULL, |g| g.name().into()),
+        ])?;
+    let job = buying::enqueue_if(
+        db,
+        &crate::outbox::Job::RefreshEmbed {
+            listing: listing.to_owned(),
+        },
+        &format!("embed:{listing}:edit:{now_ms}"),
+        "EXISTS (SELECT 1 FROM listings WHERE id = ?5 AND updated_at = ?3)",
+        listing,
+        now_ms,
+    )?;
+    change_listing(db, listing, seller, update, job).await
+}
+
+/// The builder takes their own live listing off sale.
+pub async fn delist_listing(
+    db: &D1Database,
+    listing: &str,
+    seller: &str,
+    now_ms: f64,
+) -> Result<ListingChange, StoreError> {
+    let update = db
+        .prepare(
+            "UPDATE listings SET status = 'delisted', updated_at = ?3
+             WHERE id = ?1 AND seller_id = ?2 AND status = 'live' RETURNING id",
+        )
+        .bind(&[listing.into(), seller.into(), num(now_ms)])?;
+    let job = buying::enqueue_if(
+        db,
+        &crate::outbox::Job::RefreshEmbed {
+            listing: listing.to_owned(),
+        },
+        &format!("embed:{listing}:delisted"),
+        "EXISTS (SELECT 1 FROM listings WHERE id = ?5 AND status = 'delisted' AND updated_at = ?3)",
+        listing,
+        now_ms,
+    )?;
+    change_listing(db, listing, seller, update, job).await
 }
 
 /// Takes a drop off sale whose embed could not be posted (builders use `delist_listing`).

@@ -14,8 +14,8 @@ use crate::domain::listing::InventoryEdit;
 use crate::domain::money::Cents;
 use crate::domain::seller::GuildTag;
 use crate::messages::{availability, Availability};
-use crate::store::buying;
 use crate::store::outbox::{self as views, ListingCard};
+use crate::store::{self, ListingChange};
 use crate::{config, log};
 use serde_json::json;
 use worker::worker_sys::Context;
@@ -302,39 +302,34 @@ pub(super) fn save(
     };
     let env = env.clone();
     let ctx = super::share_context(ctx);
+    // One batch: the change (only to their own live listing), the embed edit queued, the
+    // card read back; a refusal is explained from the same read.
     let work = async move {
-        if let Err(r) = own_listing(&env, listing.as_str(), &seller).await? {
-            return Ok(Err(r));
-        }
         let db = config::db(&env).map_err(io)?;
         let now = Date::now().as_millis() as f64;
-        let changed = buying::edit_listing(&db, listing.as_str(), &seller, &change, now)
+        let result = store::edit_listing(&db, listing.as_str(), &seller, &change, now)
             .await
             .map_err(io)?;
-        if !changed {
-            return Ok(Err(Refused::NotLive));
+        if let ListingChange::Changed(_) = result {
+            log::event(
+                "listing_edited",
+                json!({ "listing": listing.as_str(), "price": change.price.get(), "stock": change.stock }),
+            );
+            super::deliver_soon(&env, &ctx);
         }
-        log::event(
-            "listing_edited",
-            json!({ "listing": listing.as_str(), "price": change.price.get(), "stock": change.stock }),
-        );
-        super::deliver_soon(&env, &ctx);
-        let card = views::listing_card(&db, listing.as_str())
-            .await
-            .map_err(io)?;
-        Ok(Ok(card))
+        Ok(result)
     };
     later(
         "inventory_failed",
         UserError::Internal,
         work,
         |result| match result {
-            Ok(Some(card)) => InteractionResponse::message(Message {
+            ListingChange::Changed(card) => InteractionResponse::message(Message {
                 content: Some("✅ Saved. The drop's post is being updated.".to_owned()),
                 ..detail_view(&card)
             }),
-            Ok(None) => refused(&Refused::NotYours),
-            Err(r) => refused(&r),
+            ListingChange::NotLive => refused(&Refused::NotLive),
+            ListingChange::NotYours => refused(&Refused::NotYours),
         },
     )
 }
@@ -354,35 +349,29 @@ pub(super) fn delist(
     let env = env.clone();
     let ctx = super::share_context(ctx);
     let work = async move {
-        if let Err(r) = own_listing(&env, listing.as_str(), &seller).await? {
-            return Ok(Err(r));
-        }
         let db = config::db(&env).map_err(io)?;
         let now = Date::now().as_millis() as f64;
-        if !buying::delist_listing(&db, listing.as_str(), &seller, now)
+        let result = store::delist_listing(&db, listing.as_str(), &seller, now)
             .await
-            .map_err(io)?
-        {
-            return Ok(Err(Refused::NotLive));
+            .map_err(io)?;
+        if let ListingChange::Changed(_) = result {
+            log::event(
+                "listing_delisted",
+                json!({ "listing": listing.as_str(), "seller": seller }),
+            );
+            crate::pages::invalidate();
+            super::deliver_soon(&env, &ctx);
         }
-        log::event(
-            "listing_delisted",
-            json!({ "listing": listing.as_str(), "seller": seller }),
-        );
-        crate::pages::invalidate();
-        super::deliver_soon(&env, &ctx);
-        Ok(views::listing_card(&db, listing.as_str())
-            .await
-            .map_err(io)?
-            .ok_or(Refused::NotYours))
+        Ok(result)
     };
     later(
         "inventory_failed",
         UserError::Internal,
         work,
         |result| match result {
-            Ok(card) => InteractionResponse::update(detail_view(&card)),
-            Err(r) => refused(&r),
+            ListingChange::Changed(card) => InteractionResponse::update(detail_view(&card)),
+            ListingChange::NotLive => refused(&Refused::NotLive),
+            ListingChange::NotYours => refused(&Refused::NotYours),
         },
     )
 }

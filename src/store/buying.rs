@@ -2,7 +2,7 @@
 //! Every change that belongs together is one D1 batch (a transaction): a hold and its stock
 //! decrement, an order and its hold, stock, timeline and outbox jobs.
 
-use super::{image_sql, rows, upsert_user, Counted, StoreError};
+use super::{cents, image_sql, num, rows, upsert_user, Counted, StoreError};
 use crate::domain::buying::{BuyFacts, HoldFacts, ListingFacts};
 use crate::domain::money::{Cents, Split};
 use crate::domain::trust::Tier;
@@ -18,14 +18,6 @@ pub const TIER_SQL: &str = "CASE
     WHEN u.completed_orders >= 1 OR u.twitch_user_id IS NOT NULL
       OR EXISTS (SELECT 1 FROM vouches v WHERE v.buyer_id = u.discord_id) THEN 'member'
     ELSE 'guest' END";
-
-fn num(n: f64) -> JsValue {
-    JsValue::from_f64(n)
-}
-
-fn cents(c: Cents) -> JsValue {
-    JsValue::from_f64(c.get() as f64)
-}
 
 /// A Buy click's attempt at a hold.
 pub struct HoldRequest<'a> {
@@ -702,69 +694,4 @@ pub async fn unrefunded_orders(db: &D1Database, limit: u32) -> Result<Vec<Unrefu
         .all()
         .counted().await?;
     Ok(result.results()?)
-}
-
-/// A builder's price, stock (and badge) change, with the embed edit queued in the same batch. Only
-/// their own live listing changes (`false` otherwise). Units sold or held stay counted:
-/// quantity = sold and held + the new available stock.
-pub async fn edit_listing(
-    db: &D1Database,
-    listing: &str,
-    seller: &str,
-    change: &crate::domain::listing::InventoryEdit,
-    now_ms: f64,
-) -> Result<bool, StoreError> {
-    let update = db
-        .prepare(
-            "UPDATE listings SET price_cents = ?3, quantity = MAX(1, quantity - stock + ?4), stock = ?4,
-               guild_tag = COALESCE(?6, guild_tag), updated_at = ?5
-             WHERE id = ?1 AND seller_id = ?2 AND status = 'live' RETURNING id",
-        )
-        .bind(&[
-            listing.into(),
-            seller.into(),
-            cents(change.price),
-            JsValue::from(change.stock),
-            num(now_ms),
-            change.guild.map_or(JsValue::NULL, |g| g.name().into()),
-        ])?;
-    let job = enqueue_if(
-        db,
-        &Job::RefreshEmbed {
-            listing: listing.to_owned(),
-        },
-        &format!("embed:{listing}:edit:{now_ms}"),
-        "EXISTS (SELECT 1 FROM listings WHERE id = ?5 AND updated_at = ?3)",
-        listing,
-        now_ms,
-    )?;
-    let results = db.batch(vec![update, job]).counted().await?;
-    Ok(!rows::<serde_json::Value>(&results, 0)?.is_empty())
-}
-
-/// A builder takes their own live listing off sale (its embed is edited to say so).
-pub async fn delist_listing(
-    db: &D1Database,
-    listing: &str,
-    seller: &str,
-    now_ms: f64,
-) -> Result<bool, StoreError> {
-    let update = db
-        .prepare(
-            "UPDATE listings SET status = 'delisted', updated_at = ?3
-             WHERE id = ?1 AND seller_id = ?2 AND status = 'live' RETURNING id",
-        )
-        .bind(&[listing.into(), seller.into(), num(now_ms)])?;
-    let job = enqueue_if(
-        db,
-        &Job::RefreshEmbed {
-            listing: listing.to_owned(),
-        },
-        &format!("embed:{listing}:delisted"),
-        "EXISTS (SELECT 1 FROM listings WHERE id = ?5 AND status = 'delisted' AND updated_at = ?3)",
-        listing,
-        now_ms,
-    )?;
-    let results = db.batch(vec![update, job]).counted().await?;
-    Ok(!rows::<serde_json::Value>(&results, 0)?.is_empty())
 }

@@ -2,15 +2,11 @@
 //! builder's queue and the cron timers. Each change is conditional on the state it expects.
 
 use super::buying::enqueue_if;
-use super::{rows, Counted, StoreError};
+use super::{num, rows, Counted, StoreError};
 use crate::outbox::Job;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
-
-fn num(n: f64) -> JsValue {
-    JsValue::from_f64(n)
-}
 
 /// An order with what shipping and refunding need.
 #[derive(Debug, Clone, Deserialize)]

@@ -2,14 +2,10 @@
 //! action is written to `admin_actions` in the same batch as its effect.
 
 use super::buying::enqueue_if;
-use super::{rows, upsert_user, Counted, StoreError};
+use super::{num, rows, upsert_user, Counted, StoreError};
 use crate::outbox::Job;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
-
-fn num(n: f64) -> JsValue {
-    JsValue::from_f64(n)
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reported {

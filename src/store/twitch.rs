@@ -1,15 +1,11 @@
 //! The SQL of Twitch: single-use OAuth states, linked accounts, live proof, LIVE roles.
 
 use super::buying::enqueue_if;
-use super::{rows, upsert_user, Counted, StoreError};
+use super::{num, rows, upsert_user, Counted, StoreError};
 use crate::outbox::Job;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
-
-fn num(n: f64) -> JsValue {
-    JsValue::from_f64(n)
-}
 
 pub async fn create_state(
     db: &D1Database,
