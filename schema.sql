@@ -119,7 +119,6 @@ CREATE TABLE orders (
   kind                TEXT NOT NULL CHECK (kind IN ('ready_to_ship', 'commission')),
   status              TEXT NOT NULL CHECK (status IN
                         ('paid', 'building', 'shipped', 'completed', 'refunded', 'disputed', 'cancelled')),
-  escrow              TEXT NOT NULL DEFAULT 'held' CHECK (escrow IN ('held', 'released', 'refunded', 'reversed')),
   item_cents          INTEGER NOT NULL CHECK (item_cents >= 0),
   shipping_cents      INTEGER NOT NULL CHECK (shipping_cents >= 0),
   gross_cents         INTEGER NOT NULL CHECK (gross_cents = item_cents + shipping_cents),
@@ -141,12 +140,46 @@ CREATE TABLE orders (
   completed_at        REAL,
   flagged_overdue_at  REAL,
   created_at          REAL NOT NULL,
-  updated_at          REAL NOT NULL
+  updated_at          REAL NOT NULL,
+  -- The escrow state machine (src/domain/escrow.rs; docs/escrow.md): claim states while
+  -- Stripe is called, settled from the ledger after.
+  escrow TEXT NOT NULL DEFAULT 'held'
+  CHECK (escrow IN ('held', 'releasing', 'released', 'refunding', 'reversing', 'refunded', 'reversed', 'owed')),
+  -- Bumped by every change to the order's money: a claim is a compare-and-set on it.
+  money_seq INTEGER NOT NULL DEFAULT 0,
+  -- 1: a money fact was recorded and the escrow state not yet settled from it (cron finishes).
+  money_dirty INTEGER NOT NULL DEFAULT 0 CHECK (money_dirty IN (0, 1)),
+  -- HQ took this order's loss on C500 (/c500 admin absorb).
+  loss_absorbed_by TEXT
 );
 CREATE INDEX orders_buyer ON orders (buyer_id, created_at);
 CREATE INDEX orders_seller ON orders (seller_id, status, created_at);
 CREATE INDEX orders_status ON orders (status, shipped_at);
 CREATE INDEX orders_payment_intent ON orders (payment_intent_id);
+CREATE INDEX orders_escrow ON orders (escrow, money_dirty);
+
+-- One row per Stripe money object (charge, refund, transfer, reversal, dispute), written in
+-- the batch that changes the order. Ours are claimed `pending` before Stripe is called, with
+-- the Idempotency-Key `c500-{id}`; Stripe's answer settles them. Refunds and disputes that
+-- Stripe reports (the Dashboard, a bank) are rows `stripe-{id}`. Per order: refunds + lost
+-- disputes + transfers − reversals never exceed the charge (domain::escrow::within_charge,
+-- checked by tests and by the daily reconciliation).
+CREATE TABLE ledger (
+  id            TEXT PRIMARY KEY,
+  order_id      TEXT NOT NULL REFERENCES orders (id),
+  kind          TEXT NOT NULL CHECK (kind IN ('charge', 'refund', 'transfer', 'reversal', 'dispute')),
+  direction     TEXT NOT NULL CHECK (direction = CASE WHEN kind IN ('charge', 'reversal') THEN 'in' ELSE 'out' END),
+  amount_cents  INTEGER NOT NULL CHECK (amount_cents >= 0),
+  status        TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+  stripe_id     TEXT UNIQUE,
+  target        TEXT,
+  actor         TEXT NOT NULL,
+  error         TEXT,
+  created_at    REAL NOT NULL,
+  updated_at    REAL NOT NULL
+);
+CREATE INDEX ledger_order ON ledger (order_id, created_at);
+CREATE INDEX ledger_pending ON ledger (status, updated_at);
 
 -- Every transition of an order, for the timeline and for audits.
 CREATE TABLE order_events (

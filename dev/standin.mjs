@@ -78,7 +78,8 @@ export async function startStandin({
     messages: new Map(), // message id → message
     idempotency: new Map(), // key → { status, body, fingerprint }
     discordFailures: [], // queued injected failures
-    stripeFailures: [], // queued injected Stripe failures ({ status } or { delayMs })
+    stripeFailures: [], // queued injected Stripe failures ({ status, path?, code? }, { delayMs }, { lost })
+    heldEvents: [], // webhooks held back (autoWebhooks "hold") for a test to deliver
     liveLogins: new Set(),
     autoWebhooks: true,
     twitch: { users: new Map(), codes: new Map(), tokens: new Map(), subscriptions: [] },
@@ -186,12 +187,21 @@ export async function startStandin({
       }
       state.idempotency.set(key, { inFlight: true, fingerprint });
     }
-    const injected = state.stripeFailures.shift();
+    // An injected failure applies to the next call (or the next call whose path matches).
+    const at = state.stripeFailures.findIndex((f) => !f.path || new RegExp(f.path).test(rest));
+    const injected = at >= 0 ? state.stripeFailures.splice(at, 1)[0] : undefined;
     if (injected?.delayMs) await new Promise((r) => setTimeout(r, injected.delayMs));
     if (injected?.status) {
       // A failed request saves no result: the same key may be retried.
       if (req.method === "POST") state.idempotency.delete(key);
-      return [injected.status, { error: { type: "api_error", message: "injected failure" } }];
+      const type = injected.status < 500 ? "invalid_request_error" : "api_error";
+      return [injected.status, { error: { type, code: injected.code, message: injected.message ?? "injected failure" } }];
+    }
+    if (injected?.lost) {
+      // The call reaches Stripe and does its work, but the answer never reaches C500.
+      const [status, body] = stripeRoute(req.method, rest, check.params);
+      if (req.method === "POST") state.idempotency.set(key, { status, body, fingerprint: `${rest}\n${bodyBuf.toString("utf8")}` });
+      return [502, { error: { type: "api_error", message: "injected: the answer was lost" } }];
     }
     const [status, body] = stripeRoute(req.method, rest, check.params);
     if (req.method === "POST") state.idempotency.set(key, { status, body, fingerprint: `${rest}\n${bodyBuf.toString("utf8")}` });
@@ -326,6 +336,30 @@ export async function startStandin({
   }
   const notFound = (id) => [404, { error: { type: "invalid_request_error", code: "resource_missing", message: `No such object: '${id}'` } }];
 
+  // A refund, as POST /v1/refunds or the Dashboard makes it (Stripe refuses what is left of a
+  // charge in dispute, and more than is left).
+  function refundRoute(p) {
+    const pi = p.payment_intent ? stripeObjects.get(p.payment_intent) : null;
+    if (p.payment_intent && !pi) return notFound(p.payment_intent);
+    const charge = stripeObjects.get(p.charge ?? pi?.latest_charge);
+    if (!charge) return [400, { error: { type: "invalid_request_error", message: "This PaymentIntent has no charge to refund." } }];
+    const dispute = [...stripeObjects.values()].find((o) => o.object === "dispute" && o.charge === charge.id);
+    if (dispute && dispute.status !== "won") {
+      return [400, { error: { type: "invalid_request_error", code: "charge_disputed", message: `Charge ${charge.id} has been charged back; it cannot be refunded.` } }];
+    }
+    const remaining = charge.amount - charge.amount_refunded;
+    const amount = p.amount ? Number(p.amount) : remaining;
+    if (amount > remaining || remaining === 0) {
+      return [400, { error: { type: "invalid_request_error", code: "charge_already_refunded", message: `Charge ${charge.id} has already been refunded.` } }];
+    }
+    charge.amount_refunded += amount;
+    charge.refunded = charge.amount_refunded >= charge.amount;
+    const refund = create("refund", "re", { object: "refund", amount, charge: charge.id, payment_intent: charge.payment_intent,
+      status: "succeeded", reason: p.reason ?? null, metadata: p.metadata ?? {} });
+    later({ type: "charge.refunded", object: structuredClone(charge) });
+    return [200, refund];
+  }
+
   function stripeRoute(method, rest, p) {
     let m;
     if (method === "POST" && rest === "/v1/accounts") {
@@ -368,7 +402,7 @@ export async function startStandin({
         return [400, { error: { type: "invalid_request_error", message: `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".` } }];
       }
       Object.assign(session, { status: "expired", url: null });
-      later(() => sendStripeEvent({ type: "checkout.session.expired", object: structuredClone(session) }));
+      later({ type: "checkout.session.expired", object: structuredClone(session) });
       return [200, session];
     }
     if ((m = rest.match(/^\/v1\/payment_intents\/([^/]+)$/)) && method === "GET") {
@@ -376,42 +410,42 @@ export async function startStandin({
     }
     if (method === "POST" && rest === "/v1/transfers") {
       if (p.source_transaction && !stripeObjects.has(p.source_transaction)) return notFound(p.source_transaction);
-      return [200, create("transfer", "tr", { amount: Number(p.amount), currency: p.currency, destination: p.destination,
+      return [200, create("transfer", "tr", { object: "transfer", amount: Number(p.amount), currency: p.currency, destination: p.destination,
         source_transaction: p.source_transaction ?? null, transfer_group: p.transfer_group ?? null, metadata: p.metadata ?? {}, reversed: false, amount_reversed: 0 })];
     }
     if ((m = rest.match(/^\/v1\/transfers\/([^/]+)\/reversals$/)) && method === "POST") {
       const transfer = stripeObjects.get(m[1]);
       if (!transfer) return notFound(m[1]);
       const amount = Number(p.amount ?? transfer.amount - transfer.amount_reversed);
+      if (amount > transfer.amount - transfer.amount_reversed) {
+        return [400, { error: { type: "invalid_request_error", message: "Reversal amount exceeds the transfer's remaining amount." } }];
+      }
       transfer.amount_reversed += amount;
       transfer.reversed = transfer.amount_reversed >= transfer.amount;
-      return [200, create("transfer_reversal", "trr", { amount, currency: transfer.currency, transfer: transfer.id, metadata: p.metadata ?? {} })];
+      return [200, create("transfer_reversal", "trr", { object: "transfer_reversal", amount, currency: transfer.currency, transfer: transfer.id, metadata: p.metadata ?? {} })];
     }
-    if (method === "POST" && rest === "/v1/refunds") {
-      const pi = p.payment_intent ? stripeObjects.get(p.payment_intent) : null;
-      if (p.payment_intent && !pi) return notFound(p.payment_intent);
-      const charge = stripeObjects.get(p.charge ?? pi?.latest_charge);
-      if (!charge) return [400, { error: { type: "invalid_request_error", message: "This PaymentIntent has no charge to refund." } }];
-      const remaining = charge.amount - charge.amount_refunded;
-      const amount = p.amount ? Number(p.amount) : remaining;
-      if (amount > remaining || remaining === 0) {
-        return [400, { error: { type: "invalid_request_error", code: "charge_already_refunded", message: `Charge ${charge.id} has already been refunded.` } }];
-      }
-      charge.amount_refunded += amount;
-      charge.refunded = charge.amount_refunded >= charge.amount;
-      const refund = create("refund", "re", { amount, charge: charge.id, payment_intent: charge.payment_intent,
-        status: "succeeded", reason: p.reason ?? null, metadata: p.metadata ?? {} });
-      later(() => sendStripeEvent({ type: "charge.refunded", object: structuredClone(charge) }));
-      return [200, refund];
+    if (method === "POST" && rest === "/v1/refunds") return refundRoute(p);
+    if (method === "GET" && rest === "/v1/refunds") {
+      const data = [...stripeObjects.values()].filter((o) => o.object === "refund"
+        && (!p.payment_intent || o.payment_intent === p.payment_intent) && (!p.charge || o.charge === p.charge));
+      return [200, { object: "list", data: structuredClone(data), has_more: false, url: "/v1/refunds" }];
+    }
+    if (method === "GET" && rest === "/v1/transfers") {
+      const data = [...stripeObjects.values()].filter((o) => o.object === "transfer" && (!p.transfer_group || o.transfer_group === p.transfer_group));
+      return [200, { object: "list", data: structuredClone(data), has_more: false, url: "/v1/transfers" }];
     }
     return [404, { error: { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${rest}).` } }];
   }
 
   // Stripe sends the webhooks that follow an API call on its own schedule: here, just after
   // the response. Off with `autoWebhooks: false` when a test delivers them itself.
-  function later(fn) {
+  function later(event) {
+    if (state.autoWebhooks === "hold") {
+      state.heldEvents.push({ ...event, id: stripeId("evt") });
+      return;
+    }
     if (!state.autoWebhooks) return;
-    setTimeout(() => fn().catch((e) => record({ service: "stripe-webhook", method: "POST", path: "/webhooks/stripe", status: 0, error: String(e) })), 0);
+    setTimeout(() => sendStripeEvent(event).catch((e) => record({ service: "stripe-webhook", method: "POST", path: "/webhooks/stripe", status: 0, error: String(e) })), 0);
   }
 
   /** The buyer pays a session: PaymentIntent and Charge created, the session completed.
@@ -521,7 +555,10 @@ export async function startStandin({
     }
     if (rest === "/stripe/events" && req.method === "POST") return [200, await sendStripeEvent(body)];
     if (rest === "/stripe/fail" && req.method === "POST") {
-      for (let i = 0; i < (body.count ?? 1); i++) state.stripeFailures.push({ status: body.status ?? 500, delayMs: body.delayMs });
+      for (let i = 0; i < (body.count ?? 1); i++) {
+        state.stripeFailures.push(body.lost ? { lost: true, path: body.path, delayMs: body.delayMs }
+          : { status: body.status ?? 500, delayMs: body.delayMs, path: body.path, code: body.code, message: body.message });
+      }
       return [200, { queued: state.stripeFailures.length }];
     }
     if (rest === "/stripe/delay" && req.method === "POST") {
@@ -529,8 +566,40 @@ export async function startStandin({
       return [200, { queued: state.stripeFailures.length }];
     }
     if (rest === "/stripe/auto-webhooks" && req.method === "POST") {
-      state.autoWebhooks = Boolean(body.on);
+      // on: delivered just after the call; off: not sent; hold: kept for the test to deliver.
+      state.autoWebhooks = body.hold ? "hold" : Boolean(body.on);
       return [200, { autoWebhooks: state.autoWebhooks }];
+    }
+    if (rest === "/stripe/held" && req.method === "POST") {
+      // The events Stripe would have sent, taken (the test delivers them, in any order).
+      return [200, state.heldEvents.splice(0)];
+    }
+    if (rest === "/stripe/dashboard-refund" && req.method === "POST") {
+      // Someone refunds in the Stripe Dashboard: no Idempotency-Key, no C500 metadata.
+      const [status, refund] = refundRoute({ payment_intent: body.payment_intent, amount: body.amount });
+      return [status, refund];
+    }
+    if (rest === "/stripe/dispute" && req.method === "POST") {
+      const pi = stripeObjects.get(body.payment_intent);
+      const charge = pi && stripeObjects.get(pi.latest_charge);
+      if (!charge) return [404, { error: "no such payment" }];
+      let dispute = [...stripeObjects.values()].find((o) => o.object === "dispute" && o.charge === charge.id);
+      if (body.action === "create") {
+        if (!dispute) dispute = create("dispute", "dp", { object: "dispute", amount: body.amount ?? charge.amount - charge.amount_refunded, currency: "usd",
+          charge: charge.id, payment_intent: pi.id, status: "needs_response", reason: "fraudulent", metadata: {} });
+        charge.disputed = true;
+        later({ type: "charge.dispute.created", object: structuredClone(dispute) });
+      } else {
+        if (!dispute) return [404, { error: "no dispute" }];
+        dispute.status = body.action; // "won" | "lost"
+        later({ type: "charge.dispute.closed", object: structuredClone(dispute) });
+      }
+      return [200, dispute];
+    }
+    if (rest === "/stripe/transfer" && req.method === "POST") {
+      // A transfer made outside C500 (the Dashboard): reconciliation must notice it.
+      return [200, create("transfer", "tr", { object: "transfer", amount: Number(body.amount), currency: "usd", destination: body.destination ?? "acct_unknown",
+        source_transaction: null, transfer_group: body.transfer_group ?? null, metadata: {}, reversed: false, amount_reversed: 0 })];
     }
     let m;
     if ((m = rest.match(/^\/stripe\/checkout\/([^/]+)\/pay$/)) && req.method === "POST") {

@@ -24,6 +24,8 @@ ENDPOINTS = {
     ("POST", "/v1/transfers"): ("stripe.params._transfer_create_params", "TransferCreateParams"),
     ("POST", "/v1/transfers/{id}/reversals"): ("stripe.params._transfer_create_reversal_params", "TransferCreateReversalParams"),
     ("POST", "/v1/refunds"): ("stripe.params._refund_create_params", "RefundCreateParams"),
+    ("GET", "/v1/refunds"): ("stripe.params._refund_list_params", "RefundListParams"),
+    ("GET", "/v1/transfers"): ("stripe.params._transfer_list_params", "TransferListParams"),
 }
 
 

@@ -75,3 +75,19 @@ pub fn is_admin(env: &Env, user_id: &str) -> bool {
                 .any(|id| id.trim() == user_id && !user_id.is_empty())
         })
 }
+
+/// Tests only: `ORDER_ID_SEED` makes order ids a function of the seed, the buyer, the drop
+/// and the attempt, so a test can replay an id collision. Ignored with a live Stripe key.
+pub fn order_id_seed(env: &Env) -> Option<String> {
+    let live = env
+        .secret("STRIPE_SECRET_KEY")
+        .map(|k| k.to_string().starts_with("sk_live_"))
+        .unwrap_or(false);
+    if live {
+        return None;
+    }
+    env.var("ORDER_ID_SEED")
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|s| !s.is_empty())
+}

@@ -2,28 +2,42 @@
 //! make buying safe when a webhook or a Discord call goes missing.
 //!   1. Lapsed holds: expire the Stripe session first (so it can't be paid), then return
 //!      the unit. A session that completed meanwhile is left to its payment webhook.
-//!   2. Orders owed a refund whose automatic refund failed: refund again (same key).
-//!   3. Escrow timers: payouts that failed at shipping are retried; shipped orders with no
-//!      open report complete after `AUTO_COMPLETE_DAYS` (default 14); commissions with no
-//!      live proof 7 days past their promised date are flagged to HQ and the buyer.
+//!   2. Money (flows::escrow): claims Stripe never answered are called again with the same
+//!      key; recorded facts are settled; payouts that failed or waited (a disabled account)
+//!      and refunds owed in full (a late payment) are claimed and carried out.
+//!   3. Escrow timers: shipped orders with no open report complete after
+//!      `AUTO_COMPLETE_DAYS` (default 14); commissions with no live proof 7 days past their
+//!      promised date are flagged to HQ and the buyer.
 //!   4. LIVE roles given more than 12 hours ago (no stream.offline came) are taken back.
 //!   5. The outbox: deliver what is due, with backoff.
+//! Daily (`DAILY_CRON`): builders who owe C500 are asked again, and the ledger is reconciled
+//! with Stripe (flows::reconcile), mismatches reported to HQ.
 
 use crate::clients::stripe::Stripe;
-use crate::store::{buying, fulfilment};
-use crate::webhooks::refund;
-use crate::{config, escrow, log, outbox};
+use crate::domain::escrow::{Actor, Event};
+use crate::flows::{escrow as money, reconcile};
+use crate::store::{buying, fulfilment, ledger};
+use crate::{config, log, outbox};
 use serde_json::json;
 use worker::{Date, Env};
 
 const BATCH: u32 = 50;
 
-pub async fn run(env: &Env) {
+/// The daily trigger in wrangler.toml (the other one runs every minute).
+pub const DAILY_CRON: &str = "17 4 * * *";
+
+pub async fn run(env: &Env, cron: &str) {
+    if cron == DAILY_CRON {
+        if let Err(e) = daily(env).await {
+            log::error("cron_daily_failed", &e);
+        }
+        return;
+    }
     if let Err(e) = sweep_holds(env).await {
         log::error("cron_sweep_failed", &e);
     }
-    if let Err(e) = retry_refunds(env).await {
-        log::error("cron_refunds_failed", &e);
+    if let Err(e) = finish_money(env).await {
+        log::error("cron_money_failed", &e);
     }
     if let Err(e) = escrow_timers(env).await {
         log::error("cron_timers_failed", &e);
@@ -82,15 +96,62 @@ async fn sweep_holds(env: &Env) -> Result<(), String> {
     Ok(())
 }
 
-async fn retry_refunds(env: &Env) -> Result<(), String> {
+fn now() -> f64 {
+    Date::now().as_millis() as f64
+}
+
+/// A claim older than this with no answer is called again (the request that claimed it has
+/// certainly ended: a Worker's request can't outlive it).
+const UNANSWERED_MS: f64 = 60_000.0;
+
+async fn finish_money(env: &Env) -> Result<(), String> {
     let db = config::db(env).map_err(|e| e.to_string())?;
-    for order in buying::unrefunded_orders(&db, BATCH)
+    let mut done = 0;
+    for id in ledger::unfinished(&db, now() - UNANSWERED_MS, BATCH)
         .await
         .map_err(|e| e.to_string())?
     {
-        if let Err(e) = refund(env, &order.id, &order.payment_intent_id).await {
-            log::error("cron_refund_failed", &e);
+        if let Err(e) = money::settle(env, &id).await {
+            log::error("cron_settle_failed", &e);
         }
+        done += 1;
+    }
+    let (payouts, refunds) = ledger::due(&db, BATCH).await.map_err(|e| e.to_string())?;
+    let due = [
+        (payouts, Event::Release),
+        (refunds, Event::Refund(Actor::C500)),
+    ];
+    for (ids, event) in due {
+        for id in ids {
+            match money::run(env, &db, &id, event, "cron", now).await {
+                Ok(Ok(_)) => done += 1,
+                // Refused: not due after all (a refund or dispute meanwhile); nothing to do.
+                Ok(Err(_)) => {}
+                Err(e) => log::error("cron_money_failed", &e),
+            }
+        }
+    }
+    if done > 0 {
+        log::event("cron_money", json!({ "orders": done }));
+    }
+    Ok(())
+}
+
+/// Builders who owe C500 are asked again; then the ledger is compared with Stripe.
+async fn daily(env: &Env) -> Result<(), String> {
+    let db = config::db(env).map_err(|e| e.to_string())?;
+    for id in ledger::owed(&db, BATCH).await.map_err(|e| e.to_string())? {
+        if let Err(e) = money::run(env, &db, &id, Event::Collect, "cron", now).await {
+            log::error("cron_collect_failed", &e);
+        }
+    }
+    let report = reconcile::run(env, &db, now(), 200).await?;
+    log::event(
+        "cron_reconciled",
+        json!({ "orders": report.orders, "mismatches": report.mismatches.len() }),
+    );
+    if let Err(e) = outbox::drain(env, BATCH).await {
+        log::error("cron_outbox_failed", &e);
     }
     Ok(())
 }
@@ -108,19 +169,6 @@ fn auto_complete_days(env: &Env) -> f64 {
 
 async fn escrow_timers(env: &Env) -> Result<(), String> {
     let db = config::db(env).map_err(|e| e.to_string())?;
-    for id in fulfilment::unreleased(&db, BATCH)
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        let order = fulfilment::action_order(&db, &id)
-            .await
-            .map_err(|e| e.to_string())?;
-        if let Some(order) = order {
-            if let Err(e) = escrow::release(env, &db, &order).await {
-                log::error("cron_release_failed", &e);
-            }
-        }
-    }
     let now = Date::now().as_millis() as f64;
     let completed = fulfilment::complete_due(&db, now - auto_complete_days(env) * DAY_MS, now)
         .await

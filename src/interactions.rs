@@ -349,6 +349,12 @@ fn route(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
                 (commands::ROOT, ["admin", "waive"]) => {
                     return fulfilment::waive(&interaction, options, env)
                 }
+                (commands::ROOT, ["admin", "absorb"]) => {
+                    return fulfilment::absorb(&interaction, options, env, ctx)
+                }
+                (commands::ROOT, ["admin", "reconcile"]) => {
+                    return fulfilment::reconcile(&interaction, env, ctx)
+                }
                 (commands::ROOT, ["inventory"]) => {
                     return inventory::show(&interaction, false, env)
                 }

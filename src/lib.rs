@@ -7,7 +7,7 @@ pub mod config;
 pub mod cron;
 pub mod discord;
 pub mod domain;
-pub mod escrow;
+pub mod flows;
 pub mod http;
 pub mod interactions;
 pub mod log;
@@ -96,8 +96,8 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 
 /// Cron (wrangler.toml `[triggers]`): see cron.rs.
 #[event(scheduled)]
-async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
-    cron::run(&env).await;
+async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    cron::run(&env, &event.cron()).await;
 }
 
 /// Liveness plus a one-row D1 read, so a broken binding shows up here first.

@@ -15,6 +15,8 @@ use crate::store::outbox::{ListingCard, OrderView};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Availability {
     Available,
+    /// The seller can't sell now (revoked, banned, or Stripe disabled their account).
+    Paused,
     /// No unit free, but some are in someone's checkout and may come back.
     AllInCheckout,
     SoldOut,
@@ -22,7 +24,9 @@ pub enum Availability {
 }
 
 pub fn availability(card: &ListingCard) -> Availability {
-    if card.status != "live" {
+    if card.status == "paused" {
+        Availability::Paused
+    } else if card.status != "live" {
         Availability::Delisted
     } else if card.stock > 0 {
         Availability::Available
@@ -77,6 +81,9 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
                 }
                 Availability::SoldOut => "🔴 Sold out".to_owned(),
                 Availability::Delisted => "Delisted by the builder".to_owned(),
+                Availability::Paused => {
+                    "⏸️ Paused: the builder's shop is closed for now".to_owned()
+                }
             },
             true,
         ),
@@ -99,6 +106,7 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
         }
         Availability::SoldOut => Button::success("Sold out", buy, Some("🔴")).disabled(),
         Availability::Delisted => Button::success("No longer available", buy, None).disabled(),
+        Availability::Paused => Button::success("Paused", buy, Some("⏸️")).disabled(),
     });
     Message {
         embeds: vec![Embed {
@@ -107,7 +115,9 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
             color: Some(match state {
                 Availability::Available | Availability::AllInCheckout => colour::SAKURA,
                 // The brand's sold-out colour: lavender, "instead of harsh red".
-                Availability::SoldOut | Availability::Delisted => colour::LAVENDER,
+                Availability::SoldOut | Availability::Delisted | Availability::Paused => {
+                    colour::LAVENDER
+                }
             }),
             fields,
             image: card.image_url.as_deref().map(|url| EmbedMedia {
@@ -387,6 +397,43 @@ pub fn hq_dispute(order: &OrderView, dispute: &str, opened: bool) -> Message {
                 EmbedField::new("Escrow", escrow_label(&order.escrow), true),
                 EmbedField::new("Gross", Cents::new(order.gross_cents).to_string(), true),
             ],
+            ..Embed::default()
+        }],
+        ..Message::default()
+    }
+}
+
+/// HQ's ticket for a builder who owes C500: a refund or lost dispute after their payout,
+/// and Stripe refused to take their share back (their balance is short).
+pub fn hq_owed(order: &OrderView, cents: i64) -> Message {
+    Message {
+        embeds: vec![Embed {
+            title: Some("🧾 A builder owes C500".to_owned()),
+            description: Some(format!(
+                "Order `{}` (**{}**): the buyer <@{}> got money back after the payout, and Stripe refused to take \
+                 **{}** back from the builder <@{}> (their balance is short). It stays on the builder's record; \
+                 C500 asks Stripe again every day. `/c500 admin absorb order:{}` takes the loss on C500 instead.",
+                order.id, order.title, order.buyer_id, Cents::new(cents), order.seller_id, order.id
+            )),
+            color: Some(colour::OOPS),
+            fields: vec![
+                EmbedField::new("Status", status_label(&order.status), true),
+                EmbedField::new("Escrow", escrow_label(&order.escrow), true),
+                EmbedField::new("Owed", Cents::new(cents).to_string(), true),
+            ],
+            ..Embed::default()
+        }],
+        ..Message::default()
+    }
+}
+
+/// A report for HQ whose text was written when it was queued (reconciliation).
+pub fn hq_notice(title: &str, body: &str) -> Message {
+    Message {
+        embeds: vec![Embed {
+            title: Some(title.chars().take(256).collect()),
+            description: Some(body.chars().take(4000).collect()),
+            color: Some(colour::LAVENDER),
             ..Embed::default()
         }],
         ..Message::default()

@@ -42,6 +42,10 @@ pub enum Job {
     ReportResolved { report: String },
     /// Tell a user they are banned, and how to appeal.
     BanNotice { user: String },
+    /// Open HQ's ticket for a builder who owes C500 (Stripe refused to reverse a payout).
+    HqOwed { order: String, cents: i64 },
+    /// Post a report to HQ (reconciliation): the text is the job.
+    HqNotice { title: String, body: String },
     /// Alert HQ about a dispute.
     HqDispute {
         payment_intent: String,
@@ -245,6 +249,27 @@ async fn deliver(
                 .direct_message(&view.buyer_id, &messages::order_refunded(&view, base))
                 .await?;
             refresh_embed(db, discord, base, &view.listing_id).await
+        }
+        Job::HqOwed { order, cents } => {
+            let Some(channel) = hq_channel else {
+                return Ok(Delivery::Skipped("HQ_CHANNEL_ID is not set"));
+            };
+            let Some(view) = rows::order_view(db, order).await.map_err(gone)? else {
+                return Ok(Delivery::Skipped("no such order"));
+            };
+            discord
+                .post_message(channel, &messages::hq_owed(&view, *cents))
+                .await?;
+            Ok(Delivery::Done)
+        }
+        Job::HqNotice { title, body } => {
+            let Some(channel) = hq_channel else {
+                return Ok(Delivery::Skipped("HQ_CHANNEL_ID is not set"));
+            };
+            discord
+                .post_message(channel, &messages::hq_notice(title, body))
+                .await?;
+            Ok(Delivery::Done)
         }
         Job::HqDispute {
             payment_intent,

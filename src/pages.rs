@@ -256,7 +256,9 @@ async fn render_landing(env: &Env, now: f64) -> Result<String, PageError> {
 }
 
 fn availability(p: &store::DropPage, now: f64) -> &'static str {
-    if p.status != "live" {
+    if p.status == "paused" {
+        "⏸️ Paused: the builder's shop is closed for now"
+    } else if p.status != "live" {
         "Delisted"
     } else if p.stock <= 0 {
         "🔴 Sold out"
@@ -418,9 +420,16 @@ pub async fn onboarding_refresh(req: &Request, env: &Env) -> Response {
     let result = async {
         let (secret, claims) = onboarding_claims(req, env, now)?;
         let (refresh_url, return_url) = setup::onboarding_urls(env, &secret, &claims, now);
-        // A browser retry within the minute reuses the link Stripe already made.
-        let minute = (now / 60_000.0) as u64;
-        let key = format!("c500-onboarding-refresh-{}-{minute}", claims.account_id);
+        // Each visit makes a new single-use link, so each gets its own key: a nonce this
+        // request owns (a key reused with other parameters is an error at Stripe). An
+        // Account Link moves no money; a retry inside this request reuses the key.
+        let mut nonce = [0u8; 8];
+        getrandom::fill(&mut nonce).map_err(|e| PageError::Internal(e.to_string()))?;
+        let key = format!(
+            "c500-onboarding-refresh-{}-{}",
+            claims.account_id,
+            crate::domain::hex::encode(&nonce)
+        );
         let url = Stripe::from_env(env)?
             .onboarding_link(&claims.account_id, &refresh_url, &return_url, &key)
             .await?;

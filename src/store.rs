@@ -4,6 +4,7 @@
 pub mod buying;
 pub mod fulfilment;
 pub mod hq;
+pub mod ledger;
 pub mod orders;
 pub mod outbox;
 pub mod trust;
@@ -11,6 +12,7 @@ pub mod twitch;
 
 use crate::domain::ids::Snowflake;
 use crate::interactions::server_settings::Update;
+use buying::SELLER_CAN_SELL;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result};
@@ -103,6 +105,7 @@ pub async fn live_drops(
             "SELECT {DROP_PAGE_COLUMNS} FROM listings l
              JOIN builders b ON b.discord_id = l.seller_id JOIN users u ON u.discord_id = l.seller_id
              WHERE l.status = 'live' AND l.stock > 0 AND (l.release_at IS NULL OR l.release_at <= ?1)
+               AND {SELLER_CAN_SELL}
              ORDER BY l.created_at DESC
              LIMIT ?2"
         ))
@@ -312,7 +315,9 @@ pub async fn revoke_builder(
              SELECT ?1, 'revoke_builder', ?2, ?3 WHERE EXISTS (SELECT 1 FROM builders WHERE discord_id = ?2)",
         )
         .bind(&[admin.into(), builder.into(), now])?;
-    let results = db.batch(vec![revoke, audit]).counted().await?;
+    // A revoked builder's drops go off sale at once: their embeds show as paused.
+    let embeds = refresh_seller_embeds(db, "?1", builder, now_ms)?;
+    let results = db.batch(vec![revoke, audit, embeds]).counted().await?;
     Ok(!rows::<serde_json::Value>(&results, 0)?.is_empty())
 }
 
@@ -358,26 +363,72 @@ pub async fn ensure_builder(
         .ok_or_else(|| StoreError("builder row missing after upsert".to_owned()))
 }
 
-/// The statement that records a Stripe account's flags, unless a newer state is stored.
+/// Records a Stripe account's flags as Stripe reported them just now (a fresh read, never
+/// an event's copy: events come in any order, and their clock is Stripe's, not ours).
 pub fn sync_account_statement(
     db: &D1Database,
     account: &crate::clients::stripe::Account,
-    as_of_ms: f64,
+    now_ms: f64,
 ) -> Result<D1PreparedStatement, StoreError> {
     let flag = |b: bool| JsValue::from(u8::from(b));
     Ok(db
         .prepare(
             "UPDATE builders SET charges_enabled = ?2, payouts_enabled = ?3, details_submitted = ?4,
                     stripe_synced_at = ?5, updated_at = ?5
-             WHERE stripe_account_id = ?1 AND (stripe_synced_at IS NULL OR stripe_synced_at <= ?5)",
+             WHERE stripe_account_id = ?1",
         )
         .bind(&[
             account.id.as_str().into(),
             flag(account.charges_enabled),
             flag(account.payouts_enabled),
             flag(account.details_submitted),
-            JsValue::from_f64(as_of_ms),
+            JsValue::from_f64(now_ms),
         ])?)
+}
+
+/// The account's flags, and its drops' embeds refreshed (a disabled account's drops show
+/// as paused at once; an enabled one's are back on sale).
+pub fn sync_account_statements(
+    db: &D1Database,
+    account: &crate::clients::stripe::Account,
+    now_ms: f64,
+) -> Result<Vec<D1PreparedStatement>, StoreError> {
+    Ok(vec![
+        sync_account_statement(db, account, now_ms)?,
+        refresh_seller_embeds(
+            db,
+            "(SELECT discord_id FROM builders WHERE stripe_account_id = ?1)",
+            account.id.as_str(),
+            now_ms,
+        )?,
+    ])
+}
+
+/// Queues an embed refresh for each of a seller's live drops; `seller_sql` names the seller
+/// from `?1` (`subject`).
+pub fn refresh_seller_embeds(
+    db: &D1Database,
+    seller_sql: &str,
+    subject: &str,
+    now_ms: f64,
+) -> Result<D1PreparedStatement, StoreError> {
+    Ok(db
+        .prepare(format!(
+            "INSERT INTO outbox (dedupe_key, job, next_attempt_at, created_at, updated_at)
+             SELECT 'embed:' || l.id || ':standing:' || CAST(?2 AS INTEGER), json_object('kind', 'refresh_embed', 'listing', l.id), ?2, ?2, ?2
+             FROM listings l WHERE l.seller_id = {seller_sql} AND l.status = 'live' AND l.message_id IS NOT NULL
+             ON CONFLICT (dedupe_key) DO NOTHING"
+        ))
+        .bind(&[subject.into(), JsValue::from_f64(now_ms)])?)
+}
+
+/// The id a batch statement RETURNed (`RETURNING id`), if it changed a row.
+pub fn returned_id(results: &[D1Result], index: usize) -> Result<Option<String>, StoreError> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    Ok(rows::<Id>(results, index)?.into_iter().next().map(|r| r.id))
 }
 
 /// Records a freshly created account on the builder (never replacing one) with its flags.
@@ -659,7 +710,7 @@ macro_rules! image_sql {
 pub(crate) use image_sql;
 
 const DROP_PAGE_COLUMNS: &str = concat!("l.id, l.title, l.description, l.specs, l.kind, l.price_cents, l.shipping_cents,
-    l.stock, l.quantity, l.status, ", image_sql!(), " AS image_url, l.guild_tag, l.lead_time_weeks, l.release_at, l.guild_id,
+    l.stock, l.quantity, CASE WHEN l.status = 'live' AND NOT ", buying::seller_can_sell!(), " THEN 'paused' ELSE l.status END AS status, ", image_sql!(), " AS image_url, l.guild_tag, l.lead_time_weeks, l.release_at, l.guild_id,
     l.channel_id, l.message_id, b.handle AS builder_handle, COALESCE(b.shop_name, u.username) AS builder_name");
 
 pub async fn drop_page(db: &D1Database, id: &str) -> Result<Option<DropPage>, StoreError> {

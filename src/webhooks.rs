@@ -5,9 +5,8 @@
 mod payments;
 pub mod twitch;
 
-pub use payments::refund;
-
-use crate::clients::stripe::Account;
+use crate::clients::stripe::{Account, Stripe};
+use crate::flows::escrow as money;
 use crate::stripe::{event::Event, signature};
 use crate::{config, http, log, outbox, store};
 use serde_json::json;
@@ -89,12 +88,21 @@ async fn apply_stripe(
         "account.updated" => {
             let account: Account = serde_json::from_value(event.data.object.clone())
                 .map_err(|_| WebhookError::Malformed)?;
-            let as_of_ms = (event.created as f64) * 1000.0;
-            payments::Plan::effects(vec![
-                store::sync_account_statement(&db, &account, as_of_ms).map_err(internal)?
-            ])
+            // Events arrive in any order and carry Stripe's clock, not ours: what counts is
+            // the account as Stripe says it is now.
+            let stripe = Stripe::from_env(env).map_err(internal)?;
+            match stripe.account(&account.id).await {
+                Ok(fresh) => payments::Plan::effects(
+                    store::sync_account_statements(&db, &fresh, now_ms).map_err(internal)?,
+                ),
+                // Not an account this platform can read: nothing of ours to update.
+                Err(crate::clients::stripe::StripeError::Api { status: 404, .. }) => {
+                    payments::Plan::effects(Vec::new())
+                }
+                Err(e) => return Err(internal(e)),
+            }
         }
-        _ => payments::plan(&db, &event, now_ms)?,
+        _ => payments::plan(env, &db, &event, now_ms).await?,
     };
     let handled = !plan.statements.is_empty();
     let applied = store::apply_event_once(
@@ -114,18 +122,18 @@ async fn apply_stripe(
         "handled": handled, "duplicate": duplicate, "d1_round_trips": store::take_round_trips() }),
     );
     if let store::Applied::Now(results) = applied {
-        let refund = match plan.read_order_at {
-            Some(index) => store::buying::order_after_payment(&results, index + 1)
-                .map_err(internal)?
-                .zip(plan.order_id.clone()),
-            None => None,
+        let order = match plan.order_id_at {
+            Some(index) => store::returned_id(&results, index + 1).map_err(internal)?,
+            None => plan.order_id.clone(),
         };
         if handled {
             let env = env.clone();
             // After the response: Stripe only needs to know the event is safely applied.
             ctx.wait_until(async move {
-                if let Some((order, order_id)) = refund {
-                    payments::refund_if_unfulfillable(&env, &order_id, &order).await;
+                if let Some(order) = order {
+                    if let Err(e) = money::settle(&env, &order).await {
+                        log::error("escrow_settle_failed", &e);
+                    }
                 }
                 if let Err(e) = outbox::drain(&env, 10).await {
                     log::error("outbox_drain_failed", &e);

@@ -58,7 +58,7 @@ test("the dashboard shows exact counts and sums for this builder only", async ()
   const field = (name) => e.fields.find((f) => f.name.includes(name)).value;
   assert.equal(field("Active listings"), "1");
   assert.equal(field("Orders waiting"), "2");
-  assert.equal(field("Held in escrow"), "$516.10"); // 40,500 + 11,110 cents
+  assert.equal(field("Held by C500"), "$516.10"); // 40,500 + 11,110 cents
   assert.equal(field("Released"), "$418.50");
 });
 

@@ -22,7 +22,7 @@ function databaseId() {
   return toml.match(/database_id\s*=\s*"([^"]+)"/)[1];
 }
 
-export async function startWorker() {
+export async function startWorker({ bindings = {} } = {}) {
   const script = path.join(ROOT, "build/worker/shim.mjs");
   if (!existsSync(script)) throw new Error("build/worker/shim.mjs is missing: run `make build` (make test does)");
   const persist = mkdtempSync(path.join(tmpdir(), "c500-test-"));
@@ -63,6 +63,7 @@ export async function startWorker() {
       HQ_CHANNEL_ID: "1200000000000000002",
       ADMIN_USER_IDS: "1300000000000000001",
       ...standin.bases,
+      ...bindings,
     },
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
@@ -194,6 +195,21 @@ export async function waitFor(fn, { timeout = 8000, interval = 25, what = "condi
 export async function runCron(w) {
   const worker = await w.mf.getWorker();
   return worker.scheduled({ cron: "* * * * *" });
+}
+
+/** Time passes for unanswered money claims and unsettled facts (cron finishes those older
+ *  than a minute: a request that claimed them has certainly ended). */
+export async function ageClaims(w, ms = 120_000) {
+  await w.db.batch([
+    w.db.prepare("UPDATE ledger SET updated_at = updated_at - ?1 WHERE status = 'pending'").bind(ms),
+    w.db.prepare("UPDATE orders SET updated_at = updated_at - ?1 WHERE money_dirty = 1 OR escrow IN ('releasing', 'refunding', 'reversing')").bind(ms),
+  ]);
+}
+
+/** Runs the daily cron (the Owed collection and reconciliation). */
+export async function runDailyCron(w) {
+  const worker = await w.mf.getWorker();
+  return worker.scheduled({ cron: "17 4 * * *" });
 }
 
 /** POST to a stand-in control route. */

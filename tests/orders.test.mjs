@@ -59,7 +59,7 @@ test("/cancel reassures, and /orders/{token} shows the timeline to whoever has t
   assert.equal(res.status, 200);
   const html = await res.text();
   assert.match(html, new RegExp(o.id));
-  assert.match(html, /Paid · in escrow/);
+  assert.match(html, /Paid · held by C500/);
   assert.match(html, /Held by C500/);
   assert.match(html, /Payment received/);
   assert.match(html, /noindex/);

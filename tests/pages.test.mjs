@@ -9,7 +9,7 @@ before(async () => {
   const now = Date.now();
   const stmts = [
     w.db.prepare("INSERT INTO users (discord_id, username, created_at, updated_at) VALUES ('111', 'keyz', ?1, ?1)").bind(now),
-    w.db.prepare("INSERT INTO builders (discord_id, handle, shop_name, approved, created_at, updated_at) VALUES ('111', 'keyz', 'Keyz Customs', 1, ?1, ?1)").bind(now),
+    w.db.prepare("INSERT INTO builders (discord_id, handle, shop_name, approved, stripe_account_id, charges_enabled, payouts_enabled, created_at, updated_at) VALUES ('111', 'keyz', 'Keyz Customs', 1, 'acct_keyz', 1, 1, ?1, ?1)").bind(now),
   ];
   const listing = (id, title, extra = {}) => {
     const l = { kind: "ready_to_ship", price: 45000, shipping: 1500, quantity: 3, stock: 2, status: "live", release_at: null, lead: null, created: now, ...extra };

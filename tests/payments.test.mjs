@@ -151,7 +151,7 @@ test("paid after the hold lapsed and the drop sold out: refunded in full, never 
   assert.equal((await order(winner.id)).status, "paid");
   // Cron has nothing left to refund.
   await runCron(w);
-  assert.equal(w.standin.state.calls.filter((c) => c.path === "/stripe/v1/refunds" && c.status === 200).length, 1);
+  assert.equal(w.standin.state.calls.filter((c) => c.method === "POST" && c.path === "/stripe/v1/refunds" && c.status === 200).length, 1);
 });
 
 test("a failed automatic refund is retried by cron with the same key", async () => {
@@ -163,12 +163,13 @@ test("a failed automatic refund is retried by cron with the same key", async () 
   ]);
   const winner = await hold(drop.id);
   await pay(winner.checkout_session_id);
-  await control(w, "/stripe/fail", { count: 2, status: 500 });
+  await control(w, "/stripe/fail", { count: 2, status: 500, path: "^/v1/refunds$" });
   await pay(late.checkout_session_id);
-  await waitFor(() => w.standin.state.calls.filter((c) => c.path === "/stripe/v1/refunds").length === 2, { what: "refund attempts" });
+  await waitFor(() => w.standin.state.calls.filter((c) => c.method === "POST" && c.path === "/stripe/v1/refunds").length === 2, { what: "refund attempts" });
   assert.equal((await order(late.id)).refund_id, null);
+  await ageClaims(w);
   await runCron(w);
-  const ok = w.standin.state.calls.filter((c) => c.path === "/stripe/v1/refunds" && c.status === 200);
+  const ok = w.standin.state.calls.filter((c) => c.method === "POST" && c.path === "/stripe/v1/refunds" && c.status === 200);
   assert.equal(ok.length, 1);
   assert.equal(ok[0].idempotencyKey, `c500-refund-${late.id}`);
   assert.match((await order(late.id)).refund_id, /^re_/);
@@ -229,10 +230,12 @@ test("a refund from the Stripe Dashboard ends the order and returns unshipped st
   const o = await order(h.id);
   const pi = w.standin.stripeObjects.get(o.payment_intent_id);
   const charge = w.standin.stripeObjects.get(pi.latest_charge);
-  // Partial first: recorded, nothing else changes.
-  await w.standin.sendStripeEvent({ type: "charge.refunded", object: { ...charge, amount_refunded: 1000, refunded: false } });
+  // Partial first (in the Dashboard): recorded, nothing else changes.
+  await control(w, "/stripe/dashboard-refund", { payment_intent: pi.id, amount: 1000 });
+  await waitFor(async () => (await w.db.prepare("SELECT COUNT(*) AS n FROM ledger WHERE order_id = ?1 AND kind = 'refund'").bind(h.id).first()).n === 1, { what: "partial refund recorded" });
   assert.equal((await order(h.id)).status, "paid");
-  await w.standin.sendStripeEvent({ type: "charge.refunded", object: { ...charge, amount_refunded: charge.amount, refunded: true } });
+  await control(w, "/stripe/dashboard-refund", { payment_intent: pi.id, amount: charge.amount - 1000 });
+  await waitFor(async () => (await order(h.id)).status === "refunded", { what: "refunded" });
   const after = await order(h.id);
   assert.equal(after.status, "refunded");
   assert.equal(after.escrow, "refunded");
@@ -240,7 +243,8 @@ test("a refund from the Stripe Dashboard ends the order and returns unshipped st
   const dm = await waitFor(() => discordCalls((c) => c.path === `/discord/api/v10/channels/dm${h.buyer}/messages` && /refunded/.test(c.body?.embeds?.[0]?.title))[0], { what: "refund DM" });
   assert.ok(dm);
   const events = (await w.db.prepare("SELECT to_status, detail FROM order_events WHERE order_id = ?1 ORDER BY id").bind(h.id).all()).results;
-  assert.deepEqual(events.map((e) => e.to_status), ["paid", "paid", "refunded"]);
+  assert.deepEqual(events.map((e) => e.to_status), ["paid", "paid", "paid", "refunded"]);
+  assert.match(events[1].detail, /Refund of \$10\.00/);
 });
 
 test("disputes freeze the order and alert HQ; a lost dispute bans the buyer", async () => {

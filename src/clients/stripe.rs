@@ -248,23 +248,61 @@ impl Stripe {
             .to_owned())
     }
 
-    /// Refunds a payment in full; keyed by the order, so it happens once.
-    pub async fn refund_in_full(
+    /// Refunds `amount` of a payment, for the ledger row `ledger_id` (its Idempotency-Key
+    /// is `c500-{ledger_id}`, and Stripe's refund carries the row in its metadata, so the
+    /// `charge.refunded` webhook knows it for C500's own).
+    pub async fn refund(
         &self,
         payment_intent: &str,
+        amount: i64,
         order_id: &str,
+        ledger_id: &str,
     ) -> Result<String, StripeError> {
         let form = Form::new()
             .field("payment_intent", payment_intent)
-            .field("metadata[order_id]", order_id);
-        let key = format!("c500-refund-{order_id}");
-        let value = self.post_retrying("/v1/refunds", &form, &key).await?;
-        value
-            .get("id")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| StripeError::Transport("refund without id".to_owned()))
+            .field("amount", amount.to_string())
+            .field("metadata[order_id]", order_id)
+            .field("metadata[c500_ledger]", ledger_id);
+        let value = self
+            .post_retrying("/v1/refunds", &form, &format!("c500-{ledger_id}"))
+            .await?;
+        id_of(&value, "refund")
     }
+}
+
+fn id_of(value: &Value, what: &str) -> Result<String, StripeError> {
+    value
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| StripeError::Transport(format!("{what} without id")))
+}
+
+/// A refund of a charge, as Stripe lists them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Refund {
+    pub id: String,
+    pub amount: i64,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub metadata: std::collections::HashMap<String, String>,
+}
+
+/// A transfer, as Stripe lists them for a transfer group.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Transfer {
+    pub id: String,
+    pub amount: i64,
+    #[serde(default)]
+    pub amount_reversed: i64,
+    #[serde(default)]
+    pub metadata: std::collections::HashMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct List<T> {
+    data: Vec<T>,
 }
 
 impl Stripe {
@@ -285,11 +323,12 @@ impl Stripe {
             .ok_or_else(|| StripeError::Transport(format!("{payment_intent} has no charge")))
     }
 
-    /// Releases escrow: the payout to the builder's account, tied to the buyer's charge and
-    /// grouped by order. One key per order, so a double click makes one transfer.
-    pub async fn transfer_payout(
+    /// The builder's payout: `amount` to their connected account, tied to the buyer's charge
+    /// and grouped by order, for the ledger row `ledger_id` (key `c500-{ledger_id}`).
+    pub async fn transfer(
         &self,
         order_id: &str,
+        ledger_id: &str,
         amount: i64,
         destination: &str,
         charge: &str,
@@ -300,26 +339,62 @@ impl Stripe {
             .field("destination", destination)
             .field("source_transaction", charge)
             .field("transfer_group", order_id)
-            .field("metadata[order_id]", order_id);
-        let key = format!("c500-transfer-{order_id}");
-        let value = self.post_retrying("/v1/transfers", &form, &key).await?;
-        value
-            .get("id")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| StripeError::Transport("transfer without id".to_owned()))
+            .field("metadata[order_id]", order_id)
+            .field("metadata[c500_ledger]", ledger_id);
+        let value = self
+            .post_retrying("/v1/transfers", &form, &format!("c500-{ledger_id}"))
+            .await?;
+        id_of(&value, "transfer")
     }
 
-    /// Takes a released payout back (for a refund after release), once per order.
+    /// Takes `amount` of a payout back from the builder (key `c500-{ledger_id}`).
     pub async fn reverse_transfer(
         &self,
         transfer: &str,
+        amount: i64,
         order_id: &str,
-    ) -> Result<(), StripeError> {
-        let form = Form::new().field("metadata[order_id]", order_id);
-        let key = format!("c500-reversal-{order_id}");
-        self.post_retrying(&format!("/v1/transfers/{transfer}/reversals"), &form, &key)
+        ledger_id: &str,
+    ) -> Result<String, StripeError> {
+        let form = Form::new()
+            .field("amount", amount.to_string())
+            .field("metadata[order_id]", order_id)
+            .field("metadata[c500_ledger]", ledger_id);
+        let value = self
+            .post_retrying(
+                &format!("/v1/transfers/{transfer}/reversals"),
+                &form,
+                &format!("c500-{ledger_id}"),
+            )
             .await?;
-        Ok(())
+        id_of(&value, "reversal")
+    }
+
+    /// Every refund of a payment (webhooks and reconciliation read them: the ledger keeps
+    /// one row per refund, whoever made it).
+    pub async fn refunds_of(&self, payment_intent: &str) -> Result<Vec<Refund>, StripeError> {
+        let list: List<Refund> = Self::parse(
+            self.call(
+                Method::Get,
+                &format!("/v1/refunds?payment_intent={payment_intent}&limit=100"),
+                None,
+                None,
+            )
+            .await?,
+        )?;
+        Ok(list.data)
+    }
+
+    /// Every transfer of an order (its transfer group).
+    pub async fn transfers_of(&self, order_id: &str) -> Result<Vec<Transfer>, StripeError> {
+        let list: List<Transfer> = Self::parse(
+            self.call(
+                Method::Get,
+                &format!("/v1/transfers?transfer_group={order_id}&limit=100"),
+                None,
+                None,
+            )
+            .await?,
+        )?;
+        Ok(list.data)
     }
 }

@@ -18,6 +18,8 @@ pub struct ListingFacts {
     pub live: bool,
     pub stock: i64,
     pub seller_id: String,
+    /// The seller may sell now (certified, not banned, Stripe charges and payouts on).
+    pub seller_can_sell: bool,
     pub price: Cents,
     pub release_at_ms: Option<f64>,
 }
@@ -46,6 +48,9 @@ pub enum Refusal {
     Banned,
     NoSuchDrop,
     Delisted,
+    /// The builder can't sell right now (certification revoked, banned, or Stripe has
+    /// disabled their account): the drop is paused.
+    SellerPaused,
     OwnDrop,
     NotReleased {
         at_ms: f64,
@@ -90,6 +95,9 @@ pub fn decide(f: &BuyFacts, now_ms: f64) -> BuyOutcome {
     if !listing.live {
         return Refused(Refusal::Delisted);
     }
+    if !listing.seller_can_sell && f.hold.is_none() {
+        return Refused(Refusal::SellerPaused);
+    }
     if let Some(hold) = &f.hold {
         return match &hold.checkout_url {
             Some(url) if !hold.is_new => BuyOutcome::Resume { url: url.clone() },
@@ -128,6 +136,7 @@ mod tests {
                 live: true,
                 stock: 1,
                 seller_id: "s".into(),
+                seller_can_sell: true,
                 price: Cents::new(10_000),
                 release_at_ms: None,
             }),
@@ -146,6 +155,16 @@ mod tests {
             f(l);
         }
         facts
+    }
+
+    #[test]
+    fn a_paused_seller_sells_nothing_new() {
+        let mut f = facts();
+        f.hold = None;
+        if let Some(l) = f.listing.as_mut() {
+            l.seller_can_sell = false;
+        }
+        assert_eq!(decide(&f, 0.0), BuyOutcome::Refused(Refusal::SellerPaused));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! "Money"). Pure: every allowed and forbidden transition is unit-tested here; the store's
 //! conditional updates make the same checks atomic.
 
+use super::escrow::{Actor, Escrow};
 use super::listing::FieldError;
 use super::order::OrderStatus;
 
@@ -10,12 +11,10 @@ use super::order::OrderStatus;
 pub struct OrderFacts {
     pub seller_id: String,
     pub status: OrderStatus,
-    /// `held`, `released`, `refunded` or `reversed`.
-    pub escrow: String,
+    pub escrow: Escrow,
     pub commission: bool,
     /// Live proof recorded, or waived by HQ.
     pub proven: bool,
-    pub transfer_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +37,7 @@ pub fn can_ship(o: &OrderFacts, user: &str) -> Result<(), ShipRefusal> {
         OrderStatus::Disputed => return Err(ShipRefusal::Disputed),
         closed => return Err(ShipRefusal::Closed(closed)),
     }
-    if o.escrow != "held" {
+    if o.escrow != Escrow::Held {
         return Err(ShipRefusal::Closed(o.status));
     }
     if o.commission && !o.proven {
@@ -51,40 +50,18 @@ pub fn can_ship(o: &OrderFacts, user: &str) -> Result<(), ShipRefusal> {
 pub enum RefundRefusal {
     NotYours,
     AlreadyRefunded,
-    /// The builder's payout went out: only HQ can take it back.
-    Released,
-    Disputed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefundPlan {
-    /// The money is still in escrow: refund the buyer.
-    Refund,
-    /// The builder was paid: refund the buyer and reverse that transfer.
-    RefundAndReverse { transfer: String },
-}
-
-/// Whether `user` (an HQ admin or not) may refund the order, and how.
-pub fn can_refund(o: &OrderFacts, user: &str, admin: bool) -> Result<RefundPlan, RefundRefusal> {
+/// Whether `user` (an HQ admin or not) may ask for a refund of the order, and as whom.
+/// What the money allows (paid out, in flight, disputed) is domain::escrow's to say.
+pub fn can_refund(o: &OrderFacts, user: &str, admin: bool) -> Result<Actor, RefundRefusal> {
     if !admin && o.seller_id != user {
         return Err(RefundRefusal::NotYours);
     }
-    match o.status {
-        OrderStatus::Refunded | OrderStatus::Cancelled => {
-            return Err(RefundRefusal::AlreadyRefunded)
-        }
-        // The bank decides a dispute; refunding on top would pay the buyer twice.
-        OrderStatus::Disputed => return Err(RefundRefusal::Disputed),
-        _ => {}
+    if matches!(o.status, OrderStatus::Refunded | OrderStatus::Cancelled) {
+        return Err(RefundRefusal::AlreadyRefunded);
     }
-    match (o.escrow.as_str(), &o.transfer_id) {
-        ("held", _) => Ok(RefundPlan::Refund),
-        ("released", Some(transfer)) if admin => Ok(RefundPlan::RefundAndReverse {
-            transfer: transfer.clone(),
-        }),
-        ("released", _) => Err(RefundRefusal::Released),
-        _ => Err(RefundRefusal::AlreadyRefunded),
-    }
+    Ok(if admin { Actor::Hq } else { Actor::Builder })
 }
 
 /// A tracking number as carriers print them: 4 to 64 letters, digits, dashes or spaces.
@@ -135,10 +112,9 @@ mod tests {
         OrderFacts {
             seller_id: "s".into(),
             status: OrderStatus::Paid,
-            escrow: "held".into(),
+            escrow: Escrow::Held,
             commission: false,
             proven: false,
-            transfer_id: None,
         }
     }
 
@@ -189,35 +165,20 @@ mod tests {
     }
 
     #[test]
-    fn refunds_before_and_after_release() {
-        assert_eq!(can_refund(&order(), "s", false), Ok(RefundPlan::Refund));
+    fn who_may_ask_for_a_refund() {
+        assert_eq!(can_refund(&order(), "s", false), Ok(Actor::Builder));
         assert_eq!(
             can_refund(&order(), "x", false),
             Err(RefundRefusal::NotYours)
         );
-        assert_eq!(can_refund(&order(), "hq", true), Ok(RefundPlan::Refund));
-        let released = with(|o| {
-            o.status = OrderStatus::Shipped;
-            o.escrow = "released".into();
-            o.transfer_id = Some("tr_1".into());
-        });
-        assert_eq!(
-            can_refund(&released, "s", false),
-            Err(RefundRefusal::Released)
-        );
-        assert_eq!(
-            can_refund(&released, "hq", true),
-            Ok(RefundPlan::RefundAndReverse {
-                transfer: "tr_1".into()
-            })
-        );
+        assert_eq!(can_refund(&order(), "hq", true), Ok(Actor::Hq));
         assert_eq!(
             can_refund(&with(|o| o.status = OrderStatus::Refunded), "hq", true),
             Err(RefundRefusal::AlreadyRefunded)
         );
         assert_eq!(
-            can_refund(&with(|o| o.status = OrderStatus::Disputed), "hq", true),
-            Err(RefundRefusal::Disputed)
+            can_refund(&with(|o| o.status = OrderStatus::Cancelled), "s", false),
+            Err(RefundRefusal::AlreadyRefunded)
         );
     }
 

@@ -64,7 +64,7 @@ fn normalise(s: &str) -> String {
 }
 
 macro_rules! short_id {
-    ($(#[$doc:meta])* $name:ident, $prefix:literal, $len:literal) => {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal, $len:literal $(, legacy $old:literal)?) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub struct $name(String);
@@ -82,7 +82,7 @@ macro_rules! short_id {
             pub fn parse(s: &str) -> Option<Self> {
                 let n = normalise(s);
                 let body = n.strip_prefix($prefix).unwrap_or(&n);
-                let ok = body.len() == $len && body.bytes().all(is_symbol);
+                let ok = (body.len() == $len $(|| body.len() == $old)?) && body.bytes().all(is_symbol);
                 ok.then(|| $name(format!("{}{}", $prefix, body)))
             }
 
@@ -100,11 +100,14 @@ macro_rules! short_id {
 }
 
 short_id!(
-    /// An order as people type it: `C5-7K2M9Q` (30 random bits: collisions are
-    /// caught by the primary key and retried).
+    /// An order as people type it: `C5-7K2M9QXB` (40 random bits: among a million orders a
+    /// new id collides about once in a million clicks, and then the primary key refuses it
+    /// and the click retries with another; it never costs a unit). Orders made before ids
+    /// grew have 6 symbols, still accepted.
     OrderId,
     "C5-",
-    6
+    8,
+    legacy 6
 );
 short_id!(
     /// A listing (drop): `D-8F3KQ2TX`. Appears in URLs and button custom_ids.
@@ -119,6 +122,21 @@ short_id!(
     "R-",
     6
 );
+
+/// Deterministic random bytes for an id, from a seed (tests replay a collision with it).
+pub fn seeded_random(seed: &str, parts: &[&str]) -> [u8; 8] {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(seed.as_bytes());
+    for p in parts {
+        hash.update(b":");
+        hash.update(p.as_bytes());
+    }
+    let digest = hash.finalize();
+    let mut out = [0u8; 8];
+    out.copy_from_slice(digest.get(..8).unwrap_or(&[0; 8]));
+    out
+}
 
 /// A long unguessable token (for order-status links and signed states): 160 bits.
 pub fn token_from_random(random: &[u8; 20]) -> String {
@@ -142,12 +160,16 @@ mod tests {
     #[test]
     fn order_ids_are_short_and_forgiving_to_type() {
         let id = OrderId::from_random(&[0xff, 0, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc]);
-        assert_eq!(id.as_str().len(), 9);
+        assert_eq!(id.as_str().len(), 11);
         assert!(id.as_str().starts_with("C5-"));
         assert_eq!(OrderId::parse(id.as_str()), Some(id.clone()));
         let lower = id.as_str().to_ascii_lowercase();
         assert_eq!(OrderId::parse(&lower), Some(id.clone()));
         assert_eq!(OrderId::parse(&id.as_str()[3..]), Some(id));
+        assert!(
+            OrderId::parse("C5-7K2M9QX").is_none(),
+            "7 symbols: neither length"
+        );
         assert_eq!(
             OrderId::parse("c5-7k2m9q").map(|o| o.to_string()),
             Some("C5-7K2M9Q".into())

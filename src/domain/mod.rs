@@ -2,6 +2,7 @@
 
 pub mod buying;
 pub mod custom_id;
+pub mod escrow;
 pub mod fulfilment;
 pub mod hex;
 pub mod ids;

@@ -1,5 +1,6 @@
-//! Order states as people see them (the transitions themselves are conditional updates in
-//! store::buying, so two deliveries of one event can never both apply).
+//! Order states as people see them (the money's states and transitions are domain::escrow;
+//! the order's own are conditional updates in store, so two deliveries of one event can
+//! never both apply).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderStatus {
@@ -13,23 +14,37 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    pub const ALL: [OrderStatus; 7] = [
+        OrderStatus::Paid,
+        OrderStatus::Building,
+        OrderStatus::Shipped,
+        OrderStatus::Completed,
+        OrderStatus::Refunded,
+        OrderStatus::Disputed,
+        OrderStatus::Cancelled,
+    ];
+
+    /// The stored literal (schema.sql's CHECK lists exactly these).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Paid => "paid",
+            OrderStatus::Building => "building",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Refunded => "refunded",
+            OrderStatus::Disputed => "disputed",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<OrderStatus> {
-        Some(match s {
-            "paid" => OrderStatus::Paid,
-            "building" => OrderStatus::Building,
-            "shipped" => OrderStatus::Shipped,
-            "completed" => OrderStatus::Completed,
-            "refunded" => OrderStatus::Refunded,
-            "disputed" => OrderStatus::Disputed,
-            "cancelled" => OrderStatus::Cancelled,
-            _ => return None,
-        })
+        OrderStatus::ALL.into_iter().find(|o| o.as_str() == s)
     }
 
     /// A short label with an emoji, for embeds and pages.
     pub fn label(self) -> &'static str {
         match self {
-            OrderStatus::Paid => "💸 Paid · in escrow",
+            OrderStatus::Paid => "💸 Paid · held by C500",
             OrderStatus::Building => "🔨 Building",
             OrderStatus::Shipped => "📦 Shipped",
             OrderStatus::Completed => "✅ Completed",
@@ -45,15 +60,9 @@ pub fn status_label(s: &str) -> String {
     OrderStatus::parse(s).map_or_else(|| s.to_owned(), |o| o.label().to_owned())
 }
 
-/// How the escrow stands, in words.
+/// How the escrow stands, in words (domain::escrow has the states).
 pub fn escrow_label(s: &str) -> &'static str {
-    match s {
-        "held" => "Held by C500",
-        "released" => "Released to the builder",
-        "refunded" => "Refunded to you",
-        "reversed" => "Reversed",
-        _ => "Unknown",
-    }
+    super::escrow::Escrow::parse(s).map_or("Unknown", super::escrow::Escrow::label)
 }
 
 #[cfg(test)]
@@ -75,5 +84,8 @@ mod tests {
         }
         assert_eq!(status_label("weird"), "weird");
         assert_eq!(escrow_label("held"), "Held by C500");
+        for o in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(o.as_str()), Some(o));
+        }
     }
 }

@@ -7,7 +7,7 @@ use crate::clients::stripe::Stripe;
 use crate::discord::model::Interaction;
 use crate::discord::response::{colour, ActionRow, Button, Embed, Message};
 use crate::domain::buying::{decide, BuyOutcome, Refusal, HOLD_MS};
-use crate::domain::ids::{ListingId, OrderId};
+use crate::domain::ids::{seeded_random, ListingId, OrderId};
 use crate::domain::money::Cents;
 use crate::store::buying::{self, HoldCheckout, HoldRequest};
 use crate::stripe::checkout::{checkout_form, CheckoutRequest};
@@ -56,24 +56,40 @@ async fn buy(
 ) -> Result<Message, String> {
     let db = config::db(env).map_err(|e| e.to_string())?;
     let now = Date::now().as_millis() as f64;
-    let mut random = [0u8; 8];
-    getrandom::fill(&mut random).map_err(|e| e.to_string())?;
-    let new_id = OrderId::from_random(&random);
-    let request = HoldRequest {
-        listing: listing.as_str(),
-        buyer,
-        username,
-        new_id: new_id.as_str(),
-        now_ms: now,
-        expires_at_ms: now + HOLD_MS,
+    // A fresh id per attempt: if the rules allowed a hold and none was taken, the id
+    // collided with an older reservation (the primary key refused it, no unit was spent),
+    // so the click tries again with another.
+    let mut attempt = 0;
+    let (outcome, hold) = loop {
+        attempt += 1;
+        let random = match config::order_id_seed(env) {
+            Some(seed) => seeded_random(&seed, &[buyer, listing.as_str(), &attempt.to_string()]),
+            None => {
+                let mut random = [0u8; 8];
+                getrandom::fill(&mut random).map_err(|e| e.to_string())?;
+                random
+            }
+        };
+        let new_id = OrderId::from_random(&random);
+        let request = HoldRequest {
+            listing: listing.as_str(),
+            buyer,
+            username,
+            new_id: new_id.as_str(),
+            now_ms: now,
+            expires_at_ms: now + HOLD_MS,
+        };
+        let (facts, hold) = buying::reserve(&db, &request)
+            .await
+            .map_err(|e| e.to_string())?;
+        let outcome = decide(&facts, now);
+        if outcome != BuyOutcome::Refused(Refusal::Busy) || attempt >= 3 {
+            break (outcome, hold);
+        }
     };
-    let (facts, hold) = buying::reserve(&db, &request)
-        .await
-        .map_err(|e| e.to_string())?;
-    let outcome = decide(&facts, now);
     log::event(
         "buy_click",
-        json!({ "listing": listing.as_str(), "buyer": buyer, "outcome": format!("{outcome:?}") }),
+        json!({ "listing": listing.as_str(), "buyer": buyer, "outcome": format!("{outcome:?}"), "attempts": attempt }),
     );
     match outcome {
         BuyOutcome::Refused(refusal) => Ok(refused(&refusal)),
@@ -183,6 +199,10 @@ fn refused(refusal: &Refusal) -> Message {
         Refusal::Delisted => Message::oops(
             "No longer available",
             "The builder took this drop down. Keep an eye on the shop channel for the next one!",
+        ),
+        Refusal::SellerPaused => Message::oops(
+            "This shop is paused",
+            "The builder can't take orders right now, so this drop is off sale until their shop is back. Nothing was charged.",
         ),
         Refusal::OwnDrop => Message::oops(
             "That's your own drop",

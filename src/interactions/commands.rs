@@ -145,6 +145,8 @@ pub fn registration() -> Value {
             ]),
             sub("unban", "Lift a global ban", vec![user("user", "Who", true)]),
             sub("waive", "Waive live proof for a commission", vec![order_option("The order")]),
+            sub("absorb", "C500 takes an order's loss (a builder's debt, or an open dispute)", vec![order_option("The order")]),
+            sub("reconcile", "Compare the ledger with Stripe now (HQ gets every mismatch)", vec![]),
             sub("resolve", "Resolve a report", vec![
                 string("report", "The report id", true),
                 with(string("resolution", "What was decided", true), "max_length", json!(500)),

@@ -44,7 +44,7 @@ pub fn message(d: &Dashboard) -> Message {
                 true,
             ),
             EmbedField::new(
-                "🔒 Held in escrow",
+                "🔒 Held by C500",
                 Cents::new(d.held_cents).to_string(),
                 true,
             ),

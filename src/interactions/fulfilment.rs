@@ -4,14 +4,15 @@
 use super::{deferred, io, later, Answer, UserError};
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{colour, Choice, Embed, EmbedField, InteractionResponse, Message};
+use crate::domain::escrow::{Escrow, Event, Refusal};
 use crate::domain::fulfilment::{
     can_refund, can_ship, carrier_name, parse_tracking, OrderFacts, RefundRefusal, ShipRefusal,
 };
 use crate::domain::ids::OrderId;
-use crate::domain::money::Cents;
 use crate::domain::order::{status_label, OrderStatus};
+use crate::flows::escrow as money;
 use crate::store::fulfilment::{self as rows, ActionOrder, QueueRow};
-use crate::{config, escrow, log};
+use crate::{config, log};
 use serde_json::json;
 use worker::worker_sys::Context;
 use worker::{Date, Env};
@@ -20,10 +21,9 @@ fn facts(o: &ActionOrder) -> Option<OrderFacts> {
     Some(OrderFacts {
         seller_id: o.seller_id.clone(),
         status: OrderStatus::parse(&o.status)?,
-        escrow: o.escrow.clone(),
+        escrow: Escrow::parse(&o.escrow)?,
         commission: o.kind == "commission",
         proven: o.stream_url.is_some() || o.proof_waived_by.is_some(),
-        transfer_id: o.transfer_id.clone(),
     })
 }
 
@@ -144,12 +144,22 @@ async fn ship_order(
         ));
     }
     super::deliver_soon(env, ctx);
-    let payout = Cents::new(order.payout_cents);
-    let paid = match escrow::release(env, &db, &order).await {
-        Ok(_) => format!("Your payout of **{payout}** is on its way to your Stripe balance."),
+    let now = || Date::now().as_millis() as f64;
+    let paid = match money::run(env, &db, &order.id, Event::Release, seller, now).await {
+        Ok(Ok(m)) if m.facts.escrow == Escrow::Released => format!(
+            "Your payout of **{}** is on its way to your Stripe balance.",
+            m.facts.net_transfer()
+        ),
+        Ok(Ok(m)) => format!(
+            "Your payout of **{}** is queued: Stripe didn't answer just now and C500 retries every minute.",
+            m.facts.payout_due()
+        ),
+        Ok(Err(Refusal::PayoutsPaused)) => "Your payout waits until Stripe enables payouts on your account again (`/c500 setup stripe`).".to_owned(),
+        Ok(Err(Refusal::InFlight | Refusal::Disputed)) => "Your payout waits: this order's money is being moved or disputed; C500 retries every minute.".to_owned(),
+        Ok(Err(_)) => "Nothing is left to pay out on this order (it was refunded).".to_owned(),
         Err(e) => {
             log::error("release_failed", &e);
-            format!("Your payout of **{payout}** is queued: Stripe didn't answer just now and C500 retries every minute.")
+            "Your payout is queued: C500 retries every minute.".to_owned()
         }
     };
     Ok(ok(
@@ -211,34 +221,70 @@ async fn refund_order(
         Ok(found) => found,
         Err(reply) => return Ok(reply),
     };
-    let plan = match can_refund(&f, user, admin) {
-        Ok(plan) => plan,
+    let actor = match can_refund(&f, user, admin) {
+        Ok(actor) => actor,
+        Err(RefundRefusal::NotYours) => {
+            return Ok(Message::oops(
+                "Not your order",
+                "Only the order's builder or C500 HQ can refund it.",
+            ))
+        }
+        Err(RefundRefusal::AlreadyRefunded) => return Ok(already_refunded(&order.id)),
+    };
+    let now = || Date::now().as_millis() as f64;
+    let result = money::run(env, &db, &order.id, Event::Refund(actor), user, now)
+        .await
+        .map_err(io)?;
+    super::deliver_soon(env, ctx);
+    let m = match result {
+        Ok(m) => m,
         Err(refusal) => {
             return Ok(match refusal {
-                RefundRefusal::NotYours => Message::oops("Not your order", "Only the order's builder or C500 HQ can refund it."),
-                RefundRefusal::AlreadyRefunded => Message::oops("Already refunded", format!("`{}` has been refunded already.", order.id)),
-                RefundRefusal::Released => Message::oops(
+                Refusal::PaidOut => Message::oops(
                     "Your payout went out",
-                    "This order's escrow was released to you, so only C500 HQ can refund it now. Ask in the HQ help desk.",
+                    "C500 released this order's payment to you, so only C500 HQ can refund it now. Ask in the HQ help desk.",
                 ),
-                RefundRefusal::Disputed => Message::oops(
+                Refusal::Disputed => Message::oops(
                     "In dispute",
                     "The buyer's bank is deciding this payment; refunding now would pay them twice.",
                 ),
+                Refusal::InFlight => Message::oops(
+                    "Money on the move",
+                    format!("`{}` has a payout or refund on its way right now; nothing else was started. Run `/c500 queue` in a minute to see where it stands.", order.id),
+                ),
+                _ => already_refunded(&order.id),
             })
         }
     };
-    escrow::refund(env, &db, &order, &plan, user, reason).await?;
-    super::deliver_soon(env, ctx);
-    Ok(ok(
-        "↩️ Refunded",
-        format!(
-            "`{}` ({}) is refunded in full ({}); the buyer has been told.",
-            order.id,
-            order.title,
-            Cents::new(order.gross_cents)
+    log::event(
+        "refund_requested",
+        json!({ "order": order.id, "by": user, "reason": reason, "escrow": m.facts.escrow.as_str() }),
+    );
+    Ok(match m.facts.escrow {
+        Escrow::Refunded | Escrow::Reversed | Escrow::Owed => ok(
+            "↩️ Refunded",
+            format!(
+                "`{}` ({}) is refunded ({} back to the buyer); the buyer has been told.",
+                order.id,
+                order.title,
+                m.facts.refunded()
+            ),
         ),
-    ))
+        _ => ok(
+            "↩️ Refund on its way",
+            format!(
+                "`{}` ({}): the refund is claimed and Stripe didn't confirm it just now; C500 finishes it within minutes and the buyer will be told.",
+                order.id, order.title
+            ),
+        ),
+    })
+}
+
+fn already_refunded(id: &str) -> Message {
+    Message::oops(
+        "Already refunded",
+        format!("`{id}` has been refunded already."),
+    )
 }
 
 /// What an open order needs next from its builder.
@@ -340,6 +386,106 @@ pub(super) fn waive(interaction: &Interaction, o: &[CommandOption], env: &Env) -
             ),
         })
     })
+}
+
+/// `/c500 admin absorb order`: C500 takes the order's loss instead of the builder (a debt
+/// Stripe couldn't collect, or a dispute still open: losing it then costs the builder nothing).
+pub(super) fn absorb(
+    interaction: &Interaction,
+    o: &[CommandOption],
+    env: &Env,
+    ctx: &Context,
+) -> Answer {
+    let admin = interaction
+        .invoker()
+        .map(|u| u.id.clone())
+        .unwrap_or_default();
+    if !config::is_admin(env, &admin) {
+        return Answer::Built(InteractionResponse::message(
+            UserError::AdminsOnly.message(),
+        ));
+    }
+    let typed = option_str(o, "order").unwrap_or_default().to_owned();
+    let env2 = env.clone();
+    let work = async move {
+        let result = async {
+            let Some(id) = OrderId::parse(&typed) else {
+                return Ok(no_such_order(&typed));
+            };
+            let db = config::db(&env2).map_err(io)?;
+            let now = || Date::now().as_millis() as f64;
+            Ok(match money::run(&env2, &db, id.as_str(), Event::Absorb, &admin, now).await {
+                Ok(Ok(m)) => ok(
+                    "C500 takes this one",
+                    format!(
+                        "`{id}`: C500 bears the loss; nothing more is asked of the builder. Escrow: {}.",
+                        m.facts.escrow.label()
+                    ),
+                ),
+                Ok(Err(Refusal::InFlight)) => Message::oops(
+                    "Money on the move",
+                    format!("`{id}` has a movement on its way; try again in a minute."),
+                ),
+                Ok(Err(_)) => Message::oops(
+                    "Nothing to absorb",
+                    format!("`{id}` has no debt and no open dispute."),
+                ),
+                Err(money::FlowError::NoSuchOrder) => no_such_order(&typed),
+                Err(e) => return Err(e.to_string()),
+            })
+        }
+        .await;
+        result.unwrap_or_else(|e: String| {
+            log::error("absorb_failed", &e);
+            UserError::Internal.message()
+        })
+    };
+    deferred(interaction, env, ctx, work)
+}
+
+/// `/c500 admin reconcile`: the ledger against Stripe now; mismatches go to HQ too.
+pub(super) fn reconcile(interaction: &Interaction, env: &Env, ctx: &Context) -> Answer {
+    let admin = interaction
+        .invoker()
+        .map(|u| u.id.clone())
+        .unwrap_or_default();
+    if !config::is_admin(env, &admin) {
+        return Answer::Built(InteractionResponse::message(
+            UserError::AdminsOnly.message(),
+        ));
+    }
+    let (env2, ctx2) = (env.clone(), super::share_context(ctx));
+    let work = async move {
+        let result = async {
+            let db = config::db(&env2).map_err(io)?;
+            let report =
+                crate::flows::reconcile::run(&env2, &db, Date::now().as_millis() as f64, 200)
+                    .await?;
+            super::deliver_soon(&env2, &ctx2);
+            Ok::<_, String>(if report.mismatches.is_empty() {
+                ok(
+                    "🧮 The ledger matches Stripe",
+                    format!("{} recent order(s) checked; every refund and transfer agrees.", report.orders),
+                )
+            } else {
+                Message::oops(
+                    "🧮 Mismatches with Stripe",
+                    format!(
+                        "{} recent order(s) checked; {} mismatch(es), posted to the HQ channel:\n{}",
+                        report.orders,
+                        report.mismatches.len(),
+                        report.mismatches.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+                    ),
+                )
+            })
+        }
+        .await;
+        result.unwrap_or_else(|e| {
+            log::error("reconcile_failed", &e);
+            UserError::StripeUnavailable.message()
+        })
+    };
+    deferred(interaction, env, ctx, work)
 }
 
 /// The `order` option's suggestions: the builder's open orders matching what was typed

@@ -50,6 +50,9 @@ fn stock_line(card: &ListingCard) -> String {
         Availability::AllInCheckout => format!("⏳ 0/{} (all in checkout)", card.quantity),
         Availability::SoldOut => format!("🔴 Sold out ({} sold)", card.quantity),
         Availability::Delisted => "Delisted".to_owned(),
+        Availability::Paused => {
+            "⏸️ Paused: your shop can't sell right now (see `/c500 setup stripe`)".to_owned()
+        }
     }
 }
 

@@ -19,6 +19,19 @@ pub const TIER_SQL: &str = "CASE
       OR EXISTS (SELECT 1 FROM vouches v WHERE v.buyer_id = u.discord_id) THEN 'member'
     ELSE 'guest' END";
 
+/// Whether the seller of a listing aliased `l` may sell now: a Certified Builder, not
+/// banned, whose Stripe account takes charges and payouts. Checked in the hold's own batch,
+/// and by every page and embed that offers the drop.
+macro_rules! seller_can_sell {
+    () => {
+        "EXISTS (SELECT 1 FROM builders sb JOIN users su ON su.discord_id = sb.discord_id
+    WHERE sb.discord_id = l.seller_id AND sb.approved = 1 AND sb.charges_enabled = 1 AND sb.payouts_enabled = 1
+      AND su.is_banned = 0)"
+    };
+}
+pub(crate) use seller_can_sell;
+pub const SELLER_CAN_SELL: &str = seller_can_sell!();
+
 /// A Buy click's attempt at a hold.
 pub struct HoldRequest<'a> {
     pub listing: &'a str,
@@ -51,6 +64,7 @@ struct FactsRow {
     status: Option<String>,
     stock: Option<i64>,
     seller_id: Option<String>,
+    seller_ok: Option<i64>,
     price_cents: Option<i64>,
     release_at: Option<f64>,
     title: Option<String>,
@@ -92,6 +106,7 @@ pub async fn reserve(
              SELECT ?3, l.id, b.discord_id, 'held', ?5, ?4, ?4, l.price_cents, l.shipping_cents
              FROM listings l, (SELECT u.discord_id, u.is_banned, {TIER_SQL} AS tier FROM users u WHERE u.discord_id = ?2) b
              WHERE l.id = ?1 AND l.status = 'live' AND l.stock > 0 AND l.seller_id <> ?2 AND b.is_banned = 0
+               AND {SELLER_CAN_SELL}
                AND (l.release_at IS NULL OR l.release_at <= ?4 + CASE b.tier WHEN 'vip' THEN ?6 ELSE 0 END)
                AND l.price_cents <= CASE b.tier WHEN 'guest' THEN ?7 WHEN 'member' THEN ?8 ELSE l.price_cents END
              ON CONFLICT DO NOTHING"
@@ -108,21 +123,24 @@ pub async fn reserve(
         ])?;
     let decrement = db
         .prepare(
+            // Only for the hold THIS click inserted: an older reservation that happens to
+            // have the same id (a collision) must never cost a unit.
             "UPDATE listings SET stock = stock - 1, updated_at = ?3
-             WHERE id = ?1 AND EXISTS (SELECT 1 FROM reservations WHERE id = ?2)",
+             WHERE id = ?1 AND EXISTS (SELECT 1 FROM reservations
+               WHERE id = ?2 AND listing_id = ?1 AND buyer_id = ?4 AND created_at = ?3 AND status = 'held')",
         )
-        .bind(&[h.listing.into(), h.new_id.into(), now.clone()])?;
+        .bind(&[h.listing.into(), h.new_id.into(), now.clone(), h.buyer.into()])?;
     let facts = db
         .prepare(format!(
             "SELECT u.is_banned AS banned, {TIER_SQL} AS tier,
-               l.id AS listing_id, l.status, l.stock, l.seller_id, l.price_cents, l.release_at, l.title, {} AS image_url,
+               l.id AS listing_id, l.status, l.stock, l.seller_id, {SELLER_CAN_SELL} AS seller_ok, l.price_cents, l.release_at, l.title, {} AS image_url,
                r.id AS hold_id, r.checkout_url, r.item_cents AS hold_item_cents,
                r.shipping_cents AS hold_shipping_cents, r.expires_at AS hold_expires_at
              FROM users u
              LEFT JOIN listings l ON l.id = ?1
              LEFT JOIN reservations r ON r.listing_id = ?1 AND r.buyer_id = u.discord_id AND r.status = 'held'
              WHERE u.discord_id = ?2",
-            image_sql!()
+            image_sql!(),
         ))
         .bind(&[h.listing.into(), h.buyer.into()])?;
     let results = db
@@ -145,6 +163,7 @@ pub async fn reserve(
             live: row.status.as_deref() == Some("live"),
             stock: row.stock.unwrap_or(0),
             seller_id: seller.clone(),
+            seller_can_sell: row.seller_ok == Some(1),
             price: Cents::new(row.price_cents.unwrap_or(0)),
             release_at_ms: row.release_at,
         }),
@@ -273,15 +292,6 @@ pub struct Payment<'a> {
     pub now_ms: f64,
 }
 
-/// The order's state after a payment batch, to decide on an automatic refund.
-#[derive(Debug, Deserialize)]
-pub struct OrderAfterPayment {
-    pub status: String,
-    pub escrow: String,
-    pub refund_id: Option<String>,
-    pub payment_intent_id: Option<String>,
-}
-
 /// A paid Checkout becomes an order: from a held unit, or (paid after the hold lapsed)
 /// from stock if any is left; otherwise the order is cancelled and the caller refunds.
 /// Hold, stock, timeline and outbox change together; the last statement reads the result.
@@ -392,22 +402,9 @@ pub fn paid_statements(
             p.now_ms,
         )?,
     ];
-    statements.push(
-        db.prepare("SELECT status, escrow, refund_id, payment_intent_id FROM orders WHERE id = ?1")
-            .bind(&[order()])?,
-    );
+    // The ledger's first row: the charge (one per order, whatever redelivers the event).
+    statements.push(super::ledger::charge_statement(db, p.order_id, p.now_ms)?);
     Ok(statements)
-}
-
-/// The order row read at the end of `paid_statements` (its index in the batch is known to
-/// the caller, who prepends the event record).
-pub fn order_after_payment(
-    results: &[worker::D1Result],
-    index: usize,
-) -> Result<Option<OrderAfterPayment>, StoreError> {
-    Ok(rows::<OrderAfterPayment>(results, index)?
-        .into_iter()
-        .next())
 }
 
 /// A completed Checkout whose payment is still on its way (a delayed method): the unit
@@ -450,91 +447,6 @@ pub fn hold_ended_statements(
     Ok(statements)
 }
 
-/// Records the automatic refund of an order that could not be fulfilled.
-pub async fn record_refund(
-    db: &D1Database,
-    order_id: &str,
-    refund_id: &str,
-    now_ms: f64,
-) -> Result<(), StoreError> {
-    let now = num(now_ms);
-    let update = db
-        .prepare(
-            "UPDATE orders SET refund_id = ?2, escrow = CASE escrow WHEN 'held' THEN 'refunded' ELSE escrow END, updated_at = ?3
-             WHERE id = ?1 AND refund_id IS NULL",
-        )
-        .bind(&[order_id.into(), refund_id.into(), now.clone()])?;
-    let event = db
-        .prepare(
-            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-             SELECT id, ?3, status, status, 'c500', 'Refund ' || ?2 || ' issued' FROM orders WHERE id = ?1
-               AND NOT EXISTS (SELECT 1 FROM order_events WHERE order_id = ?1 AND detail = 'Refund ' || ?2 || ' issued')",
-        )
-        .bind(&[order_id.into(), refund_id.into(), now])?;
-    db.batch(vec![update, event]).counted().await?;
-    Ok(())
-}
-
-/// A charge refunded on Stripe (by C500 or from the Dashboard). A full refund ends the
-/// order: unshipped units return to stock, held escrow becomes refunded.
-pub fn refunded_statements(
-    db: &D1Database,
-    payment_intent: &str,
-    full: bool,
-    amount_refunded: i64,
-    now_ms: f64,
-) -> Result<Vec<D1PreparedStatement>, StoreError> {
-    let now = num(now_ms);
-    let pi = || JsValue::from(payment_intent);
-    if !full {
-        return Ok(vec![db
-            .prepare(
-                "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-                 SELECT id, ?2, status, status, 'stripe', 'Partially refunded: ' || ?3 || ' cents in total'
-                 FROM orders WHERE payment_intent_id = ?1",
-            )
-            .bind(&[pi(), now, num(amount_refunded as f64)])?]);
-    }
-    let open = "status NOT IN ('refunded', 'cancelled')";
-    let mut statements = vec![
-        db.prepare(format!(
-            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-             SELECT id, ?2, status, 'refunded', 'stripe', 'Refunded in full'
-             FROM orders WHERE payment_intent_id = ?1 AND {open}"
-        ))
-        .bind(&[pi(), now.clone()])?,
-        db.prepare(
-            "UPDATE listings SET stock = MIN(quantity, stock + 1), updated_at = ?2
-             WHERE id = (SELECT listing_id FROM orders WHERE payment_intent_id = ?1 AND status IN ('paid', 'building'))",
-        )
-        .bind(&[pi(), now.clone()])?,
-    ];
-    // Queue the buyer's DM and the embed refresh before the status changes (they key on it).
-    let (order_cond, order_id) = (
-        format!("EXISTS (SELECT 1 FROM orders WHERE payment_intent_id = ?5 AND {open})"),
-        payment_intent,
-    );
-    statements.push(enqueue_if(
-        db,
-        &Job::RefundedByPaymentIntent {
-            payment_intent: payment_intent.to_owned(),
-        },
-        &format!("refunded:{payment_intent}"),
-        &order_cond,
-        order_id,
-        now_ms,
-    )?);
-    statements.push(
-        db.prepare(
-            "UPDATE orders SET status = CASE WHEN status = 'cancelled' THEN status ELSE 'refunded' END,
-               escrow = CASE escrow WHEN 'held' THEN 'refunded' ELSE escrow END, updated_at = ?2
-             WHERE payment_intent_id = ?1",
-        )
-        .bind(&[pi(), now])?,
-    );
-    Ok(statements)
-}
-
 /// A dispute opened: the order is frozen (escrow stays held, nothing can be released) and
 /// HQ is alerted. A dispute already closed (events out of order) is not reopened.
 pub fn dispute_opened_statements(
@@ -544,7 +456,8 @@ pub fn dispute_opened_statements(
     now_ms: f64,
 ) -> Result<Vec<D1PreparedStatement>, StoreError> {
     let now = num(now_ms);
-    let not_closed = "NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = orders.id AND e.detail LIKE 'Dispute ' || ?3 || ' closed%')";
+    // Exactly-once keys on ids, never on prose: the dispute's ledger row says it closed.
+    let not_closed = "NOT EXISTS (SELECT 1 FROM ledger d WHERE d.id = 'stripe-' || ?3 AND d.status <> 'pending')";
     Ok(vec![
         db.prepare(format!(
             "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
@@ -592,9 +505,9 @@ pub fn dispute_closed_statements(
                  WHERE e.order_id = orders.id AND e.to_status = 'disputed' ORDER BY e.id DESC LIMIT 1), status) END,
                'stripe', ?3
              FROM orders WHERE payment_intent_id = ?1
-               AND NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = orders.id AND e.detail = ?3)",
+               AND NOT EXISTS (SELECT 1 FROM ledger d WHERE d.id = 'stripe-' || ?5 AND d.status <> 'pending')",
         )
-        .bind(&[payment_intent.into(), now.clone(), detail.as_str().into(), JsValue::from(u8::from(lost))])?,
+        .bind(&[payment_intent.into(), now.clone(), detail.as_str().into(), JsValue::from(u8::from(lost)), dispute_id.into()])?,
         enqueue_if(
             db,
             &Job::HqDispute {
@@ -613,14 +526,14 @@ pub fn dispute_closed_statements(
             db.prepare(
                 "UPDATE users SET lost_disputes = lost_disputes + 1, is_banned = 1,
                    ban_reason = 'Lost a payment dispute', updated_at = ?2
-                 WHERE discord_id = (SELECT buyer_id FROM orders WHERE payment_intent_id = ?1)",
+                 WHERE discord_id = (SELECT buyer_id FROM orders WHERE payment_intent_id = ?1)
+                   AND NOT EXISTS (SELECT 1 FROM ledger d WHERE d.id = 'stripe-' || ?3 AND d.status <> 'pending')",
             )
-            .bind(&[payment_intent.into(), now.clone()])?,
+            .bind(&[payment_intent.into(), now.clone(), dispute_id.into()])?,
         );
         statements.push(
             db.prepare(
-                "UPDATE orders SET status = 'refunded',
-                   escrow = CASE escrow WHEN 'held' THEN 'refunded' ELSE escrow END, updated_at = ?2
+                "UPDATE orders SET status = 'refunded', updated_at = ?2
                  WHERE payment_intent_id = ?1 AND status NOT IN ('refunded', 'cancelled')",
             )
             .bind(&[payment_intent.into(), now])?,
@@ -674,24 +587,4 @@ pub async fn end_hold(
         .counted()
         .await?;
     Ok(())
-}
-
-/// Orders that must be refunded and are not yet (a failed automatic refund).
-#[derive(Debug, Deserialize)]
-pub struct Unrefunded {
-    pub id: String,
-    pub payment_intent_id: String,
-}
-
-pub async fn unrefunded_orders(db: &D1Database, limit: u32) -> Result<Vec<Unrefunded>, StoreError> {
-    let result = db
-        .prepare(
-            "SELECT id, payment_intent_id FROM orders
-             WHERE status = 'cancelled' AND escrow = 'held' AND refund_id IS NULL AND payment_intent_id IS NOT NULL
-             LIMIT ?1",
-        )
-        .bind(&[JsValue::from(limit)])?
-        .all()
-        .counted().await?;
-    Ok(result.results()?)
 }

@@ -1,5 +1,5 @@
-//! The SQL of fulfilment: shipping and releasing escrow, refunds by hand, HQ's waiver, the
-//! builder's queue and the cron timers. Each change is conditional on the state it expects.
+//! The SQL of fulfilment: shipping, HQ's waiver, the builder's queue and the cron timers
+//! (the money itself is store::ledger's). Each change is conditional on the state it expects.
 
 use super::buying::enqueue_if;
 use super::{num, rows, Counted, StoreError};
@@ -81,95 +81,6 @@ pub async fn mark_shipped(
     )?;
     let results = db.batch(vec![event, update, dm]).counted().await?;
     Ok(!rows::<serde_json::Value>(&results, 1)?.is_empty())
-}
-
-/// The builder's payout went out: escrow released (once).
-pub async fn record_release(
-    db: &D1Database,
-    id: &str,
-    transfer: &str,
-    charge: &str,
-    now_ms: f64,
-) -> Result<(), StoreError> {
-    let now = num(now_ms);
-    let event = db
-        .prepare(
-            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-             SELECT id, ?3, status, status, 'c500', 'Escrow released to the builder (' || ?2 || ')'
-             FROM orders WHERE id = ?1 AND escrow = 'held'",
-        )
-        .bind(&[id.into(), transfer.into(), now.clone()])?;
-    let update = db
-        .prepare(
-            "UPDATE orders SET escrow = 'released', transfer_id = ?2, charge_id = COALESCE(charge_id, ?4), updated_at = ?3
-             WHERE id = ?1 AND escrow = 'held'",
-        )
-        .bind(&[id.into(), transfer.into(), now, charge.into()])?;
-    db.batch(vec![event, update]).counted().await?;
-    Ok(())
-}
-
-/// A refund made with `/c500 refund`: the order ends, unshipped stock returns, the escrow
-/// becomes refunded (or reversed, when the payout had gone out), and the buyer hears of it.
-#[allow(clippy::too_many_arguments)]
-pub async fn record_manual_refund(
-    db: &D1Database,
-    id: &str,
-    actor: &str,
-    reason: &str,
-    refund_id: &str,
-    reversed: bool,
-    payment_intent: &str,
-    now_ms: f64,
-) -> Result<(), StoreError> {
-    // Stripe's charge.refunded may land before this batch (it often does): each statement
-    // stands on its own, so either order ends in the same state.
-    let now = num(now_ms);
-    let detail = format!("Refunded by {actor}: {reason}");
-    let event = db
-        .prepare(
-            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-             SELECT id, ?3, status, 'refunded', ?2, ?4 FROM orders WHERE id = ?1
-               AND NOT EXISTS (SELECT 1 FROM order_events WHERE order_id = ?1 AND detail = ?4)",
-        )
-        .bind(&[id.into(), actor.into(), now.clone(), detail.as_str().into()])?;
-    let stock = db
-        .prepare(
-            "UPDATE listings SET stock = MIN(quantity, stock + 1), updated_at = ?2
-             WHERE id = (SELECT listing_id FROM orders WHERE id = ?1 AND status IN ('paid', 'building'))",
-        )
-        .bind(&[id.into(), now.clone()])?;
-    // The same job and key as the charge.refunded webhook's, so the buyer hears once.
-    let dm = enqueue_if(
-        db,
-        &Job::RefundedByPaymentIntent {
-            payment_intent: payment_intent.to_owned(),
-        },
-        &format!("refunded:{payment_intent}"),
-        "EXISTS (SELECT 1 FROM orders WHERE payment_intent_id = ?5 AND status NOT IN ('refunded', 'cancelled'))",
-        payment_intent,
-        now_ms,
-    )?;
-    let status = db
-        .prepare(
-            "UPDATE orders SET status = CASE WHEN status IN ('refunded', 'cancelled') THEN status ELSE 'refunded' END,
-               refund_id = COALESCE(refund_id, ?2), updated_at = ?3
-             WHERE id = ?1",
-        )
-        .bind(&[id.into(), refund_id.into(), now.clone()])?;
-    let escrow = db
-        .prepare(
-            "UPDATE orders SET escrow = ?2, updated_at = ?3 WHERE id = ?1 AND escrow IN ('held', 'released')",
-        )
-        .bind(&[
-            id.into(),
-            if reversed { "reversed" } else { "refunded" }.into(),
-            now,
-        ])?;
-    db.batch(vec![event, stock, dm, status, escrow])
-        .counted()
-        .await?;
-    Ok(())
 }
 
 /// HQ waives the live proof of a commission. `false`: no such open commission.
@@ -335,19 +246,4 @@ pub async fn flag_overdue(
     }
     db.batch(statements).counted().await?;
     Ok(ids.len())
-}
-
-/// Shipped orders whose payout has not gone out (a failed transfer), for cron to retry.
-pub async fn unreleased(db: &D1Database, limit: u32) -> Result<Vec<String>, StoreError> {
-    #[derive(Deserialize)]
-    struct Id {
-        id: String,
-    }
-    let result = db
-        .prepare("SELECT id FROM orders WHERE status = 'shipped' AND escrow = 'held' LIMIT ?1")
-        .bind(&[JsValue::from(limit)])?
-        .all()
-        .counted()
-        .await?;
-    Ok(result.results::<Id>()?.into_iter().map(|i| i.id).collect())
 }

@@ -41,6 +41,20 @@ pub async fn claim_due(
     Ok(result.results()?)
 }
 
+/// Queues one job on its own (deduplicated by `dedupe_key`).
+pub async fn enqueue(
+    db: &D1Database,
+    job: &crate::outbox::Job,
+    dedupe_key: &str,
+    now_ms: f64,
+) -> Result<(), StoreError> {
+    super::buying::enqueue_if(db, job, dedupe_key, "?5 IS NOT NULL", dedupe_key, now_ms)?
+        .run()
+        .counted()
+        .await?;
+    Ok(())
+}
+
 pub async fn finish(db: &D1Database, id: f64, now_ms: f64) -> Result<(), StoreError> {
     db.prepare(
         "UPDATE outbox SET status = 'done', last_error = NULL, updated_at = ?2 WHERE id = ?1",
@@ -168,7 +182,7 @@ pub struct ListingCard {
 pub const LISTING_CARD: &str = concat!("SELECT l.id, l.seller_id, l.channel_id, l.message_id, l.kind, l.title, l.description,
     l.specs, ", super::image_sql!(), " AS image_url, l.guild_tag, l.price_cents, l.shipping_cents, l.lead_time_weeks, l.quantity, l.stock,
     (SELECT COUNT(*) FROM reservations r WHERE r.listing_id = l.id AND r.status = 'held') AS held,
-    l.status, l.release_at
+    CASE WHEN l.status = 'live' AND NOT ", super::buying::seller_can_sell!(), " THEN 'paused' ELSE l.status END AS status, l.release_at
   FROM listings l");
 
 pub async fn listing_card(db: &D1Database, id: &str) -> Result<Option<ListingCard>, StoreError> {

@@ -79,6 +79,9 @@ pub struct Dispute {
     /// `won`, `lost`, `warning_closed`, … once closed.
     #[serde(default)]
     pub status: String,
+    /// What the bank took back (cents).
+    #[serde(default)]
+    pub amount: i64,
 }
 
 #[cfg(test)]

@@ -5,27 +5,37 @@
 use super::{internal, WebhookError};
 use crate::clients::stripe::Stripe;
 use crate::domain::buying::ASYNC_PAYMENT_HOLD_MS;
+use crate::domain::escrow::MoveStatus;
 use crate::domain::ids::token_from_random;
 use crate::domain::money::{split, Cents};
-use crate::store::buying::{self, OrderAfterPayment, Payment};
+use crate::store::buying::{self, Payment};
+use crate::store::ledger::{self, StripeRefund};
 use crate::stripe::event::{Charge, CheckoutSession, Dispute, Event};
-use crate::{config, log};
-use serde_json::json;
-use worker::{D1Database, D1PreparedStatement, Date, Env};
+use worker::{D1Database, D1PreparedStatement, Env};
 
-/// An event's statements, and where (if anywhere) the batch reads the resulting order.
+/// An event's statements, and the order whose money they change (settled after the batch).
 pub struct Plan {
     pub statements: Vec<D1PreparedStatement>,
-    /// Index in `statements` of the read of the order after a payment.
-    pub read_order_at: Option<usize>,
+    /// The order, when the event names it (a Checkout's metadata).
     pub order_id: Option<String>,
+    /// Index in `statements` of one that RETURNs the order's id (events that name a payment).
+    pub order_id_at: Option<usize>,
 }
 
 impl Plan {
     pub fn effects(statements: Vec<D1PreparedStatement>) -> Plan {
         Plan {
             statements,
-            read_order_at: None,
+            order_id: None,
+            order_id_at: None,
+        }
+    }
+
+    /// Statements whose last one marks the order's money changed and returns its id.
+    fn money(statements: Vec<D1PreparedStatement>) -> Plan {
+        Plan {
+            order_id_at: statements.len().checked_sub(1),
+            statements,
             order_id: None,
         }
     }
@@ -39,7 +49,13 @@ fn object<T: for<'de> serde::Deserialize<'de>>(event: &Event) -> Result<T, Webho
     serde_json::from_value(event.data.object.clone()).map_err(|_| WebhookError::Malformed)
 }
 
-pub fn plan(db: &D1Database, event: &Event, now_ms: f64) -> Result<Plan, WebhookError> {
+/// `env` is for the reads some events need first (a charge's refunds, as Stripe lists them).
+pub async fn plan(
+    env: &Env,
+    db: &D1Database,
+    event: &Event,
+    now_ms: f64,
+) -> Result<Plan, WebhookError> {
     match event.kind.as_str() {
         "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
             let session: CheckoutSession = object(event)?;
@@ -79,34 +95,50 @@ pub fn plan(db: &D1Database, event: &Event, now_ms: f64) -> Result<Plan, Webhook
             let Some(pi) = charge.payment_intent else {
                 return Ok(Plan::none());
             };
-            Ok(Plan::effects(
-                buying::refunded_statements(
-                    db,
-                    &pi,
-                    charge.refunded,
-                    charge.amount_refunded,
-                    now_ms,
-                )
-                .map_err(internal)?,
+            // The event says how much; the ledger keeps one row per refund, so ask Stripe
+            // which refunds there are (a failure here is a 500: Stripe delivers again).
+            let stripe = Stripe::from_env(env).map_err(internal)?;
+            let refunds = stripe.refunds_of(&pi).await.map_err(internal)?;
+            let listed: Vec<StripeRefund<'_>> = refunds
+                .iter()
+                .map(|r| StripeRefund {
+                    id: &r.id,
+                    amount: r.amount,
+                    ledger_id: r.metadata.get("c500_ledger").map(String::as_str),
+                    live: !matches!(r.status.as_deref(), Some("failed" | "canceled")),
+                })
+                .collect();
+            Ok(Plan::money(
+                ledger::refund_statements(db, &pi, &listed, now_ms).map_err(internal)?,
             ))
         }
         "charge.dispute.created" | "charge.dispute.closed" => {
             let dispute: Dispute = object(event)?;
-            let Some(pi) = dispute.payment_intent else {
+            let Some(pi) = dispute.payment_intent.clone() else {
                 return Ok(Plan::none());
             };
-            let statements = if event.kind.ends_with("created") {
-                buying::dispute_opened_statements(db, &pi, &dispute.id, now_ms)
+            let lost = dispute.status == "lost";
+            let (statements, status) = if event.kind.ends_with("created") {
+                (
+                    buying::dispute_opened_statements(db, &pi, &dispute.id, now_ms),
+                    MoveStatus::Pending,
+                )
             } else {
-                buying::dispute_closed_statements(
-                    db,
-                    &pi,
-                    &dispute.id,
-                    dispute.status == "lost",
-                    now_ms,
+                (
+                    buying::dispute_closed_statements(db, &pi, &dispute.id, lost, now_ms),
+                    if lost {
+                        MoveStatus::Succeeded
+                    } else {
+                        MoveStatus::Failed
+                    },
                 )
             };
-            Ok(Plan::effects(statements.map_err(internal)?))
+            let mut statements = statements.map_err(internal)?;
+            statements.extend(
+                ledger::dispute_statements(db, &pi, &dispute.id, dispute.amount, status, now_ms)
+                    .map_err(internal)?,
+            );
+            Ok(Plan::money(statements))
         }
         _ => Ok(Plan::none()),
     }
@@ -134,40 +166,8 @@ fn paid(
     };
     let statements = buying::paid_statements(db, &payment).map_err(internal)?;
     Ok(Plan {
-        read_order_at: statements.len().checked_sub(1),
         statements,
         order_id: Some(order.to_owned()),
+        order_id_at: None,
     })
-}
-
-/// A payment that arrived after its hold lapsed, with nothing left to sell, is refunded in
-/// full at once (and by cron, should this attempt fail).
-pub async fn refund_if_unfulfillable(env: &Env, order_id: &str, order: &OrderAfterPayment) {
-    if order.status != "cancelled" || order.escrow != "held" || order.refund_id.is_some() {
-        return;
-    }
-    let Some(pi) = order.payment_intent_id.as_deref() else {
-        return;
-    };
-    if let Err(e) = refund(env, order_id, pi).await {
-        log::error("late_payment_refund_failed", &e);
-    }
-}
-
-/// Refunds an order in full and records it (one Idempotency-Key per order).
-pub async fn refund(env: &Env, order_id: &str, payment_intent: &str) -> Result<(), String> {
-    let stripe = Stripe::from_env(env).map_err(|e| e.to_string())?;
-    let refund_id = stripe
-        .refund_in_full(payment_intent, order_id)
-        .await
-        .map_err(|e| e.to_string())?;
-    let db = config::db(env).map_err(|e| e.to_string())?;
-    buying::record_refund(&db, order_id, &refund_id, Date::now().as_millis() as f64)
-        .await
-        .map_err(|e| e.to_string())?;
-    log::event(
-        "order_refunded",
-        json!({ "order": order_id, "refund": refund_id, "why": "paid after the hold lapsed, sold out" }),
-    );
-    Ok(())
 }

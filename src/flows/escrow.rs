@@ -1,0 +1,262 @@
+//! Moving the money C500 holds: claim, then act, then record.
+//!
+//! `advance` asks domain::escrow what an event does to the order's money and applies it with
+//! a compare-and-set (store::ledger::apply): the claims it takes are pending ledger rows.
+//! `carry_out` then calls Stripe for each claimed row, oldest first, with the key
+//! `c500-{row id}`, records Stripe's answer and settles the state again. A crash or a Stripe
+//! outage between claim and record leaves the row pending; cron calls `carry_out` again with
+//! the same key, so Stripe answers what it did the first time.
+
+use crate::clients::stripe::{Stripe, StripeError};
+use crate::domain::escrow::{self, Actor, Escrow, Event, MoveKind, Movement, Refusal, Step};
+use crate::domain::order::OrderStatus;
+use crate::log;
+use crate::store::ledger::{self, Answer, Money};
+use crate::store::StoreError;
+use serde_json::json;
+use worker::{D1Database, Date, Env};
+
+#[derive(Debug)]
+pub enum FlowError {
+    Store(StoreError),
+    NoSuchOrder,
+    /// The order's money kept changing under us (five lost compare-and-sets in a row).
+    Busy,
+}
+
+impl std::fmt::Display for FlowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FlowError::Store(e) => write!(f, "{e}"),
+            FlowError::NoSuchOrder => f.write_str("no such order"),
+            FlowError::Busy => f.write_str("the order's money kept changing"),
+        }
+    }
+}
+
+impl From<StoreError> for FlowError {
+    fn from(e: StoreError) -> Self {
+        FlowError::Store(e)
+    }
+}
+
+/// Applies `event` to the order's money. `Ok(Err(refusal))`: the rules say no (whoever lost
+/// a race is told here, after re-reading what the winner did).
+pub async fn advance(
+    db: &D1Database,
+    order_id: &str,
+    event: Event,
+    actor: &str,
+    now_ms: f64,
+) -> Result<Result<(Money, Step), Refusal>, FlowError> {
+    for _ in 0..5 {
+        let Some(money) = ledger::money(db, order_id).await? else {
+            return Err(FlowError::NoSuchOrder);
+        };
+        let step = match escrow::step(&money.facts, event) {
+            Ok(step) => step,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        if !step.changes(&money.facts) && !money.dirty {
+            return Ok(Ok((money, step)));
+        }
+        if ledger::apply(db, &money, &step, actor, now_ms).await? {
+            if !step.claims.is_empty() {
+                log::event(
+                    "escrow_claimed",
+                    json!({ "order": order_id, "by": actor, "event": format!("{event:?}"),
+                        "claims": step.claims.iter().map(|c| json!({ "id": c.id, "kind": c.kind.as_str(), "cents": c.amount.get() })).collect::<Vec<_>>() }),
+                );
+            }
+            return Ok(Ok((money, step)));
+        }
+    }
+    Err(FlowError::Busy)
+}
+
+/// How one Stripe call for a claimed row ended.
+enum Called {
+    Moved(String),
+    Refused(String),
+    /// No answer we can trust (a timeout, a 5xx, a 409 while the first call runs, a 429):
+    /// the row stays pending and is called again with the same key.
+    Unknown(String),
+}
+
+fn called(result: Result<String, StripeError>) -> Called {
+    match result {
+        Ok(id) => Called::Moved(id),
+        Err(StripeError::Api { status, message })
+            if (400..500).contains(&status) && status != 409 && status != 429 =>
+        {
+            Called::Refused(format!("{status}: {message}"))
+        }
+        Err(e) => Called::Unknown(e.to_string()),
+    }
+}
+
+async fn call(stripe: &Stripe, m: &Money, row: &Movement) -> Called {
+    let order = m.facts.order_id.as_str();
+    let amount = row.amount.get();
+    match row.kind {
+        MoveKind::Transfer => {
+            if m.facts.dispute_open() {
+                // A dispute opened after the claim: what has not left yet stays frozen. The
+                // first call may have reached Stripe, so ask before giving the claim up.
+                return match stripe.transfers_of(order).await {
+                    Ok(list) => list
+                        .into_iter()
+                        .find(|t| t.metadata.get("c500_ledger") == Some(&row.id))
+                        .map_or_else(
+                            || {
+                                Called::Refused(
+                                    "frozen: a dispute opened before the payout left".to_owned(),
+                                )
+                            },
+                            |t| Called::Moved(t.id),
+                        ),
+                    Err(e) => Called::Unknown(e.to_string()),
+                };
+            }
+            let Some(account) = m.seller_account.as_deref() else {
+                return Called::Refused("the builder has no Stripe account".to_owned());
+            };
+            let charge = match (&m.charge_id, &m.payment_intent) {
+                (Some(charge), _) => charge.clone(),
+                (None, Some(pi)) => match stripe.payment_charge(pi).await {
+                    Ok(charge) => charge,
+                    Err(e) => return Called::Unknown(e.to_string()),
+                },
+                (None, None) => return Called::Refused("the order has no payment".to_owned()),
+            };
+            called(
+                stripe
+                    .transfer(order, &row.id, amount, account, &charge)
+                    .await,
+            )
+        }
+        MoveKind::Refund => match &m.payment_intent {
+            Some(pi) => called(stripe.refund(pi, amount, order, &row.id).await),
+            None => Called::Refused("the order has no payment".to_owned()),
+        },
+        MoveKind::Reversal => match &row.target {
+            Some(transfer) => called(
+                stripe
+                    .reverse_transfer(transfer, amount, order, &row.id)
+                    .await,
+            ),
+            None => Called::Refused("no transfer to reverse".to_owned()),
+        },
+        // Not C500's to make.
+        MoveKind::Charge | MoveKind::Dispute => {
+            Called::Refused("not a movement C500 makes".to_owned())
+        }
+    }
+}
+
+/// Carries out the order's claimed movements, oldest first. Returns the money as it stands
+/// after (pending rows left for cron when Stripe gave no answer).
+pub async fn carry_out(
+    env: &Env,
+    db: &D1Database,
+    order_id: &str,
+    now: impl Fn() -> f64,
+) -> Result<Money, FlowError> {
+    let stripe = Stripe::from_env(env);
+    for _ in 0..8 {
+        let Some(money) = ledger::money(db, order_id).await? else {
+            return Err(FlowError::NoSuchOrder);
+        };
+        let Some(row) = money.facts.in_flight().cloned() else {
+            return Ok(money);
+        };
+        let stripe = match &stripe {
+            Ok(stripe) => stripe,
+            Err(e) => {
+                log::error("escrow_stripe_unconfigured", e);
+                return Ok(money);
+            }
+        };
+        let answer = call(stripe, &money, &row).await;
+        let (answer, event) = match &answer {
+            Called::Moved(id) => (Answer::Moved(id), "escrow_moved"),
+            Called::Refused(why) => (Answer::Refused(why), "escrow_refused"),
+            Called::Unknown(why) => {
+                log::event(
+                    "escrow_unanswered",
+                    json!({ "order": order_id, "row": row.id, "error": why }),
+                );
+                return Ok(money);
+            }
+        };
+        log::event(
+            event,
+            json!({ "order": order_id, "row": row.id, "kind": row.kind.as_str(), "cents": row.amount.get(),
+                "stripe": match &answer { Answer::Moved(id) => json!(id), Answer::Refused(why) => json!(why) } }),
+        );
+        ledger::record(db, order_id, &row, answer, now()).await?;
+        if let Err(refusal) = advance(db, order_id, Event::Recompute, "c500", now()).await? {
+            log::event(
+                "escrow_settle_refused",
+                json!({ "order": order_id, "refusal": format!("{refusal:?}") }),
+            );
+        }
+    }
+    ledger::money(db, order_id)
+        .await?
+        .ok_or(FlowError::NoSuchOrder)
+}
+
+/// `advance`, then `carry_out` whatever it claimed.
+pub async fn run(
+    env: &Env,
+    db: &D1Database,
+    order_id: &str,
+    event: Event,
+    actor: &str,
+    now: impl Fn() -> f64,
+) -> Result<Result<Money, Refusal>, FlowError> {
+    match advance(db, order_id, event, actor, now()).await? {
+        Err(refusal) => Ok(Err(refusal)),
+        Ok(_) => Ok(Ok(carry_out(env, db, order_id, now).await?)),
+    }
+}
+
+fn clock() -> f64 {
+    Date::now().as_millis() as f64
+}
+
+/// After a fact was recorded (a webhook, a cron pass): settle the order's money, carry out
+/// what follows, and refund a payment that came too late for its unit.
+pub async fn settle(env: &Env, order_id: &str) -> Result<(), String> {
+    let db = crate::config::db(env).map_err(|e| e.to_string())?;
+    let money = match run(env, &db, order_id, Event::Recompute, "c500", clock).await {
+        Ok(Ok(m)) => m,
+        Ok(Err(refusal)) => return Err(format!("settle {order_id}: {refusal:?}")),
+        Err(e) => return Err(e.to_string()),
+    };
+    let f = &money.facts;
+    if f.status == OrderStatus::Cancelled && f.escrow == Escrow::Held && f.kept().get() > 0 {
+        match run(
+            env,
+            &db,
+            order_id,
+            Event::Refund(Actor::C500),
+            "c500",
+            clock,
+        )
+        .await
+        {
+            Ok(Ok(_)) => log::event(
+                "late_payment_refunded",
+                json!({ "order": order_id, "why": "paid after the hold lapsed, sold out" }),
+            ),
+            Ok(Err(refusal)) => log::event(
+                "late_payment_refund_refused",
+                json!({ "order": order_id, "refusal": format!("{refusal:?}") }),
+            ),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(())
+}

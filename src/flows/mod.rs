@@ -1,0 +1,6 @@
+//! What C500 does, written once and used by commands, pages, webhooks and cron alike. A
+//! flow takes what the request knows, asks domain what to do, has store apply it, then
+//! calls the clients.
+
+pub mod escrow;
+pub mod reconcile;
