@@ -10,6 +10,7 @@
 //!      promised date are flagged to HQ and the buyer.
 //!   4. LIVE roles given more than 12 hours ago (no stream.offline came) are taken back.
 //!   5. The outbox: deliver what is due, with backoff.
+//!
 //! Daily (`DAILY_CRON`): builders who owe C500 are asked again, and the ledger is reconciled
 //! with Stripe (flows::reconcile), mismatches reported to HQ.
 

@@ -154,7 +154,7 @@ pub fn order_confirmed(order: &OrderView, base: &str) -> Message {
         embeds: vec![Embed {
             title: Some("🎉 Order Confirmed!".to_owned()),
             description: Some(format!(
-                "Hurray! Your purchase of **{}** is confirmed. Your money is held safely in escrow until your builder proves the work.",
+                "Hurray! Your purchase of **{}** is confirmed. C500 holds your payment until your builder proves the work.",
                 order.title
             )),
             color: Some(colour::MINT),
@@ -185,7 +185,7 @@ pub fn new_order(order: &OrderView, in_channel: bool) -> Message {
         embeds: vec![Embed {
             title: Some(format!("🔔 NEW ORDER! Order #{}", order.id)),
             description: Some(format!(
-                "**{}** (x1) for <@{}>. Paid {}; your payout after C500's fee is **{}**, held in escrow until you ship.\n{shipping}",
+                "**{}** (x1) for <@{}>. Paid {}; your payout after C500's fee is **{}**, held by C500 until you ship.\n{shipping}",
                 order.title,
                 order.buyer_id,
                 Cents::new(order.gross_cents),
@@ -316,7 +316,7 @@ pub fn overdue_buyer(order: &OrderView, base: &str) -> Message {
         embeds: vec![Embed {
             title: Some("⏰ Your commission is running late".to_owned()),
             description: Some(format!(
-                "**{}** (order `{}`) hasn't been shown on the workbench a week past its promised date. C500 HQ has been told and will follow up; your money is still safe in escrow.",
+                "**{}** (order `{}`) hasn't been shown on the workbench a week past its promised date. C500 HQ has been told and will follow up; C500 still holds your payment.",
                 order.title, order.id
             )),
             color: Some(colour::LAVENDER),

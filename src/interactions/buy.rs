@@ -181,7 +181,7 @@ fn checkout_link(url: &str, expires_at_ms: Option<f64>) -> Message {
         ..Message::ephemeral_embed(Embed {
             title: Some("🌸 Great choice!".to_owned()),
             description: Some(format!(
-                "We've reserved this item for you for 30 minutes. Click below to pay securely via Stripe; your money stays in escrow until the builder proves the work.{until}"
+                "We've reserved this item for you for 30 minutes. Click below to pay securely via Stripe; C500 holds the payment until the builder proves the work.{until}"
             )),
             color: Some(colour::SAKURA),
             ..Embed::default()

@@ -16,7 +16,7 @@ pub fn message() -> Message {
         title: Some("🌸 Welcome to the C500 Collective".to_owned()),
         description: Some(
             "Cozy custom keyboards, bought safely. Buyers click **Buy** on a drop and pay on \
-             Stripe; the money waits in escrow until the builder proves the build live on Twitch \
+             Stripe; C500 holds the payment until the builder proves the build live on Twitch \
              or ships it with tracking."
                 .to_owned(),
         ),

@@ -346,7 +346,7 @@ pub fn paid_statements(
         .prepare(
             "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
              SELECT id, ?2, NULL, status, 'stripe',
-               CASE status WHEN 'paid' THEN 'Payment received; the money is held in escrow'
+               CASE status WHEN 'paid' THEN 'Payment received; C500 holds it until the build is proven or shipped'
                  ELSE 'Paid after the hold lapsed and the drop sold out: refunding in full' END
              FROM orders WHERE id = ?1 AND created_at = ?2",
         )
