@@ -591,6 +591,8 @@ export async function startStandin({
         later({ type: "charge.dispute.created", object: structuredClone(dispute) });
       } else {
         if (!dispute) return [404, { error: "no dispute" }];
+        // A closed dispute stays closed, as at Stripe.
+        if (["won", "lost"].includes(dispute.status)) return [400, { error: `dispute already ${dispute.status}` }];
         dispute.status = body.action; // "won" | "lost"
         later({ type: "charge.dispute.closed", object: structuredClone(dispute) });
       }

@@ -3,7 +3,7 @@
 // disputes; the buyer's DM, the builder's notice and the embed edit through the outbox.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, component, makeSeller, postDrop, control, waitFor, runCron } from "./harness.mjs";
+import { startWorker, component, makeSeller, postDrop, control, waitFor, runCron, ageClaims } from "./harness.mjs";
 
 const SELLER = "2200000000000000001";
 const GUILD = "1500000000000000001";
