@@ -124,7 +124,7 @@ async fn finish_money(env: &Env) -> Result<(), String> {
     ];
     for (ids, event) in due {
         for id in ids {
-            match money::run(env, &db, &id, event, "cron", now).await {
+            match money::run(env, &db, &id, event, money::Who::CRON, now).await {
                 Ok(Ok(_)) => done += 1,
                 // Refused: not due after all (a refund or dispute meanwhile); nothing to do.
                 Ok(Err(_)) => {}
@@ -142,7 +142,7 @@ async fn finish_money(env: &Env) -> Result<(), String> {
 async fn daily(env: &Env) -> Result<(), String> {
     let db = config::db(env).map_err(|e| e.to_string())?;
     for id in ledger::owed(&db, BATCH).await.map_err(|e| e.to_string())? {
-        if let Err(e) = money::run(env, &db, &id, Event::Collect, "cron", now).await {
+        if let Err(e) = money::run(env, &db, &id, Event::Collect, money::Who::CRON, now).await {
             log::error("cron_collect_failed", &e);
         }
     }

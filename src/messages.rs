@@ -6,8 +6,9 @@ use crate::discord::response::{
 };
 use crate::domain::custom_id::CustomId;
 use crate::domain::ids::ListingId;
+use crate::domain::listing::Kind;
+use crate::domain::listing::ListingStatus;
 use crate::domain::money::Cents;
-use crate::domain::order::{escrow_label, status_label};
 use crate::domain::seller::GuildTag;
 use crate::store::outbox::{ListingCard, OrderView};
 
@@ -24,9 +25,9 @@ pub enum Availability {
 }
 
 pub fn availability(card: &ListingCard) -> Availability {
-    if card.status == "paused" {
+    if card.status == ListingStatus::Paused {
         Availability::Paused
-    } else if card.status != "live" {
+    } else if card.status != ListingStatus::Live {
         Availability::Delisted
     } else if card.stock > 0 {
         Availability::Available
@@ -61,11 +62,11 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
         ),
         EmbedField::new(
             "Type",
-            match (card.kind.as_str(), card.lead_time_weeks) {
-                ("commission", Some(w)) => {
+            match (card.kind, card.lead_time_weeks) {
+                (Kind::Commission, Some(w)) => {
                     format!("✨ Live Build Experience · ships in ~{w} weeks")
                 }
-                ("commission", None) => "✨ Live Build Experience".to_owned(),
+                (Kind::Commission, None) => "✨ Live Build Experience".to_owned(),
                 _ => "📦 IN STOCK · SHIPS IMMEDIATELY".to_owned(),
             },
             true,
@@ -145,7 +146,7 @@ fn order_link(base: &str, order: &OrderView) -> Button {
 
 /// The buyer's confirmation DM.
 pub fn order_confirmed(order: &OrderView, base: &str) -> Message {
-    let next = if order.kind == "commission" {
+    let next = if order.kind == Kind::Commission {
         "Your builder will go live on Twitch while building it: we'll DM you the stream link."
     } else {
         "Your builder ships it next: we'll DM you the tracking number."
@@ -175,7 +176,7 @@ pub fn order_confirmed(order: &OrderView, base: &str) -> Message {
 
 /// The builder's new-order notice (in the server's orders channel, else by DM).
 pub fn new_order(order: &OrderView, in_channel: bool) -> Message {
-    let shipping = if order.kind == "commission" {
+    let shipping = if order.kind == Kind::Commission {
         "Go live with `/c500 live order` while you build it, then `/c500 ship`."
     } else {
         "Ship it, then `/c500 ship` with the tracking number to release your payout."
@@ -337,8 +338,8 @@ pub fn hq_report(r: &crate::store::hq::ReportView) -> Message {
         )),
         color: Some(colour::OOPS),
         fields: vec![
-            EmbedField::new("Order status", status_label(&r.order_status), true),
-            EmbedField::new("Escrow", escrow_label(&r.escrow), true),
+            EmbedField::new("Order status", r.order_status.label(), true),
+            EmbedField::new("Escrow", r.escrow.label(), true),
         ],
         ..Embed::default()
     })
@@ -393,8 +394,8 @@ pub fn hq_dispute(order: &OrderView, dispute: &str, opened: bool) -> Message {
             )),
             color: Some(colour::OOPS),
             fields: vec![
-                EmbedField::new("Status", status_label(&order.status), true),
-                EmbedField::new("Escrow", escrow_label(&order.escrow), true),
+                EmbedField::new("Status", order.status.label(), true),
+                EmbedField::new("Escrow", order.escrow.label(), true),
                 EmbedField::new("Gross", Cents::new(order.gross_cents).to_string(), true),
             ],
             ..Embed::default()
@@ -417,8 +418,8 @@ pub fn hq_owed(order: &OrderView, cents: i64) -> Message {
             )),
             color: Some(colour::OOPS),
             fields: vec![
-                EmbedField::new("Status", status_label(&order.status), true),
-                EmbedField::new("Escrow", escrow_label(&order.escrow), true),
+                EmbedField::new("Status", order.status.label(), true),
+                EmbedField::new("Escrow", order.escrow.label(), true),
                 EmbedField::new("Owed", Cents::new(cents).to_string(), true),
             ],
             ..Embed::default()

@@ -3,6 +3,7 @@
 use crate::clients::stripe::Stripe;
 use crate::domain::ids::ListingId;
 use crate::domain::link_token::{self, LinkClaims};
+use crate::domain::listing::{Kind, ListingStatus};
 use crate::domain::money::Cents;
 use crate::domain::seller::GuildTag;
 use crate::interactions::setup;
@@ -52,13 +53,13 @@ pub struct DropView {
 
 impl From<&store::DropPage> for DropView {
     fn from(d: &store::DropPage) -> Self {
-        let kind_badge = if d.kind == "commission" {
+        let kind_badge = if d.kind == Kind::Commission {
             "✨ Commission"
         } else {
             "📦 Ready to ship"
         };
-        let stock_line = match (d.kind.as_str(), d.quantity, d.lead_time_weeks) {
-            ("commission", _, Some(w)) => format!(
+        let stock_line = match (d.kind, d.quantity, d.lead_time_weeks) {
+            (Kind::Commission, _, Some(w)) => format!(
                 "{} of {} slots open · ships in ~{w} weeks",
                 d.stock, d.quantity
             ),
@@ -256,9 +257,9 @@ async fn render_landing(env: &Env, now: f64) -> Result<String, PageError> {
 }
 
 fn availability(p: &store::DropPage, now: f64) -> &'static str {
-    if p.status == "paused" {
+    if p.status == ListingStatus::Paused {
         "⏸️ Paused: the builder's shop is closed for now"
-    } else if p.status != "live" {
+    } else if p.status != ListingStatus::Live {
         "Delisted"
     } else if p.stock <= 0 {
         "🔴 Sold out"
@@ -286,7 +287,7 @@ pub async fn drop_page(env: &Env, id: &str) -> Response {
             .take(200)
             .collect();
         let discord_url = match (&page.guild_id, &page.channel_id, &page.message_id) {
-            (Some(g), Some(c), Some(m)) if page.status == "live" => {
+            (Some(g), Some(c), Some(m)) if page.status == ListingStatus::Live => {
                 Some(format!("https://discord.com/channels/{g}/{c}/{m}"))
             }
             _ => None,
@@ -322,7 +323,7 @@ pub async fn builder_page(env: &Env, handle: &str) -> Response {
         let (live, past): (Vec<_>, Vec<_>) = drops
             .iter()
             .filter(|d| !d.release_at.is_some_and(|at| at > now))
-            .partition(|d| d.status == "live" && d.stock > 0);
+            .partition(|d| d.status == ListingStatus::Live && d.stock > 0);
         let badges = profile
             .guild_tags
             .split(',')
@@ -487,12 +488,12 @@ mod tests {
             title: title.into(),
             description: "A lovely board".into(),
             specs: None,
-            status: "live".into(),
+            status: ListingStatus::Live,
             release_at: None,
             guild_id: None,
             channel_id: None,
             message_id: None,
-            kind: "ready_to_ship".into(),
+            kind: Kind::ReadyToShip,
             price_cents: 45_000,
             shipping_cents: 1_500,
             stock: 2,

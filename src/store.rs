@@ -682,12 +682,12 @@ pub struct DropPage {
     pub title: String,
     pub description: String,
     pub specs: Option<String>,
-    pub kind: String,
+    pub kind: crate::domain::listing::Kind,
     pub price_cents: i64,
     pub shipping_cents: i64,
     pub stock: i64,
     pub quantity: i64,
-    pub status: String,
+    pub status: crate::domain::listing::ListingStatus,
     pub image_url: Option<String>,
     pub guild_tag: String,
     pub lead_time_weeks: Option<i64>,
@@ -764,7 +764,11 @@ pub struct Dashboard {
     pub active_listings: i64,
     pub waiting_orders: i64,
     pub held_cents: i64,
+    /// Transfers − reversals, from the ledger.
     pub released_cents: i64,
+    /// What the builder owes C500 (refused reversals), filled in by the handler.
+    #[serde(default)]
+    pub owed_cents: i64,
 }
 
 /// None: not a builder. One statement, one round trip.
@@ -775,7 +779,9 @@ pub async fn dashboard(db: &D1Database, seller: &str) -> Result<Option<Dashboard
                (SELECT COUNT(*) FROM listings WHERE seller_id = ?1 AND status = 'live' AND stock > 0) AS active_listings,
                (SELECT COUNT(*) FROM orders WHERE seller_id = ?1 AND status IN ('paid', 'building')) AS waiting_orders,
                (SELECT COALESCE(SUM(payout_cents), 0) FROM orders WHERE seller_id = ?1 AND escrow = 'held') AS held_cents,
-               (SELECT COALESCE(SUM(payout_cents), 0) FROM orders WHERE seller_id = ?1 AND escrow = 'released') AS released_cents
+               (SELECT COALESCE(SUM(CASE l.kind WHEN 'transfer' THEN l.amount_cents ELSE -l.amount_cents END), 0)
+                  FROM ledger l JOIN orders o ON o.id = l.order_id
+                  WHERE o.seller_id = ?1 AND l.status = 'succeeded' AND l.kind IN ('transfer', 'reversal')) AS released_cents
              FROM builders WHERE discord_id = ?1",
         )
         .bind(&[seller.into()])?

@@ -101,6 +101,8 @@ test("refunds: the builder before release, HQ after it with a transfer reversal"
   const o = await order(hold.id);
   assert.deepEqual([o.status, o.escrow], ["refunded", "refunded"]);
   assert.match(o.refund_id, /^re_/);
+  const said = (await w.db.prepare("SELECT detail FROM order_events WHERE order_id = ?1").bind(hold.id).all()).results.map((e) => e.detail);
+  assert.ok(said.some((d) => /Out of switches/.test(d ?? "")), "the buyer's timeline gives the reason");
   assert.equal((await w.db.prepare("SELECT stock FROM listings WHERE id = ?1").bind(drop.id).first()).stock, 2, "unshipped stock returns");
   const r = w.standin.state.calls.find((c) => c.path === "/stripe/v1/refunds" && c.status === 200);
   assert.equal(r.idempotencyKey, `c500-refund-${hold.id}`);

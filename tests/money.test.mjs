@@ -118,7 +118,12 @@ const posts = (re) => w.standin.state.calls.filter((c) => c.method === "POST" &&
 
 test("1. ship and refund racing: the payout or the refund, never both (and builder vs HQ refunds)", async () => {
   const o = await paidOrder();
-  await Promise.all([ship(o.id), refund(o.id)]);
+  // Stripe is slow for the payout's first call, so the refund lands while the payout is on
+  // its way (before the fix, both went out).
+  await control(w, "/stripe/delay", { ms: 500 });
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const [, refused] = await Promise.all([ship(o.id), sleep(200).then(() => refund(o.id))]);
+  assert.match(title(refused), /Money on the move/);
   await settle();
   const s = atStripe(await order(o.id));
   assert.ok(!(s.refunded > 0 && s.transferred - s.reversed > 0), `refunded ${s.refunded} and paid out ${s.transferred - s.reversed}`);
@@ -260,8 +265,13 @@ test("a refused reversal is a debt: HQ is told, the builder's record keeps it, d
   await waitFor(async () => (await order(o.id)).escrow === "owed", { what: "owed" });
   await waitFor(() => w.standin.state.calls.find((c) => c.path === "/discord/api/v10/channels/1200000000000000002/messages" && /owes C500/.test(c.body?.embeds?.[0]?.title)) ?? runCron(w).then(() => false), { what: "HQ ticket" });
   await assertMoney(o.id);
+  const dashboard = await reply(slashCommand(["dashboard"], { userId: SELLER }));
+  const owes = dashboard.data.embeds[0].fields.find((f) => f.name === "🧾 You owe C500");
+  assert.match(owes?.value ?? "", /^\$99\.00/, "on the builder's record");
   await runDailyCron(w);
   assert.equal((await order(o.id)).escrow, "reversed");
+  const after = await reply(slashCommand(["dashboard"], { userId: SELLER }));
+  assert.ok(!after.data.embeds[0].fields.some((f) => f.name === "🧾 You owe C500"), "settled");
   await assertMoney(o.id);
 });
 

@@ -11,7 +11,8 @@ use super::money::{split, Cents};
 use super::order::OrderStatus;
 
 /// The escrow state of an order (the `orders.escrow` column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Escrow {
     /// C500 holds the payment (perhaps partly refunded); nothing is moving.
     Held,

@@ -4,7 +4,8 @@
 use super::money::{parse_price, parse_shipping, Cents};
 use super::seller::GuildTag;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     ReadyToShip,
     Commission,
@@ -24,6 +25,16 @@ impl Kind {
             _ => None,
         }
     }
+}
+
+/// Whether a drop is on sale, as pages and embeds show it. `Paused` is not stored: it is a
+/// live drop whose seller may not sell now (store::buying::SELLER_CAN_SELL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListingStatus {
+    Live,
+    Delisted,
+    Paused,
 }
 
 /// What the slash command fixed before the form opened (carried in the modal's custom_id).

@@ -2,7 +2,8 @@
 //! the order's own are conditional updates in store, so two deliveries of one event can
 //! never both apply).
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     Paid,
     Building,
@@ -55,16 +56,6 @@ impl OrderStatus {
     }
 }
 
-/// The label for a stored status (unknown values shown as they are).
-pub fn status_label(s: &str) -> String {
-    OrderStatus::parse(s).map_or_else(|| s.to_owned(), |o| o.label().to_owned())
-}
-
-/// How the escrow stands, in words (domain::escrow has the states).
-pub fn escrow_label(s: &str) -> &'static str {
-    super::escrow::Escrow::parse(s).map_or("Unknown", super::escrow::Escrow::label)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,8 +73,8 @@ mod tests {
         ] {
             assert!(OrderStatus::parse(s).is_some(), "{s}");
         }
-        assert_eq!(status_label("weird"), "weird");
-        assert_eq!(escrow_label("held"), "Held by C500");
+        assert_eq!(OrderStatus::parse("weird"), None);
+        assert_eq!(super::super::escrow::Escrow::Held.label(), "Held by C500");
         for o in OrderStatus::ALL {
             assert_eq!(OrderStatus::parse(o.as_str()), Some(o));
         }

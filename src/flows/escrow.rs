@@ -40,13 +40,37 @@ impl From<StoreError> for FlowError {
     }
 }
 
+/// Who asked for a movement (a user id, `cron` or `c500`), and why, for the timeline.
+#[derive(Debug, Clone, Copy)]
+pub struct Who<'a> {
+    pub id: &'a str,
+    pub why: Option<&'a str>,
+}
+
+impl Who<'static> {
+    pub const C500: Who<'static> = Who {
+        id: "c500",
+        why: None,
+    };
+    pub const CRON: Who<'static> = Who {
+        id: "cron",
+        why: None,
+    };
+}
+
+impl<'a> Who<'a> {
+    pub fn user(id: &'a str) -> Who<'a> {
+        Who { id, why: None }
+    }
+}
+
 /// Applies `event` to the order's money. `Ok(Err(refusal))`: the rules say no (whoever lost
 /// a race is told here, after re-reading what the winner did).
 pub async fn advance(
     db: &D1Database,
     order_id: &str,
     event: Event,
-    actor: &str,
+    who: Who<'_>,
     now_ms: f64,
 ) -> Result<Result<(Money, Step), Refusal>, FlowError> {
     for _ in 0..5 {
@@ -60,11 +84,11 @@ pub async fn advance(
         if !step.changes(&money.facts) && !money.dirty {
             return Ok(Ok((money, step)));
         }
-        if ledger::apply(db, &money, &step, actor, now_ms).await? {
+        if ledger::apply(db, &money, &step, who.id, who.why, now_ms).await? {
             if !step.claims.is_empty() {
                 log::event(
                     "escrow_claimed",
-                    json!({ "order": order_id, "by": actor, "event": format!("{event:?}"),
+                    json!({ "order": order_id, "by": who.id, "event": format!("{event:?}"),
                         "claims": step.claims.iter().map(|c| json!({ "id": c.id, "kind": c.kind.as_str(), "cents": c.amount.get() })).collect::<Vec<_>>() }),
                 );
             }
@@ -195,7 +219,7 @@ pub async fn carry_out(
                 "stripe": match &answer { Answer::Moved(id) => json!(id), Answer::Refused(why) => json!(why) } }),
         );
         ledger::record(db, order_id, &row, answer, now()).await?;
-        if let Err(refusal) = advance(db, order_id, Event::Recompute, "c500", now()).await? {
+        if let Err(refusal) = advance(db, order_id, Event::Recompute, Who::C500, now()).await? {
             log::event(
                 "escrow_settle_refused",
                 json!({ "order": order_id, "refusal": format!("{refusal:?}") }),
@@ -213,10 +237,10 @@ pub async fn run(
     db: &D1Database,
     order_id: &str,
     event: Event,
-    actor: &str,
+    who: Who<'_>,
     now: impl Fn() -> f64,
 ) -> Result<Result<Money, Refusal>, FlowError> {
-    match advance(db, order_id, event, actor, now()).await? {
+    match advance(db, order_id, event, who, now()).await? {
         Err(refusal) => Ok(Err(refusal)),
         Ok(_) => Ok(Ok(carry_out(env, db, order_id, now).await?)),
     }
@@ -230,7 +254,7 @@ fn clock() -> f64 {
 /// what follows, and refund a payment that came too late for its unit.
 pub async fn settle(env: &Env, order_id: &str) -> Result<(), String> {
     let db = crate::config::db(env).map_err(|e| e.to_string())?;
-    let money = match run(env, &db, order_id, Event::Recompute, "c500", clock).await {
+    let money = match run(env, &db, order_id, Event::Recompute, Who::C500, clock).await {
         Ok(Ok(m)) => m,
         Ok(Err(refusal)) => return Err(format!("settle {order_id}: {refusal:?}")),
         Err(e) => return Err(e.to_string()),
@@ -242,7 +266,7 @@ pub async fn settle(env: &Env, order_id: &str) -> Result<(), String> {
             &db,
             order_id,
             Event::Refund(Actor::C500),
-            "c500",
+            Who::C500,
             clock,
         )
         .await

@@ -7,7 +7,7 @@ use crate::discord::response::{
     colour, Embed, EmbedField, EmbedFooter, InteractionResponse, Message,
 };
 use crate::domain::money::Cents;
-use crate::store::{self, Dashboard};
+use crate::store::{self, ledger, Dashboard};
 use worker::Env;
 
 pub(super) fn show(interaction: &Interaction, env: &Env) -> Answer {
@@ -19,7 +19,16 @@ pub(super) fn show(interaction: &Interaction, env: &Env) -> Answer {
     let env = env.clone();
     let work = async move {
         let db = config::db(&env).map_err(io)?;
-        store::dashboard(&db, &seller).await.map_err(io)
+        let Some(mut d) = store::dashboard(&db, &seller).await.map_err(io)? else {
+            return Ok(None);
+        };
+        // A debt is rare: each owing order's ledger says how much (domain::escrow).
+        for id in ledger::owed_by(&db, &seller).await.map_err(io)? {
+            if let Some(m) = ledger::money(&db, &id).await.map_err(io)? {
+                d.owed_cents += m.facts.overpaid().get();
+            }
+        }
+        Ok(Some(d))
     };
     later(
         "dashboard_failed",
@@ -33,27 +42,38 @@ pub(super) fn show(interaction: &Interaction, env: &Env) -> Answer {
 }
 
 pub fn message(d: &Dashboard) -> Message {
+    let mut fields = vec![
+        EmbedField::new("🛍️ Active listings", d.active_listings.to_string(), true),
+        EmbedField::new(
+            "📦 Orders waiting on you",
+            d.waiting_orders.to_string(),
+            true,
+        ),
+        EmbedField::new(
+            "🔒 Held by C500",
+            Cents::new(d.held_cents).to_string(),
+            true,
+        ),
+        EmbedField::new(
+            "💸 Released to you",
+            Cents::new(d.released_cents).to_string(),
+            true,
+        ),
+    ];
+    if d.owed_cents > 0 {
+        fields.push(EmbedField::new(
+            "🧾 You owe C500",
+            format!(
+                "{}: refunds after your payout that Stripe couldn't take back from your balance. C500 asks again daily; top up your Stripe balance or talk to HQ.",
+                Cents::new(d.owed_cents)
+            ),
+            false,
+        ));
+    }
     Message::ephemeral_embed(Embed {
         title: Some("☁️ Your C500 Dashboard".to_owned()),
         color: Some(colour::LAVENDER),
-        fields: vec![
-            EmbedField::new("🛍️ Active listings", d.active_listings.to_string(), true),
-            EmbedField::new(
-                "📦 Orders waiting on you",
-                d.waiting_orders.to_string(),
-                true,
-            ),
-            EmbedField::new(
-                "🔒 Held by C500",
-                Cents::new(d.held_cents).to_string(),
-                true,
-            ),
-            EmbedField::new(
-                "💸 Released to you",
-                Cents::new(d.released_cents).to_string(),
-                true,
-            ),
-        ],
+        fields,
         footer: Some(EmbedFooter {
             text: "Amounts are your payouts, after C500's 10% fee. /c500 queue lists the orders."
                 .to_owned(),

@@ -11,6 +11,7 @@ use crate::discord::response::{
 };
 use crate::domain::custom_id::CustomId;
 use crate::domain::ids::ListingId;
+use crate::domain::listing::ListingStatus;
 use crate::domain::listing::{check_photo, parse_image_url, DropForm, DropOptions, FieldError};
 use crate::domain::seller::SellerStanding;
 use crate::store::outbox::ListingCard;
@@ -311,7 +312,7 @@ fn new_card(id: &ListingId, seller: &str, o: &DropOptions, f: &DropForm) -> List
         seller_id: seller.to_owned(),
         channel_id: None,
         message_id: None,
-        kind: o.kind.name().to_owned(),
+        kind: o.kind,
         title: f.title.clone(),
         description: f.description.clone(),
         specs: f.specs.clone(),
@@ -323,7 +324,7 @@ fn new_card(id: &ListingId, seller: &str, o: &DropOptions, f: &DropForm) -> List
         quantity: i64::from(o.quantity),
         stock: i64::from(o.quantity),
         held: 0,
-        status: "live".to_owned(),
+        status: ListingStatus::Live,
         release_at: o.release_at.map(|ms| ms as f64),
     }
 }

@@ -9,7 +9,8 @@ use crate::domain::fulfilment::{
     can_refund, can_ship, carrier_name, parse_tracking, OrderFacts, RefundRefusal, ShipRefusal,
 };
 use crate::domain::ids::OrderId;
-use crate::domain::order::{status_label, OrderStatus};
+use crate::domain::listing::Kind;
+use crate::domain::order::OrderStatus;
 use crate::flows::escrow as money;
 use crate::store::fulfilment::{self as rows, ActionOrder, QueueRow};
 use crate::{config, log};
@@ -20,9 +21,9 @@ use worker::{Date, Env};
 fn facts(o: &ActionOrder) -> Option<OrderFacts> {
     Some(OrderFacts {
         seller_id: o.seller_id.clone(),
-        status: OrderStatus::parse(&o.status)?,
-        escrow: Escrow::parse(&o.escrow)?,
-        commission: o.kind == "commission",
+        status: o.status,
+        escrow: o.escrow,
+        commission: o.kind == Kind::Commission,
         proven: o.stream_url.is_some() || o.proof_waived_by.is_some(),
     })
 }
@@ -56,7 +57,7 @@ async fn load(
         return Ok(Err(no_such_order(typed)));
     };
     let f =
-        facts(&order).ok_or_else(|| format!("order {} has status {}", order.id, order.status))?;
+        facts(&order).ok_or_else(|| format!("order {} has status {:?}", order.id, order.status))?;
     Ok(Ok((db, order, f)))
 }
 
@@ -145,7 +146,7 @@ async fn ship_order(
     }
     super::deliver_soon(env, ctx);
     let now = || Date::now().as_millis() as f64;
-    let paid = match money::run(env, &db, &order.id, Event::Release, seller, now).await {
+    let paid = match money::run(env, &db, &order.id, Event::Release, money::Who::user(seller), now).await {
         Ok(Ok(m)) if m.facts.escrow == Escrow::Released => format!(
             "Your payout of **{}** is on its way to your Stripe balance.",
             m.facts.net_transfer()
@@ -232,9 +233,19 @@ async fn refund_order(
         Err(RefundRefusal::AlreadyRefunded) => return Ok(already_refunded(&order.id)),
     };
     let now = || Date::now().as_millis() as f64;
-    let result = money::run(env, &db, &order.id, Event::Refund(actor), user, now)
-        .await
-        .map_err(io)?;
+    let result = money::run(
+        env,
+        &db,
+        &order.id,
+        Event::Refund(actor),
+        money::Who {
+            id: user,
+            why: Some(reason),
+        },
+        now,
+    )
+    .await
+    .map_err(io)?;
     super::deliver_soon(env, ctx);
     let m = match result {
         Ok(m) => m,
@@ -290,9 +301,11 @@ fn already_refunded(id: &str) -> Message {
 /// What an open order needs next from its builder.
 fn next_step(o: &QueueRow) -> String {
     let proven = o.stream_url.is_some() || o.proof_waived_by.is_some();
-    match (o.status.as_str(), o.kind.as_str(), proven) {
-        ("shipped", _, _) => "Payout pending: C500 retries the transfer every minute".to_owned(),
-        (_, "commission", false) => format!(
+    match (o.status, o.kind, proven) {
+        (OrderStatus::Shipped, _, _) => {
+            "Payout pending: C500 pays out as soon as it can (it retries every minute)".to_owned()
+        }
+        (_, Kind::Commission, false) => format!(
             "Go live while you build it: `/c500 live order order:{}`",
             o.id
         ),
@@ -324,7 +337,7 @@ pub(super) fn queue(interaction: &Interaction, env: &Env) -> Answer {
                     format!("{} · {}", o.id, o.title),
                     format!(
                         "{} · paid <t:{}:R>{promised}\n{}",
-                        status_label(&o.status),
+                        o.status.label(),
                         (o.paid_at / 1000.0) as i64,
                         next_step(o)
                     ),
@@ -414,7 +427,7 @@ pub(super) fn absorb(
             };
             let db = config::db(&env2).map_err(io)?;
             let now = || Date::now().as_millis() as f64;
-            Ok(match money::run(&env2, &db, id.as_str(), Event::Absorb, &admin, now).await {
+            Ok(match money::run(&env2, &db, id.as_str(), Event::Absorb, money::Who::user(&admin), now).await {
                 Ok(Ok(m)) => ok(
                     "C500 takes this one",
                     format!(
@@ -536,7 +549,7 @@ pub(super) fn autocomplete(
             orders
                 .iter()
                 .map(|q| Choice {
-                    name: format!("{} · {} · {}", q.id, q.title, q.status)
+                    name: format!("{} · {} · {}", q.id, q.title, q.status.as_str())
                         .chars()
                         .take(100)
                         .collect(),

@@ -11,6 +11,7 @@ use crate::discord::response::{
 use crate::domain::custom_id::CustomId;
 use crate::domain::ids::ListingId;
 use crate::domain::listing::InventoryEdit;
+use crate::domain::listing::ListingStatus;
 use crate::domain::money::Cents;
 use crate::domain::seller::GuildTag;
 use crate::messages::{availability, Availability};
@@ -113,7 +114,7 @@ fn detail_view(card: &ListingCard) -> Message {
         CustomId::InventoryList.encode(),
         Some("◀️"),
     )];
-    if let (Some(id), true) = (id, card.status == "live") {
+    if let (Some(id), true) = (id, card.status == ListingStatus::Live) {
         buttons.insert(
             0,
             Button::success(
@@ -227,7 +228,7 @@ pub(super) fn edit(interaction: &Interaction, listing: ListingId, env: &Env) -> 
         UserError::Internal,
         work,
         |found| match found {
-            Ok(card) if card.status != "live" => refused(&Refused::NotLive),
+            Ok(card) if card.status != ListingStatus::Live => refused(&Refused::NotLive),
             Ok(card) => match ListingId::parse(&card.id) {
                 Some(id) => InteractionResponse::modal(Modal {
                     custom_id: CustomId::InventorySave(id).encode(),

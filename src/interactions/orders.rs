@@ -9,7 +9,6 @@ use crate::discord::response::{
 };
 use crate::domain::custom_id::CustomId;
 use crate::domain::money::Cents;
-use crate::domain::order::status_label;
 use crate::domain::seller::GuildTag;
 use crate::store::orders::{self, OrderRow};
 use worker::Env;
@@ -50,7 +49,7 @@ fn order_field(o: &OrderRow, base: &str) -> EmbedField {
     let badge = GuildTag::parse(&o.guild_tag)
         .unwrap_or(GuildTag::Builder)
         .badge();
-    let mut status = status_label(&o.status);
+    let mut status = o.status.label().to_owned();
     if let Some(url) = &o.stream_url {
         status.push_str(&format!(" (Live Stream Proof: {url})"));
     }
@@ -109,8 +108,8 @@ mod tests {
         OrderRow {
             id: id.into(),
             status_token: "t".repeat(32),
-            status: "paid".into(),
-            escrow: "held".into(),
+            status: crate::domain::order::OrderStatus::Paid,
+            escrow: crate::domain::escrow::Escrow::Held,
             title: "Snow White TKL".into(),
             item_cents: 45_000,
             shipping_cents: 0,

@@ -3,7 +3,7 @@
 
 use super::{css_path, PageError};
 use crate::domain::money::Cents;
-use crate::domain::order::{escrow_label, status_label};
+use crate::domain::order::OrderStatus;
 use crate::store::orders::{self, CheckoutState, OrderPage};
 use crate::{config, http};
 use askama::Template;
@@ -12,7 +12,7 @@ use worker::{Env, Request, Response};
 pub struct OrderView {
     pub id: String,
     pub title: String,
-    pub status: String,
+    pub status: &'static str,
     pub escrow: &'static str,
     pub gross: String,
     pub breakdown: String,
@@ -23,7 +23,7 @@ pub struct OrderView {
 
 pub struct EventView {
     pub at: String,
-    pub status: String,
+    pub status: &'static str,
     pub detail: Option<String>,
 }
 
@@ -62,8 +62,8 @@ pub fn utc_minute(ms: f64) -> String {
 fn view(page: OrderPage, with_link: Option<&str>) -> OrderView {
     let o = page.order;
     OrderView {
-        status: status_label(&o.status),
-        escrow: escrow_label(&o.escrow),
+        status: o.status.label(),
+        escrow: o.escrow.label(),
         gross: Cents::new(o.gross_cents).to_string(),
         breakdown: if o.shipping_cents > 0 {
             format!(
@@ -81,7 +81,7 @@ fn view(page: OrderPage, with_link: Option<&str>) -> OrderView {
             .into_iter()
             .map(|e| EventView {
                 at: utc_minute(e.at),
-                status: status_label(&e.to_status),
+                status: e.to_status.label(),
                 detail: e.detail,
             })
             .collect(),
@@ -110,7 +110,7 @@ pub async fn success(req: &Request, env: &Env) -> Response {
     match result.await {
         Ok(CheckoutState::Order(page)) => {
             let base = config::public_base_url(env);
-            let paid = page.order.status != "cancelled";
+            let paid = page.order.status != OrderStatus::Cancelled;
             render(
                 200,
                 OrderTemplate {

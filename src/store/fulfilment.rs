@@ -3,6 +3,9 @@
 
 use super::buying::enqueue_if;
 use super::{num, rows, Counted, StoreError};
+use crate::domain::escrow::Escrow;
+use crate::domain::listing::Kind;
+use crate::domain::order::OrderStatus;
 use crate::outbox::Job;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -16,9 +19,9 @@ pub struct ActionOrder {
     pub buyer_id: String,
     pub listing_id: String,
     pub title: String,
-    pub status: String,
-    pub escrow: String,
-    pub kind: String,
+    pub status: OrderStatus,
+    pub escrow: Escrow,
+    pub kind: Kind,
     pub stream_url: Option<String>,
     pub proof_waived_by: Option<String>,
     pub payment_intent_id: Option<String>,
@@ -118,11 +121,11 @@ pub async fn waive_proof(
 pub struct QueueRow {
     pub id: String,
     pub title: String,
-    pub status: String,
-    pub kind: String,
+    pub status: OrderStatus,
+    pub kind: Kind,
     pub stream_url: Option<String>,
     pub proof_waived_by: Option<String>,
-    pub escrow: String,
+    pub escrow: Escrow,
     pub paid_at: f64,
     pub promised_by: Option<f64>,
     pub buyer_id: String,

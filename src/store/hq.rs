@@ -160,8 +160,8 @@ pub struct ReportView {
     pub resolution: Option<String>,
     pub seller_id: String,
     pub title: String,
-    pub order_status: String,
-    pub escrow: String,
+    pub order_status: crate::domain::order::OrderStatus,
+    pub escrow: crate::domain::escrow::Escrow,
 }
 
 pub async fn report_view(db: &D1Database, id: &str) -> Result<Option<ReportView>, StoreError> {

@@ -127,6 +127,7 @@ pub async fn apply(
     m: &Money,
     step: &Step,
     actor: &str,
+    why: Option<&str>,
     now_ms: f64,
 ) -> Result<bool, StoreError> {
     let f = &m.facts;
@@ -175,7 +176,10 @@ pub async fn apply(
         );
     }
     if step.escrow != f.escrow || step.status != f.status {
-        let detail = timeline_note(f, step);
+        let detail = match why {
+            Some(why) => format!("{}: {why}", timeline_note(f, step)),
+            None => timeline_note(f, step),
+        };
         statements.push(
             db.prepare(format!(
                 "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)

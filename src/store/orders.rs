@@ -9,8 +9,8 @@ use worker::D1Database;
 pub struct OrderRow {
     pub id: String,
     pub status_token: String,
-    pub status: String,
-    pub escrow: String,
+    pub status: crate::domain::order::OrderStatus,
+    pub escrow: crate::domain::escrow::Escrow,
     pub title: String,
     pub item_cents: i64,
     pub shipping_cents: i64,
@@ -31,7 +31,7 @@ const ORDER_ROW: &str = "SELECT o.id, o.status_token, o.status, o.escrow, l.titl
 #[derive(Debug, Deserialize)]
 pub struct OrderEvent {
     pub at: f64,
-    pub to_status: String,
+    pub to_status: crate::domain::order::OrderStatus,
     pub detail: Option<String>,
 }
 
