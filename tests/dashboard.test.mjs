@@ -31,12 +31,17 @@ before(async () => {
                 VALUES (?1, ?2, ?3, ?4, ?5, 'ready_to_ship', ?6, ?7, ?8, 0, ?8, ?9, ?10, 0, 0, 0)`)
       .bind(`C5-DASH0${n}`, `tok${n}`, listingId, BUYER, seller, status, escrow, gross, fee, gross - fee);
   };
+  // A released payout is a transfer in the ledger (the dashboard sums the ledger).
+  const transfer = (orderN, amount) =>
+    db.prepare(`INSERT INTO ledger (id, order_id, kind, direction, amount_cents, status, stripe_id, actor, created_at, updated_at)
+                VALUES ('transfer-C5-DASH0' || ?1, 'C5-DASH0' || ?1, 'transfer', 'out', ?2, 'succeeded', 'tr_dash' || ?1, 'c500', 0, 0)`).bind(orderN, amount);
   stmts.push(
     order(SELLER, "D-DASH0001", "paid", "held", 45000), // payout 40500
     order(SELLER, "D-DASH0001", "building", "held", 12345), // fee 1235, payout 11110
     order(SELLER, "D-DASH0002", "shipped", "released", 46500), // payout 41850
     order(SELLER, "D-DASH0002", "refunded", "refunded", 10000),
     order(OTHER, "D-DASH0004", "paid", "held", 99999),
+    transfer(3, 41850),
   );
   await db.batch(stmts);
 });

@@ -372,29 +372,23 @@ impl Stripe {
     /// Every refund of a payment (webhooks and reconciliation read them: the ledger keeps
     /// one row per refund, whoever made it).
     pub async fn refunds_of(&self, payment_intent: &str) -> Result<Vec<Refund>, StripeError> {
-        let list: List<Refund> = Self::parse(
-            self.call(
-                Method::Get,
-                &format!("/v1/refunds?payment_intent={payment_intent}&limit=100"),
-                None,
-                None,
-            )
-            .await?,
-        )?;
-        Ok(list.data)
+        self.list(&format!(
+            "/v1/refunds?payment_intent={payment_intent}&limit=100"
+        ))
+        .await
     }
 
     /// Every transfer of an order (its transfer group).
     pub async fn transfers_of(&self, order_id: &str) -> Result<Vec<Transfer>, StripeError> {
-        let list: List<Transfer> = Self::parse(
-            self.call(
-                Method::Get,
-                &format!("/v1/transfers?transfer_group={order_id}&limit=100"),
-                None,
-                None,
-            )
-            .await?,
-        )?;
+        self.list(&format!(
+            "/v1/transfers?transfer_group={order_id}&limit=100"
+        ))
+        .await
+    }
+
+    /// One page of a list (C500's lists per order stay far below 100).
+    async fn list<T: for<'de> Deserialize<'de>>(&self, path: &str) -> Result<Vec<T>, StripeError> {
+        let list: List<T> = Self::parse(self.call(Method::Get, path, None, None).await?)?;
         Ok(list.data)
     }
 }

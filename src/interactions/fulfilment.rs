@@ -359,17 +359,25 @@ pub(super) fn queue(interaction: &Interaction, env: &Env) -> Answer {
     })
 }
 
-/// `/c500 admin waive order`: HQ lets a commission ship without live proof.
-pub(super) fn waive(interaction: &Interaction, o: &[CommandOption], env: &Env) -> Answer {
-    let admin = interaction
+/// The invoking HQ admin's id (None: not an admin, and `admins_only` says so).
+fn hq_admin(interaction: &Interaction, env: &Env) -> Option<String> {
+    interaction
         .invoker()
         .map(|u| u.id.clone())
-        .unwrap_or_default();
-    if !config::is_admin(env, &admin) {
-        return Answer::Built(InteractionResponse::message(
-            UserError::AdminsOnly.message(),
-        ));
-    }
+        .filter(|id| config::is_admin(env, id))
+}
+
+fn admins_only() -> Answer {
+    Answer::Built(InteractionResponse::message(
+        UserError::AdminsOnly.message(),
+    ))
+}
+
+/// `/c500 admin waive order`: HQ lets a commission ship without live proof.
+pub(super) fn waive(interaction: &Interaction, o: &[CommandOption], env: &Env) -> Answer {
+    let Some(admin) = hq_admin(interaction, env) else {
+        return admins_only();
+    };
     let typed = option_str(o, "order").unwrap_or_default().to_owned();
     let env = env.clone();
     let work = async move {
@@ -409,15 +417,9 @@ pub(super) fn absorb(
     env: &Env,
     ctx: &Context,
 ) -> Answer {
-    let admin = interaction
-        .invoker()
-        .map(|u| u.id.clone())
-        .unwrap_or_default();
-    if !config::is_admin(env, &admin) {
-        return Answer::Built(InteractionResponse::message(
-            UserError::AdminsOnly.message(),
-        ));
-    }
+    let Some(admin) = hq_admin(interaction, env) else {
+        return admins_only();
+    };
     let typed = option_str(o, "order").unwrap_or_default().to_owned();
     let env2 = env.clone();
     let work = async move {
@@ -458,14 +460,8 @@ pub(super) fn absorb(
 
 /// `/c500 admin reconcile`: the ledger against Stripe now; mismatches go to HQ too.
 pub(super) fn reconcile(interaction: &Interaction, env: &Env, ctx: &Context) -> Answer {
-    let admin = interaction
-        .invoker()
-        .map(|u| u.id.clone())
-        .unwrap_or_default();
-    if !config::is_admin(env, &admin) {
-        return Answer::Built(InteractionResponse::message(
-            UserError::AdminsOnly.message(),
-        ));
+    if hq_admin(interaction, env).is_none() {
+        return admins_only();
     }
     let (env2, ctx2) = (env.clone(), super::share_context(ctx));
     let work = async move {

@@ -154,15 +154,24 @@ pub async fn apply(
             actor.into(),
             f.status.as_str().into(),
         ])?];
-    let won_at = |sql: &str| sql.replace("?5", "?9").replace("?3", "?8");
+    // A statement of this batch that applies only if the compare-and-set above won: `{won}`
+    // in its SQL becomes that condition, bound after the statement's own parameters.
+    let guarded = |sql: &str, mut binds: Vec<JsValue>| -> Result<D1PreparedStatement, StoreError> {
+        let k = binds.len();
+        let cond = format!(
+            "EXISTS (SELECT 1 FROM orders WHERE id = ?{} AND money_seq = {next} AND updated_at = ?{})",
+            k + 1,
+            k + 2
+        );
+        binds.push(id());
+        binds.push(now.clone());
+        Ok(db.prepare(sql.replace("{won}", &cond)).bind(&binds)?)
+    };
     for c in &step.claims {
-        statements.push(
-            db.prepare(format!(
-                "INSERT INTO ledger (id, order_id, kind, direction, amount_cents, status, target, actor, created_at, updated_at)
-                 SELECT ?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8, ?8 WHERE {}",
-                won_at(&won)
-            ))
-            .bind(&[
+        statements.push(guarded(
+            "INSERT INTO ledger (id, order_id, kind, direction, amount_cents, status, target, actor, created_at, updated_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8, ?8 WHERE {won}",
+            vec![
                 c.id.as_str().into(),
                 id(),
                 c.kind.as_str().into(),
@@ -171,55 +180,34 @@ pub async fn apply(
                 c.target.as_deref().map_or(JsValue::NULL, JsValue::from),
                 actor.into(),
                 now.clone(),
-                id(),
-            ])?,
-        );
+            ],
+        )?);
     }
     if step.escrow != f.escrow || step.status != f.status {
         let detail = match why {
             Some(why) => format!("{}: {why}", timeline_note(f, step)),
             None => timeline_note(f, step),
         };
-        statements.push(
-            db.prepare(format!(
-                "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-                 SELECT ?9, ?8, ?1, ?2, ?3, ?4 WHERE {}",
-                won_at(&won)
-            ))
-            .bind(&[
+        statements.push(guarded(
+            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE {won}",
+            vec![
+                id(),
+                now.clone(),
                 f.status.as_str().into(),
                 step.status.as_str().into(),
                 actor.into(),
                 detail.into(),
-                JsValue::NULL,
-                JsValue::NULL,
-                JsValue::NULL,
-                now.clone(),
-                id(),
-            ])?,
-        );
+            ],
+        )?);
     }
     if step.status == OrderStatus::Refunded && f.status != OrderStatus::Refunded {
         if matches!(f.status, OrderStatus::Paid | OrderStatus::Building) {
             // Never shipped: the unit goes back on sale.
-            statements.push(
-                db.prepare(format!(
-                    "UPDATE listings SET stock = MIN(quantity, stock + 1), updated_at = ?8
-                     WHERE id = ?1 AND {}",
-                    won_at(&won)
-                ))
-                .bind(&[
-                    m.listing_id.as_str().into(),
-                    JsValue::NULL,
-                    JsValue::NULL,
-                    JsValue::NULL,
-                    JsValue::NULL,
-                    JsValue::NULL,
-                    JsValue::NULL,
-                    now.clone(),
-                    id(),
-                ])?,
-            );
+            statements.push(guarded(
+                "UPDATE listings SET stock = MIN(quantity, stock + 1), updated_at = ?2 WHERE id = ?1 AND {won}",
+                vec![m.listing_id.as_str().into(), now.clone()],
+            )?);
         }
         if let Some(pi) = &m.payment_intent {
             statements.push(enqueue_if(
