@@ -1,4 +1,4 @@
-// Validates bodies against Discord's official OpenAPI spec (../shared/specs/discord-openapi.json).
+// Validates bodies against Discord's official OpenAPI spec (specs/discord-openapi.json).
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { existsSync, readFileSync } from "node:fs";
@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SPEC_PATH = process.env.DISCORD_OPENAPI ?? path.join(here, "../../shared/specs/discord-openapi.json");
+const SPEC_PATH = process.env.DISCORD_OPENAPI ?? path.join(here, "../specs/discord-openapi.json");
 const SPEC_ID = "discord-openapi.json";
 
 let ajv;
@@ -15,7 +15,7 @@ const compiled = new Map();
 function load() {
   if (ajv) return ajv;
   if (!existsSync(SPEC_PATH)) {
-    throw new Error(`Discord's OpenAPI spec is not at ${SPEC_PATH}: the repository expects ../shared/specs beside it (or set DISCORD_OPENAPI)`);
+    throw new Error(`Discord's OpenAPI spec is not at ${SPEC_PATH}: the repository carries it in specs/ (or set DISCORD_OPENAPI)`);
   }
   const spec = JSON.parse(readFileSync(SPEC_PATH, "utf8"));
   spec.$id = SPEC_ID;

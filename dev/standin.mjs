@@ -19,12 +19,12 @@ import { validateRestRequest } from "./discord-spec.mjs";
 import { checkStripeRequest } from "./stripe-params.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const FIXTURES_PATH = process.env.STRIPE_FIXTURES ?? path.join(here, "../../shared/specs/stripe-fixtures3.json");
+const FIXTURES_PATH = process.env.STRIPE_FIXTURES ?? path.join(here, "../specs/stripe-fixtures3.json");
 
 let fixtures;
 function fixture(resource) {
   if (!fixtures && !existsSync(FIXTURES_PATH)) {
-    throw new Error(`Stripe's fixtures are not at ${FIXTURES_PATH}: the repository expects ../shared/specs beside it (or set STRIPE_FIXTURES)`);
+    throw new Error(`Stripe's fixtures are not at ${FIXTURES_PATH}: the repository carries them in specs/ (or set STRIPE_FIXTURES)`);
   }
   fixtures ??= JSON.parse(readFileSync(FIXTURES_PATH, "utf8")).resources;
   const f = fixtures[resource];
