@@ -51,8 +51,8 @@ pub struct DropView {
     pub builder_handle: String,
 }
 
-impl From<&store::DropPage> for DropView {
-    fn from(d: &store::DropPage) -> Self {
+impl From<&store::listings::DropPage> for DropView {
+    fn from(d: &store::listings::DropPage) -> Self {
         let kind_badge = if d.kind == Kind::Commission {
             "✨ Commission"
         } else {
@@ -239,7 +239,7 @@ pub async fn landing(env: &Env, ctx: &Context) -> Response {
 /// Reads D1, renders, and keeps the result for the next visitors.
 async fn render_landing(env: &Env, now: f64) -> Result<String, PageError> {
     let db = config::db(env)?;
-    let drops = store::live_drops(&db, now, 24).await?;
+    let drops = store::listings::live_drops(&db, now, 24).await?;
     let base_url = config::public_base_url(env);
     let page = Landing {
         css: &css_path(),
@@ -256,7 +256,7 @@ async fn render_landing(env: &Env, now: f64) -> Result<String, PageError> {
     Ok(body)
 }
 
-fn availability(p: &store::DropPage, now: f64) -> &'static str {
+fn availability(p: &store::listings::DropPage, now: f64) -> &'static str {
     if p.status == ListingStatus::Paused {
         "⏸️ Paused: the builder's shop is closed for now"
     } else if p.status != ListingStatus::Live {
@@ -277,7 +277,7 @@ pub async fn drop_page(env: &Env, id: &str) -> Response {
     };
     let result = async {
         let db = config::db(env)?;
-        let page = store::drop_page(&db, id.as_str())
+        let page = store::listings::drop_page(&db, id.as_str())
             .await?
             .ok_or(PageError::NotFound)?;
         let base_url = config::public_base_url(env);
@@ -316,7 +316,7 @@ pub async fn drop_page(env: &Env, id: &str) -> Response {
 pub async fn builder_page(env: &Env, handle: &str) -> Response {
     let result = async {
         let db = config::db(env)?;
-        let (profile, drops) = store::builder_shop(&db, handle)
+        let (profile, drops) = store::listings::builder_shop(&db, handle)
             .await?
             .ok_or(PageError::NotFound)?;
         let now = Date::now().as_millis() as f64;
@@ -450,7 +450,7 @@ pub async fn onboarding_return(req: &Request, env: &Env) -> Response {
     let result = async {
         let (_, claims) = onboarding_claims(req, env, now)?;
         let account = Stripe::from_env(env)?.account(&claims.account_id).await?;
-        store::sync_account(&config::db(env)?, &account, now).await?;
+        store::builders::sync_account(&config::db(env)?, &account, now).await?;
         Ok::<_, PageError>(account)
     };
     match result.await {
@@ -482,8 +482,8 @@ pub async fn onboarding_return(req: &Request, env: &Env) -> Response {
 mod tests {
     use super::*;
 
-    fn card(title: &str) -> store::DropPage {
-        store::DropPage {
+    fn card(title: &str) -> store::listings::DropPage {
+        store::listings::DropPage {
             id: "D-AAAAAAAA".into(),
             title: title.into(),
             description: "A lovely board".into(),

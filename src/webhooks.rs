@@ -93,7 +93,8 @@ async fn apply_stripe(
             let stripe = Stripe::from_env(env).map_err(internal)?;
             match stripe.account(&account.id).await {
                 Ok(fresh) => payments::Plan::effects(
-                    store::sync_account_statements(&db, &fresh, now_ms).map_err(internal)?,
+                    store::builders::sync_account_statements(&db, &fresh, now_ms)
+                        .map_err(internal)?,
                 ),
                 // Not an account this platform can read: nothing of ours to update.
                 Err(crate::clients::stripe::StripeError::Api { status: 404, .. }) => {

@@ -12,4 +12,5 @@ pub mod money;
 pub mod oauth_state;
 pub mod order;
 pub mod seller;
+pub mod settings;
 pub mod trust;

@@ -59,7 +59,7 @@ pub(super) fn approve(interaction: &Interaction, options: &[CommandOption], env:
         Err(unknown) => return refuse(UserError::UnknownGuild(unknown)),
     };
     let handle = handle_from(&username, subject.as_str());
-    let approval = store::Approval {
+    let approval = store::builders::Approval {
         builder: subject.as_str().to_owned(),
         username,
         fallback_handle: fallback_handle(&handle, subject.as_str()),
@@ -70,7 +70,7 @@ pub(super) fn approve(interaction: &Interaction, options: &[CommandOption], env:
     let env = env.clone();
     let work = async move {
         let db = config::db(&env).map_err(io)?;
-        store::approve_builder(&db, &approval, Date::now().as_millis() as f64)
+        store::builders::approve_builder(&db, &approval, Date::now().as_millis() as f64)
             .await
             .map_err(io)?;
         log::event(
@@ -107,7 +107,7 @@ pub(super) fn revoke(interaction: &Interaction, options: &[CommandOption], env: 
     let work = async move {
         let db = config::db(&env).map_err(io)?;
         let now = Date::now().as_millis() as f64;
-        let revoked = store::revoke_builder(&db, subject.as_str(), &admin, now)
+        let revoked = store::builders::revoke_builder(&db, subject.as_str(), &admin, now)
             .await
             .map_err(io)?;
         if revoked {

@@ -7,7 +7,7 @@ use crate::discord::response::{
     colour, Embed, EmbedField, EmbedFooter, InteractionResponse, Message,
 };
 use crate::domain::money::Cents;
-use crate::store::{self, ledger, Dashboard};
+use crate::store::{self, builders::Dashboard, ledger};
 use worker::Env;
 
 pub(super) fn show(interaction: &Interaction, env: &Env) -> Answer {
@@ -19,7 +19,7 @@ pub(super) fn show(interaction: &Interaction, env: &Env) -> Answer {
     let env = env.clone();
     let work = async move {
         let db = config::db(&env).map_err(io)?;
-        let Some(mut d) = store::dashboard(&db, &seller).await.map_err(io)? else {
+        let Some(mut d) = store::builders::dashboard(&db, &seller).await.map_err(io)? else {
             return Ok(None);
         };
         // A debt is rare: each owing order's ledger says how much (domain::escrow).

@@ -15,7 +15,7 @@ use crate::domain::listing::ListingStatus;
 use crate::domain::listing::{check_photo, parse_image_url, DropForm, DropOptions, FieldError};
 use crate::domain::seller::SellerStanding;
 use crate::store::outbox::ListingCard;
-use crate::store::{self, BuilderStripe, NewListing};
+use crate::store::{self, builders::BuilderStripe, listings::NewListing};
 use crate::{config, log, messages, pages, photos};
 use serde_json::{json, Value};
 use worker::{Date, Env};
@@ -78,7 +78,12 @@ pub(super) fn start(interaction: &Interaction, o: &[CommandOption], env: &Env) -
     let draft = options.image_draft;
     let work = async move {
         let db = config::db(&env).map_err(io)?;
-        let missing = standing(store::builder_stripe(&db, &seller).await.map_err(io)?).missing();
+        let missing = standing(
+            store::builders::builder_stripe(&db, &seller)
+                .await
+                .map_err(io)?,
+        )
+        .missing();
         if let (Some(id), Some(url), true) = (draft, link, missing.is_empty()) {
             photos::save_link(&env, id, &url).await?;
         }
@@ -197,9 +202,10 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
     let env = env.clone();
     let work = async move {
         let db = config::db(&env).map_err(io)?;
-        let (seller_row, shop_channel) = store::drop_context(&db, &seller, guild.as_deref())
-            .await
-            .map_err(io)?;
+        let (seller_row, shop_channel) =
+            store::builders::drop_context(&db, &seller, guild.as_deref())
+                .await
+                .map_err(io)?;
         let missing = standing(seller_row).missing();
         if !missing.is_empty() {
             return Ok(Posted::NotReady(missing));
@@ -227,7 +233,7 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
             form: &form,
             photo_type,
         };
-        store::insert_listing(&db, &listing, now)
+        store::listings::insert_listing(&db, &listing, now)
             .await
             .map_err(io)?;
         let mut card = new_card(&id, &seller, &options, &form);
@@ -241,7 +247,7 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
             .await
         {
             Ok(message_id) => {
-                store::set_listing_message(&db, id.as_str(), &message_id)
+                store::listings::set_listing_message(&db, id.as_str(), &message_id)
                     .await
                     .map_err(io)?;
                 pages::invalidate();
@@ -253,7 +259,9 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
             }
             Err(e) => {
                 // No embed, no Buy button: the drop must not be on sale either.
-                store::delist(&db, id.as_str(), now).await.map_err(io)?;
+                store::listings::delist(&db, id.as_str(), now)
+                    .await
+                    .map_err(io)?;
                 log::error("drop_post_failed", &e);
                 Ok(Posted::CouldNotPost {
                     channel: target,

@@ -16,7 +16,7 @@ use crate::domain::money::Cents;
 use crate::domain::seller::GuildTag;
 use crate::messages::{availability, Availability};
 use crate::store::outbox::{self as views, ListingCard};
-use crate::store::{self, ListingChange};
+use crate::store::{self, listings::ListingChange};
 use crate::{config, log};
 use serde_json::json;
 use worker::worker_sys::Context;
@@ -311,7 +311,7 @@ pub(super) fn save(
     let work = async move {
         let db = config::db(&env).map_err(io)?;
         let now = Date::now().as_millis() as f64;
-        let result = store::edit_listing(&db, listing.as_str(), &seller, &change, now)
+        let result = store::listings::edit_listing(&db, listing.as_str(), &seller, &change, now)
             .await
             .map_err(io)?;
         if let ListingChange::Changed(_) = result {
@@ -355,7 +355,7 @@ pub(super) fn delist(
     let work = async move {
         let db = config::db(&env).map_err(io)?;
         let now = Date::now().as_millis() as f64;
-        let result = store::delist_listing(&db, listing.as_str(), &seller, now)
+        let result = store::listings::delist_listing(&db, listing.as_str(), &seller, now)
             .await
             .map_err(io)?;
         if let ListingChange::Changed(_) = result {

@@ -11,7 +11,8 @@ use crate::discord::response::{
     colour, Embed, EmbedField, EmbedFooter, InteractionResponse, Message,
 };
 use crate::domain::ids::Snowflake;
-use crate::store::{self, GuildSettings};
+use crate::domain::settings::SettingsUpdate;
+use crate::store::{self, guilds::GuildSettings};
 use crate::{config, log};
 use serde_json::json;
 use worker::{Date, Env};
@@ -19,30 +20,15 @@ use worker::{Date, Env};
 const ADMINISTRATOR: u64 = 1 << 3;
 const MANAGE_GUILD: u64 = 1 << 5;
 
-/// The settings a `/c500 config set` names; absent ones stay as they are.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Update {
-    pub shop_channel: Option<Snowflake>,
-    pub announcements_channel: Option<Snowflake>,
-    pub orders_channel: Option<Snowflake>,
-    pub drop_role: Option<Snowflake>,
-    pub live_role: Option<Snowflake>,
-}
-
-impl Update {
-    pub fn from_options(options: &[CommandOption]) -> Update {
-        let get = |name: &str| option_str(options, name).and_then(Snowflake::parse);
-        Update {
-            shop_channel: get("shop_channel"),
-            announcements_channel: get("announcements_channel"),
-            orders_channel: get("orders_channel"),
-            drop_role: get("drop_role"),
-            live_role: get("live_role"),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        *self == Update::default()
+/// The settings a `/c500 config set` names, read from its options.
+fn update_from(options: &[CommandOption]) -> SettingsUpdate {
+    let get = |name: &str| option_str(options, name).and_then(Snowflake::parse);
+    SettingsUpdate {
+        shop_channel: get("shop_channel"),
+        announcements_channel: get("announcements_channel"),
+        orders_channel: get("orders_channel"),
+        drop_role: get("drop_role"),
+        live_role: get("live_role"),
     }
 }
 
@@ -58,7 +44,7 @@ fn refuse(error: UserError) -> Answer {
 }
 
 pub(super) fn set(interaction: &Interaction, options: &[CommandOption], env: &Env) -> Answer {
-    let update = Update::from_options(options);
+    let update = update_from(options);
     let Some(guild_id) = interaction.guild_id.clone() else {
         return refuse(UserError::NeedsServer);
     };
@@ -80,7 +66,7 @@ pub(super) fn set(interaction: &Interaction, options: &[CommandOption], env: &En
     let work = async move {
         let db = config::db(&env).map_err(io)?;
         let now = Date::now().as_millis() as f64;
-        let settings = store::save_guild_settings(&db, &guild_id, &update, &by, now)
+        let settings = store::guilds::save_guild_settings(&db, &guild_id, &update, &by, now)
             .await
             .map_err(io)?;
         log::event(
@@ -109,7 +95,9 @@ pub(super) fn show(interaction: &Interaction, env: &Env) -> Answer {
     let env = env.clone();
     let work = async move {
         let db = config::db(&env).map_err(io)?;
-        let settings = store::guild_settings(&db, &guild_id).await.map_err(io)?;
+        let settings = store::guilds::guild_settings(&db, &guild_id)
+            .await
+            .map_err(io)?;
         Ok(settings.unwrap_or_else(|| GuildSettings::empty(&guild_id)))
     };
     later(
@@ -187,7 +175,7 @@ mod tests {
 
     #[test]
     fn reads_only_valid_snowflakes() {
-        let update = Update::from_options(&[
+        let update = update_from(&[
             option("shop_channel", "123456789012345678"),
             option("drop_role", "not-a-snowflake"),
             option("unknown", "1"),
@@ -198,7 +186,7 @@ mod tests {
         );
         assert_eq!(update.drop_role, None);
         assert!(!update.is_empty());
-        assert!(Update::from_options(&[]).is_empty());
+        assert!(update_from(&[]).is_empty());
     }
 
     #[test]

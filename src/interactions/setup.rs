@@ -42,14 +42,17 @@ async fn run(
     let now = Date::now().as_millis() as f64;
     let handle = handle_from(username, discord_id);
     let fallback = fallback_handle(&handle, discord_id);
-    let standing = store::ensure_builder(&db, discord_id, username, &handle, &fallback, now)
-        .await
-        .map_err(io)?;
+    let standing =
+        store::builders::ensure_builder(&db, discord_id, username, &handle, &fallback, now)
+            .await
+            .map_err(io)?;
     let account = match standing.stripe_account_id {
         Some(id) => {
             // Fresh flags from Stripe, in case a webhook is late.
             let account = stripe.account(&id).await.map_err(io)?;
-            store::sync_account(&db, &account, now).await.map_err(io)?;
+            store::builders::sync_account(&db, &account, now)
+                .await
+                .map_err(io)?;
             account
         }
         None => {
@@ -57,7 +60,7 @@ async fn run(
                 .create_express_account(discord_id)
                 .await
                 .map_err(io)?;
-            store::attach_account(&db, discord_id, &account, now)
+            store::builders::attach_account(&db, discord_id, &account, now)
                 .await
                 .map_err(io)?;
             log::event(

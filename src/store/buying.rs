@@ -2,7 +2,8 @@
 //! Every change that belongs together is one D1 batch (a transaction): a hold and its stock
 //! decrement, an order and its hold, stock, timeline and outbox jobs.
 
-use super::{cents, image_sql, num, rows, upsert_user, Counted, StoreError};
+use super::listings::image_sql;
+use super::{cents, num, rows, upsert_user, Counted, StoreError};
 use crate::domain::buying::{BuyFacts, HoldFacts, ListingFacts};
 use crate::domain::money::{Cents, Split};
 use crate::domain::trust::Tier;

@@ -131,7 +131,7 @@ pub struct OrderView {
 }
 
 const ORDER_VIEW: &str = concat!("SELECT o.id, o.status_token, o.status, o.escrow, o.kind, o.buyer_id, o.seller_id, o.guild_id,
-    o.listing_id, l.title, ", super::image_sql!(), " AS image_url, o.item_cents, o.shipping_cents, o.gross_cents, o.fee_cents, o.payout_cents,
+    o.listing_id, l.title, ", super::listings::image_sql!(), " AS image_url, o.item_cents, o.shipping_cents, o.gross_cents, o.fee_cents, o.payout_cents,
     o.paid_at, o.promised_by, g.orders_channel_id, o.carrier, o.tracking, o.stream_url
   FROM orders o JOIN listings l ON l.id = o.listing_id LEFT JOIN guild_settings g ON g.guild_id = o.guild_id");
 
@@ -180,7 +180,7 @@ pub struct ListingCard {
 }
 
 pub const LISTING_CARD: &str = concat!("SELECT l.id, l.seller_id, l.channel_id, l.message_id, l.kind, l.title, l.description,
-    l.specs, ", super::image_sql!(), " AS image_url, l.guild_tag, l.price_cents, l.shipping_cents, l.lead_time_weeks, l.quantity, l.stock,
+    l.specs, ", super::listings::image_sql!(), " AS image_url, l.guild_tag, l.price_cents, l.shipping_cents, l.lead_time_weeks, l.quantity, l.stock,
     (SELECT COUNT(*) FROM reservations r WHERE r.listing_id = l.id AND r.status = 'held') AS held,
     CASE WHEN l.status = 'live' AND NOT ", super::buying::seller_can_sell!(), " THEN 'paused' ELSE l.status END AS status, l.release_at
   FROM listings l");

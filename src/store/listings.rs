@@ -1,0 +1,277 @@
+//! The SQL of drops: saving and editing them, and the views the pages show.
+
+use super::buying::{self, SELLER_CAN_SELL};
+use super::{cents, num, outbox, rows, Counted, StoreError};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement};
+/// Live, released drops with stock, newest first.
+pub async fn live_drops(
+    db: &D1Database,
+    now_ms: f64,
+    limit: u32,
+) -> Result<Vec<DropPage>, StoreError> {
+    let rows = db
+        .prepare(format!(
+            "SELECT {DROP_PAGE_COLUMNS} FROM listings l
+             JOIN builders b ON b.discord_id = l.seller_id JOIN users u ON u.discord_id = l.seller_id
+             WHERE l.status = 'live' AND l.stock > 0 AND (l.release_at IS NULL OR l.release_at <= ?1)
+               AND {SELLER_CAN_SELL}
+             ORDER BY l.created_at DESC
+             LIMIT ?2"
+        ))
+        .bind(&[JsValue::from_f64(now_ms), JsValue::from(limit)])?
+        .all()
+        .counted().await?;
+    Ok(rows.results()?)
+}
+
+/// A new drop, validated (domain::listing) before it gets here.
+pub struct NewListing<'a> {
+    pub id: &'a str,
+    pub seller_id: &'a str,
+    pub guild_id: Option<&'a str>,
+    pub channel_id: &'a str,
+    pub options: &'a crate::domain::listing::DropOptions,
+    pub form: &'a crate::domain::listing::DropForm,
+    /// An uploaded photo's type (the photo itself is in KV).
+    pub photo_type: Option<&'a str>,
+}
+
+pub async fn insert_listing(
+    db: &D1Database,
+    l: &NewListing<'_>,
+    now_ms: f64,
+) -> Result<(), StoreError> {
+    let text = |s: Option<&str>| s.map_or(JsValue::NULL, JsValue::from);
+    db.prepare(
+        "INSERT INTO listings (id, seller_id, guild_id, channel_id, kind, title, description, specs, image_url,
+           guild_tag, price_cents, shipping_cents, lead_time_weeks, quantity, stock, status, release_at, created_at, updated_at, photo_type)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, 'live', ?15, ?16, ?16, ?17)",
+    )
+    .bind(&[
+        l.id.into(),
+        l.seller_id.into(),
+        text(l.guild_id),
+        l.channel_id.into(),
+        l.options.kind.name().into(),
+        l.form.title.as_str().into(),
+        l.form.description.as_str().into(),
+        text(l.form.specs.as_deref()),
+        text(l.form.image_url.as_deref()),
+        l.options.guild.name().into(),
+        JsValue::from_f64(l.form.price.get() as f64),
+        JsValue::from_f64(l.options.shipping.get() as f64),
+        l.options.lead_time_weeks.map_or(JsValue::NULL, JsValue::from),
+        JsValue::from(l.options.quantity),
+        l.options.release_at.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64)),
+        JsValue::from_f64(now_ms),
+        text(l.photo_type),
+    ])?
+    .run()
+    .counted().await?;
+    Ok(())
+}
+
+/// Records where the drop's public embed is, so later changes can edit it.
+pub async fn set_listing_message(
+    db: &D1Database,
+    id: &str,
+    message_id: &str,
+) -> Result<(), StoreError> {
+    db.prepare("UPDATE listings SET message_id = ?2 WHERE id = ?1")
+        .bind(&[id.into(), message_id.into()])?
+        .run()
+        .counted()
+        .await?;
+    Ok(())
+}
+
+/// A builder's own change to their live listing (`/c500 inventory`), with the embed edit
+/// queued in the same batch, which also reads the card back: `Ok(card)` when it changed;
+/// otherwise why not, from the same read (NotLive: theirs, but off sale; NotYours).
+#[derive(Debug)]
+pub enum ListingChange {
+    Changed(Box<outbox::ListingCard>),
+    NotLive,
+    NotYours,
+}
+
+async fn change_listing(
+    db: &D1Database,
+    listing: &str,
+    seller: &str,
+    update: D1PreparedStatement,
+    job: D1PreparedStatement,
+) -> Result<ListingChange, StoreError> {
+    let card = db
+        .prepare(format!(
+            "{} WHERE l.id = ?1 AND l.seller_id = ?2",
+            outbox::LISTING_CARD
+        ))
+        .bind(&[listing.into(), seller.into()])?;
+    let results = db.batch(vec![update, job, card]).counted().await?;
+    let changed = !rows::<serde_json::Value>(&results, 0)?.is_empty();
+    Ok(
+        match rows::<outbox::ListingCard>(&results, 2)?.into_iter().next() {
+            Some(card) if changed => ListingChange::Changed(Box::new(card)),
+            Some(_) => ListingChange::NotLive,
+            None => ListingChange::NotYours,
+        },
+    )
+}
+
+/// New price, available stock and (maybe) badge. Units sold or held stay counted:
+/// quantity = sold and held + the new available stock.
+pub async fn edit_listing(
+    db: &D1Database,
+    listing: &str,
+    seller: &str,
+    change: &crate::domain::listing::InventoryEdit,
+    now_ms: f64,
+) -> Result<ListingChange, StoreError> {
+    let update = db
+        .prepare(
+            "UPDATE listings SET price_cents = ?3, quantity = MAX(1, quantity - stock + ?4), stock = ?4,
+               guild_tag = COALESCE(?6, guild_tag), updated_at = ?5
+             WHERE id = ?1 AND seller_id = ?2 AND status = 'live' RETURNING id",
+        )
+        .bind(&[
+            listing.into(),
+            seller.into(),
+            cents(change.price),
+            JsValue::from(change.stock),
+            num(now_ms),
+            change.guild.map_or(JsValue::NULL, |g| g.name().into()),
+        ])?;
+    let job = buying::enqueue_if(
+        db,
+        &crate::outbox::Job::RefreshEmbed {
+            listing: listing.to_owned(),
+        },
+        &format!("embed:{listing}:edit:{now_ms}"),
+        "EXISTS (SELECT 1 FROM listings WHERE id = ?5 AND updated_at = ?3)",
+        listing,
+        now_ms,
+    )?;
+    change_listing(db, listing, seller, update, job).await
+}
+
+/// The builder takes their own live listing off sale.
+pub async fn delist_listing(
+    db: &D1Database,
+    listing: &str,
+    seller: &str,
+    now_ms: f64,
+) -> Result<ListingChange, StoreError> {
+    let update = db
+        .prepare(
+            "UPDATE listings SET status = 'delisted', updated_at = ?3
+             WHERE id = ?1 AND seller_id = ?2 AND status = 'live' RETURNING id",
+        )
+        .bind(&[listing.into(), seller.into(), num(now_ms)])?;
+    let job = buying::enqueue_if(
+        db,
+        &crate::outbox::Job::RefreshEmbed {
+            listing: listing.to_owned(),
+        },
+        &format!("embed:{listing}:delisted"),
+        "EXISTS (SELECT 1 FROM listings WHERE id = ?5 AND status = 'delisted' AND updated_at = ?3)",
+        listing,
+        now_ms,
+    )?;
+    change_listing(db, listing, seller, update, job).await
+}
+
+/// Takes a drop off sale whose embed could not be posted (builders use `delist_listing`).
+pub async fn delist(db: &D1Database, id: &str, now_ms: f64) -> Result<(), StoreError> {
+    db.prepare("UPDATE listings SET status = 'delisted', updated_at = ?2 WHERE id = ?1")
+        .bind(&[id.into(), JsValue::from_f64(now_ms)])?
+        .run()
+        .counted()
+        .await?;
+    Ok(())
+}
+
+/// A drop as the pages show it (landing cards, its own page, its builder's shop).
+#[derive(Debug, Deserialize)]
+pub struct DropPage {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub specs: Option<String>,
+    pub kind: crate::domain::listing::Kind,
+    pub price_cents: i64,
+    pub shipping_cents: i64,
+    pub stock: i64,
+    pub quantity: i64,
+    pub status: crate::domain::listing::ListingStatus,
+    pub image_url: Option<String>,
+    pub guild_tag: String,
+    pub lead_time_weeks: Option<i64>,
+    pub release_at: Option<f64>,
+    pub guild_id: Option<String>,
+    pub channel_id: Option<String>,
+    pub message_id: Option<String>,
+    pub builder_handle: String,
+    pub builder_name: String,
+}
+
+/// A listing's picture for a `listings` row aliased `l`: its uploaded photo (a path on this
+/// site; `config::absolute` makes it a full URL) or the link it was given. A macro so that
+/// `concat!` can put it in the column lists below.
+macro_rules! image_sql {
+    () => {
+        "CASE WHEN l.photo_type IS NOT NULL THEN '/photos/' || l.id ELSE l.image_url END"
+    };
+}
+pub(crate) use image_sql;
+
+const DROP_PAGE_COLUMNS: &str = concat!("l.id, l.title, l.description, l.specs, l.kind, l.price_cents, l.shipping_cents,
+    l.stock, l.quantity, CASE WHEN l.status = 'live' AND NOT ", buying::seller_can_sell!(), " THEN 'paused' ELSE l.status END AS status, ", image_sql!(), " AS image_url, l.guild_tag, l.lead_time_weeks, l.release_at, l.guild_id,
+    l.channel_id, l.message_id, b.handle AS builder_handle, COALESCE(b.shop_name, u.username) AS builder_name");
+
+pub async fn drop_page(db: &D1Database, id: &str) -> Result<Option<DropPage>, StoreError> {
+    Ok(db
+        .prepare(format!(
+            "SELECT {DROP_PAGE_COLUMNS} FROM listings l
+             JOIN builders b ON b.discord_id = l.seller_id JOIN users u ON u.discord_id = l.seller_id
+             WHERE l.id = ?1"
+        ))
+        .bind(&[id.into()])?
+        .first::<DropPage>(None)
+        .counted().await?)
+}
+
+/// A builder's shop: the builder and their drops, newest first (one batch).
+pub async fn builder_shop(
+    db: &D1Database,
+    handle: &str,
+) -> Result<Option<(BuilderProfile, Vec<DropPage>)>, StoreError> {
+    let profile = db
+        .prepare(
+            "SELECT b.handle, COALESCE(b.shop_name, u.username) AS name, b.guild_tags, b.approved
+             FROM builders b JOIN users u ON u.discord_id = b.discord_id WHERE b.handle = ?1",
+        )
+        .bind(&[handle.into()])?;
+    let drops = db
+        .prepare(format!(
+            "SELECT {DROP_PAGE_COLUMNS} FROM listings l
+             JOIN builders b ON b.discord_id = l.seller_id JOIN users u ON u.discord_id = l.seller_id
+             WHERE b.handle = ?1 ORDER BY l.created_at DESC LIMIT 48"
+        ))
+        .bind(&[handle.into()])?;
+    let results = db.batch(vec![profile, drops]).counted().await?;
+    let Some(profile) = rows::<BuilderProfile>(&results, 0)?.into_iter().next() else {
+        return Ok(None);
+    };
+    Ok(Some((profile, rows::<DropPage>(&results, 1)?)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BuilderProfile {
+    pub handle: String,
+    pub name: String,
+    pub guild_tags: String,
+    pub approved: i64,
+}
