@@ -6,7 +6,7 @@ use crate::domain::link_token::{self, LinkClaims};
 use crate::domain::listing::{Kind, ListingStatus};
 use crate::domain::money::Cents;
 use crate::domain::seller::GuildTag;
-use crate::interactions::setup;
+use crate::flows::onboarding;
 use crate::{config, http, log, store};
 pub mod orders;
 pub mod twitch;
@@ -420,7 +420,7 @@ pub async fn onboarding_refresh(req: &Request, env: &Env) -> Response {
     let now = Date::now().as_millis() as f64;
     let result = async {
         let (secret, claims) = onboarding_claims(req, env, now)?;
-        let (refresh_url, return_url) = setup::onboarding_urls(env, &secret, &claims, now);
+        let (refresh_url, return_url) = onboarding::onboarding_urls(env, &secret, &claims, now);
         // Each visit makes a new single-use link, so each gets its own key: a nonce this
         // request owns (a key reused with other parameters is an error at Stripe). An
         // Account Link moves no money; a retry inside this request reuses the key.
@@ -454,7 +454,7 @@ pub async fn onboarding_return(req: &Request, env: &Env) -> Response {
         Ok::<_, PageError>(account)
     };
     match result.await {
-        Ok(account) if setup::is_enabled(&account) => onboarding_page(
+        Ok(account) if onboarding::is_enabled(&account) => onboarding_page(
             200,
             "You're all set! 🎉",
             "Stripe has turned on payments and payouts for your account. Once C500 HQ has certified you, /c500 drop is yours.",

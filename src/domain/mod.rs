@@ -6,6 +6,7 @@ pub mod escrow;
 pub mod fulfilment;
 pub mod hex;
 pub mod ids;
+pub mod jobs;
 pub mod link_token;
 pub mod listing;
 pub mod money;

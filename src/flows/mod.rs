@@ -3,4 +3,6 @@
 //! calls the clients.
 
 pub mod escrow;
+pub mod onboarding;
 pub mod reconcile;
+pub mod twitch;

@@ -5,9 +5,9 @@
 
 use crate::clients::stripe::Stripe;
 use crate::domain::escrow::{within_charge, MoveKind, MoveStatus};
+use crate::domain::jobs::Job;
 use crate::domain::money::Cents;
 use crate::log;
-use crate::outbox::Job;
 use crate::store::{self, ledger};
 use serde_json::json;
 use worker::{D1Database, Env};

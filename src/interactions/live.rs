@@ -18,11 +18,6 @@ use serde_json::json;
 use worker::worker_sys::Context;
 use worker::{Date, Env};
 
-/// Where Twitch sends people back after they authorise C500.
-pub fn callback_url(env: &Env) -> String {
-    format!("{}/oauth/twitch/callback", config::public_base_url(env))
-}
-
 /// `/c500 setup twitch`: a private link to Twitch's consent page, with a signed,
 /// single-use state naming who asked.
 pub(super) fn setup(interaction: &Interaction, env: &Env) -> Answer {
@@ -44,7 +39,7 @@ pub(super) fn setup(interaction: &Interaction, env: &Env) -> Answer {
             .await
             .map_err(io)?;
         let state = oauth_state::sign(&secret, &user, &nonce, now);
-        Ok(twitch.authorize_url(&callback_url(&env), &state))
+        Ok(twitch.authorize_url(&crate::flows::twitch::callback_url(&env), &state))
     };
     later("setup_twitch_failed", UserError::Internal, work, |url| {
         InteractionResponse::message(Message {

@@ -3,11 +3,12 @@
 //! until Stripe enables the account, then the Express dashboard.
 
 use super::{io, later, Answer, UserError};
-use crate::clients::stripe::{Account, Stripe};
+use crate::clients::stripe::Stripe;
 use crate::discord::model::Interaction;
 use crate::discord::response::{colour, ActionRow, Button, Embed, InteractionResponse, Message};
-use crate::domain::link_token::{self, LinkClaims};
+use crate::domain::link_token::LinkClaims;
 use crate::domain::seller::{fallback_handle, handle_from};
+use crate::flows::onboarding;
 use crate::{config, log, store};
 use serde_json::json;
 use worker::{Date, Env};
@@ -70,7 +71,7 @@ async fn run(
             account
         }
     };
-    if is_enabled(&account) {
+    if onboarding::is_enabled(&account) {
         let url = stripe
             .dashboard_link(&account.id, &format!("c500-dashboard-{interaction_id}"))
             .await
@@ -81,7 +82,7 @@ async fn run(
         discord_id: discord_id.to_owned(),
         account_id: account.id.clone(),
     };
-    let (refresh_url, return_url) = onboarding_urls(env, &secret, &claims, now);
+    let (refresh_url, return_url) = onboarding::onboarding_urls(env, &secret, &claims, now);
     let url = stripe
         .onboarding_link(
             &account.id,
@@ -92,25 +93,6 @@ async fn run(
         .await
         .map_err(io)?;
     Ok(onboarding_message(url, account.details_submitted))
-}
-
-pub fn is_enabled(account: &Account) -> bool {
-    account.details_submitted && account.charges_enabled && account.payouts_enabled
-}
-
-/// Where Stripe sends the builder back: our pages, with a signed token naming the account.
-pub fn onboarding_urls(
-    env: &Env,
-    secret: &str,
-    claims: &LinkClaims,
-    now_ms: f64,
-) -> (String, String) {
-    let base = config::public_base_url(env);
-    let token = link_token::sign(secret, claims, now_ms);
-    (
-        format!("{base}/onboarding/refresh?token={token}"),
-        format!("{base}/onboarding/return?token={token}"),
-    )
 }
 
 fn link_message(title: &str, description: &str, label: &str, url: String, colour: u32) -> Message {

@@ -5,7 +5,7 @@
 use super::onboarding_page;
 use crate::clients::twitch::Twitch;
 use crate::domain::oauth_state;
-use crate::interactions::live::callback_url;
+use crate::flows::twitch::callback_url;
 use crate::store::twitch as rows;
 use crate::{config, http, log};
 use serde_json::json;

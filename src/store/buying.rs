@@ -5,9 +5,9 @@
 use super::listings::image_sql;
 use super::{cents, num, rows, upsert_user, Counted, StoreError};
 use crate::domain::buying::{BuyFacts, HoldFacts, ListingFacts};
+use crate::domain::jobs::Job;
 use crate::domain::money::{Cents, Split};
 use crate::domain::trust::Tier;
-use crate::outbox::Job;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};

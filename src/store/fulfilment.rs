@@ -4,9 +4,9 @@
 use super::buying::enqueue_if;
 use super::{num, rows, Counted, StoreError};
 use crate::domain::escrow::Escrow;
+use crate::domain::jobs::Job;
 use crate::domain::listing::Kind;
 use crate::domain::order::OrderStatus;
-use crate::outbox::Job;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;

@@ -3,7 +3,7 @@
 
 use super::buying::enqueue_if;
 use super::{num, rows, upsert_user, Counted, StoreError};
-use crate::outbox::Job;
+use crate::domain::jobs::Job;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 

@@ -7,9 +7,9 @@
 use super::buying::enqueue_if;
 use super::{cents, num, rows, Counted, StoreError};
 use crate::domain::escrow::{Escrow, Facts, MoveKind, MoveStatus, Movement, Step};
+use crate::domain::jobs::Job;
 use crate::domain::money::Cents;
 use crate::domain::order::OrderStatus;
-use crate::outbox::Job;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};

@@ -146,7 +146,7 @@ pub async fn edit_listing(
         ])?;
     let job = buying::enqueue_if(
         db,
-        &crate::outbox::Job::RefreshEmbed {
+        &crate::domain::jobs::Job::RefreshEmbed {
             listing: listing.to_owned(),
         },
         &format!("embed:{listing}:edit:{now_ms}"),
@@ -172,7 +172,7 @@ pub async fn delist_listing(
         .bind(&[listing.into(), seller.into(), num(now_ms)])?;
     let job = buying::enqueue_if(
         db,
-        &crate::outbox::Job::RefreshEmbed {
+        &crate::domain::jobs::Job::RefreshEmbed {
             listing: listing.to_owned(),
         },
         &format!("embed:{listing}:delisted"),

@@ -44,7 +44,7 @@ pub async fn claim_due(
 /// Queues one job on its own (deduplicated by `dedupe_key`).
 pub async fn enqueue(
     db: &D1Database,
-    job: &crate::outbox::Job,
+    job: &crate::domain::jobs::Job,
     dedupe_key: &str,
     now_ms: f64,
 ) -> Result<(), StoreError> {

@@ -1,0 +1,28 @@
+//! Stripe onboarding, as both `/c500 setup stripe` and the onboarding pages use it: where
+//! Stripe sends a builder back (signed links naming the account), and when an account is
+//! done.
+
+use crate::clients::stripe::Account;
+use crate::config;
+use crate::domain::link_token::{self, LinkClaims};
+use worker::Env;
+
+/// Stripe has what it needs and the account can sell and be paid.
+pub fn is_enabled(account: &Account) -> bool {
+    account.details_submitted && account.charges_enabled && account.payouts_enabled
+}
+
+/// Where Stripe sends the builder back: our pages, with a signed token naming the account.
+pub fn onboarding_urls(
+    env: &Env,
+    secret: &str,
+    claims: &LinkClaims,
+    now_ms: f64,
+) -> (String, String) {
+    let base = config::public_base_url(env);
+    let token = link_token::sign(secret, claims, now_ms);
+    (
+        format!("{base}/onboarding/refresh?token={token}"),
+        format!("{base}/onboarding/return?token={token}"),
+    )
+}
