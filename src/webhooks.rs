@@ -5,8 +5,9 @@
 mod payments;
 pub mod twitch;
 
-use crate::clients::stripe::{Account, Stripe};
+use crate::clients::stripe::Stripe;
 use crate::flows::escrow as money;
+use crate::stripe::account::Account;
 use crate::stripe::{event::Event, signature};
 use crate::{config, http, log, outbox, store};
 use serde_json::json;

@@ -2,6 +2,7 @@
 //! so a retry (a double click, a timeout) never does the work twice.
 
 use crate::config::{self, ConfigError};
+use crate::stripe::account::Account;
 use crate::stripe::form::Form;
 use serde::Deserialize;
 use serde_json::Value;
@@ -27,18 +28,6 @@ impl std::fmt::Display for StripeError {
             StripeError::Api { status, message } => write!(f, "stripe: {status}: {message}"),
         }
     }
-}
-
-/// A connected account as C500 needs it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Account {
-    pub id: String,
-    #[serde(default)]
-    pub charges_enabled: bool,
-    #[serde(default)]
-    pub payouts_enabled: bool,
-    #[serde(default)]
-    pub details_submitted: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,9 +2,9 @@
 //! Stripe sends a builder back (signed links naming the account), and when an account is
 //! done.
 
-use crate::clients::stripe::Account;
 use crate::config;
 use crate::domain::link_token::{self, LinkClaims};
+use crate::stripe::account::Account;
 use worker::Env;
 
 /// Stripe has what it needs and the account can sell and be paid.

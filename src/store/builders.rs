@@ -118,7 +118,7 @@ pub async fn ensure_builder(
 /// an event's copy: events come in any order, and their clock is Stripe's, not ours).
 pub fn sync_account_statement(
     db: &D1Database,
-    account: &crate::clients::stripe::Account,
+    account: &crate::stripe::account::Account,
     now_ms: f64,
 ) -> Result<D1PreparedStatement, StoreError> {
     let flag = |b: bool| JsValue::from(u8::from(b));
@@ -141,7 +141,7 @@ pub fn sync_account_statement(
 /// as paused at once; an enabled one's are back on sale).
 pub fn sync_account_statements(
     db: &D1Database,
-    account: &crate::clients::stripe::Account,
+    account: &crate::stripe::account::Account,
     now_ms: f64,
 ) -> Result<Vec<D1PreparedStatement>, StoreError> {
     Ok(vec![
@@ -177,7 +177,7 @@ pub fn refresh_seller_embeds(
 pub async fn attach_account(
     db: &D1Database,
     discord_id: &str,
-    account: &crate::clients::stripe::Account,
+    account: &crate::stripe::account::Account,
     now_ms: f64,
 ) -> Result<(), StoreError> {
     let attach = db
@@ -192,7 +192,7 @@ pub async fn attach_account(
 /// Records an account's flags read from Stripe just now.
 pub async fn sync_account(
     db: &D1Database,
-    account: &crate::clients::stripe::Account,
+    account: &crate::stripe::account::Account,
     now_ms: f64,
 ) -> Result<(), StoreError> {
     sync_account_statement(db, account, now_ms)?
