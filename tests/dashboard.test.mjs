@@ -34,7 +34,7 @@ before(async () => {
   // A released payout is a transfer in the ledger (the dashboard sums the ledger).
   const transfer = (orderN, amount) =>
     db.prepare(`INSERT INTO ledger (id, order_id, kind, direction, amount_cents, status, stripe_id, actor, created_at, updated_at)
-                VALUES ('transfer-C5-DASH0' || ?1, 'C5-DASH0' || ?1, 'transfer', 'out', ?2, 'succeeded', 'tr_dash' || ?1, 'c500', 0, 0)`).bind(orderN, amount);
+                VALUES ('transfer-C5-DASH0' || ?1, 'C5-DASH0' || ?1, 'transfer', 'out', ?2, 'succeeded', 'tr_dash' || ?1, 'c500', 0, 0)`).bind(String(orderN), amount);
   stmts.push(
     order(SELLER, "D-DASH0001", "paid", "held", 45000), // payout 40500
     order(SELLER, "D-DASH0001", "building", "held", 12345), // fee 1235, payout 11110
