@@ -190,7 +190,7 @@ impl Outcome {
 fn later<T: 'static>(
     event: &'static str,
     failure: UserError,
-    work: impl Future<Output = Result<T, String>> + 'static,
+    work: impl Future<Output = Result<T, Failure>> + 'static,
     reply: impl FnOnce(T) -> InteractionResponse + 'static,
 ) -> Answer {
     Answer::Later(Box::pin(async move {
@@ -204,9 +204,67 @@ fn later<T: 'static>(
     }))
 }
 
-/// An error from I/O, as the text that is logged.
-fn io<E: std::fmt::Display>(e: E) -> String {
-    e.to_string()
+/// Why a command's I/O failed: ours, never the user's. Logged once (by `later` or the
+/// handler) with its kind intact, and shown as a friendly `UserError`.
+#[derive(Debug)]
+pub enum Failure {
+    Store(crate::store::StoreError),
+    Stripe(crate::clients::stripe::StripeError),
+    Discord(crate::clients::discord::DiscordError),
+    Twitch(crate::clients::twitch::TwitchError),
+    Config(crate::config::ConfigError),
+    Money(crate::flows::escrow::FlowError),
+    Runtime(worker::Error),
+    /// Something that should not happen (an invariant of ours), in words.
+    Bug(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Store(e) => write!(f, "{e}"),
+            Failure::Stripe(e) => write!(f, "{e}"),
+            Failure::Discord(e) => write!(f, "{e}"),
+            Failure::Twitch(e) => write!(f, "{e}"),
+            Failure::Config(e) => write!(f, "{e}"),
+            Failure::Money(e) => write!(f, "money: {e}"),
+            Failure::Runtime(e) => write!(f, "runtime: {e}"),
+            Failure::Bug(e) => write!(f, "bug: {e}"),
+        }
+    }
+}
+
+macro_rules! failure_from {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        $(impl From<$ty> for Failure {
+            fn from(e: $ty) -> Self {
+                Failure::$variant(e)
+            }
+        })*
+    };
+}
+
+failure_from!(
+    Store(crate::store::StoreError),
+    Stripe(crate::clients::stripe::StripeError),
+    Discord(crate::clients::discord::DiscordError),
+    Twitch(crate::clients::twitch::TwitchError),
+    Config(crate::config::ConfigError),
+    Money(crate::flows::escrow::FlowError),
+    Runtime(worker::Error),
+    Bug(String),
+);
+
+impl From<getrandom::Error> for Failure {
+    fn from(e: getrandom::Error) -> Self {
+        Failure::Bug(format!("no randomness: {e}"))
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(e: &str) -> Self {
+        Failure::Bug(e.to_owned())
+    }
 }
 
 /// A reply to send: built for this interaction, static and serialised once, or built

@@ -1,7 +1,7 @@
 //! `/c500 admin approve|revoke`: HQ admins (ADMIN_USER_IDS) certify builders and set their
 //! guild badges. Every action is written to `admin_actions` in the same batch as its effect.
 
-use super::{io, later, Answer, UserError};
+use super::{later, Answer, UserError};
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{colour, Embed, InteractionResponse, Message};
 use crate::domain::ids::Snowflake;
@@ -69,10 +69,8 @@ pub(super) fn approve(interaction: &Interaction, options: &[CommandOption], env:
     };
     let env = env.clone();
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
-        store::builders::approve_builder(&db, &approval, Date::now().as_millis() as f64)
-            .await
-            .map_err(io)?;
+        let db = config::db(&env)?;
+        store::builders::approve_builder(&db, &approval, Date::now().as_millis() as f64).await?;
         log::event(
             "builder_approved",
             json!({ "builder": approval.builder, "by": approval.admin, "tags": approval.guild_tags }),
@@ -105,11 +103,9 @@ pub(super) fn revoke(interaction: &Interaction, options: &[CommandOption], env: 
     };
     let env = env.clone();
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
+        let db = config::db(&env)?;
         let now = Date::now().as_millis() as f64;
-        let revoked = store::builders::revoke_builder(&db, subject.as_str(), &admin, now)
-            .await
-            .map_err(io)?;
+        let revoked = store::builders::revoke_builder(&db, subject.as_str(), &admin, now).await?;
         if revoked {
             log::event(
                 "builder_revoked",

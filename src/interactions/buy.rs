@@ -2,7 +2,7 @@
 //! ephemeral link. Two D1 round trips (the hold batch, then recording the session); when
 //! Stripe is slow the reply is deferred and edited once the link exists (Discord waits 3 s).
 
-use super::{deferred, UserError};
+use super::{deferred, Failure, UserError};
 use crate::clients::stripe::Stripe;
 use crate::discord::model::Interaction;
 use crate::discord::response::{colour, ActionRow, Button, Embed, Message};
@@ -53,8 +53,8 @@ async fn buy(
     listing: &ListingId,
     buyer: &str,
     username: &str,
-) -> Result<Message, String> {
-    let db = config::db(env).map_err(|e| e.to_string())?;
+) -> Result<Message, Failure> {
+    let db = config::db(env)?;
     let now = Date::now().as_millis() as f64;
     // A fresh id per attempt: if the rules allowed a hold and none was taken, the id
     // collided with an older reservation (the primary key refused it, no unit was spent),
@@ -66,7 +66,7 @@ async fn buy(
             Some(seed) => seeded_random(&seed, &[buyer, listing.as_str(), &attempt.to_string()]),
             None => {
                 let mut random = [0u8; 8];
-                getrandom::fill(&mut random).map_err(|e| e.to_string())?;
+                getrandom::fill(&mut random)?;
                 random
             }
         };
@@ -79,9 +79,7 @@ async fn buy(
             now_ms: now,
             expires_at_ms: now + HOLD_MS,
         };
-        let (facts, hold) = buying::reserve(&db, &request)
-            .await
-            .map_err(|e| e.to_string())?;
+        let (facts, hold) = buying::reserve(&db, &request).await?;
         let outcome = decide(&facts, now);
         if outcome != BuyOutcome::Refused(Refusal::Busy) || attempt >= 3 {
             break (outcome, hold);
@@ -109,7 +107,7 @@ async fn checkout(
     fresh: bool,
     buyer: &str,
     now: f64,
-) -> Result<Message, String> {
+) -> Result<Message, Failure> {
     let base = config::public_base_url(env);
     let image = hold
         .image_url
@@ -147,19 +145,17 @@ async fn checkout(
                 ));
             }
             // No session exists: give the unit back now, so nothing is held for nobody.
-            buying::release_unstarted_hold(db, hold_id, now)
-                .await
-                .map_err(|e| e.to_string())?;
+            buying::release_unstarted_hold(db, hold_id, now).await?;
             return Ok(UserError::StripeUnavailable.message());
         }
     };
     let Some(url) = session.url.clone() else {
-        return Err(format!("session {} has no url", session.id));
+        return Err(Failure::Bug(format!("session {} has no url", session.id)));
     };
     if let Err(e) = buying::attach_session(db, hold_id, &session.id, &url, now).await {
         // Unrecorded, the session must not stay payable; the hold lapses and cron sweeps it.
         let _ = stripe.expire_checkout_session(&session.id).await;
-        return Err(e.to_string());
+        return Err(e.into());
     }
     log::event(
         "checkout_created",

@@ -1,6 +1,6 @@
 //! `/c500 dashboard`: a builder's shop at a glance: exact sums from D1, not estimates.
 
-use super::{io, later, Answer, UserError};
+use super::{later, Answer, UserError};
 use crate::config;
 use crate::discord::model::Interaction;
 use crate::discord::response::{
@@ -18,13 +18,13 @@ pub(super) fn show(interaction: &Interaction, env: &Env) -> Answer {
     };
     let env = env.clone();
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
-        let Some(mut d) = store::builders::dashboard(&db, &seller).await.map_err(io)? else {
+        let db = config::db(&env)?;
+        let Some(mut d) = store::builders::dashboard(&db, &seller).await? else {
             return Ok(None);
         };
         // A debt is rare: each owing order's ledger says how much (domain::escrow).
-        for id in ledger::owed_by(&db, &seller).await.map_err(io)? {
-            if let Some(m) = ledger::money(&db, &id).await.map_err(io)? {
+        for id in ledger::owed_by(&db, &seller).await? {
+            if let Some(m) = ledger::money(&db, &id).await? {
                 d.owed_cents += m.facts.overpaid().get();
             }
         }

@@ -1,7 +1,7 @@
 //! `/c500 drop`: slash options → a form → a validated, saved listing and its public embed
 //! (with a Buy button) in the server's shop channel, or where the command was used.
 
-use super::{io, later, Answer, UserError};
+use super::{later, Answer, UserError};
 use crate::clients::discord::{Discord, DiscordError};
 use crate::discord::model::{
     modal_value, modal_values, option_str, option_value, Attachment, CommandOption, Interaction,
@@ -77,13 +77,8 @@ pub(super) fn start(interaction: &Interaction, o: &[CommandOption], env: &Env) -
     let env = env.clone();
     let draft = options.image_draft;
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
-        let missing = standing(
-            store::builders::builder_stripe(&db, &seller)
-                .await
-                .map_err(io)?,
-        )
-        .missing();
+        let db = config::db(&env)?;
+        let missing = standing(store::builders::builder_stripe(&db, &seller).await?).missing();
         if let (Some(id), Some(url), true) = (draft, link, missing.is_empty()) {
             photos::save_link(&env, id, &url).await?;
         }
@@ -201,18 +196,16 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
     let guild = interaction.guild_id.clone();
     let env = env.clone();
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
+        let db = config::db(&env)?;
         let (seller_row, shop_channel) =
-            store::builders::drop_context(&db, &seller, guild.as_deref())
-                .await
-                .map_err(io)?;
+            store::builders::drop_context(&db, &seller, guild.as_deref()).await?;
         let missing = standing(seller_row).missing();
         if !missing.is_empty() {
             return Ok(Posted::NotReady(missing));
         }
         let target = shop_channel.unwrap_or(channel);
         let mut random = [0u8; 8];
-        getrandom::fill(&mut random).map_err(io)?;
+        getrandom::fill(&mut random)?;
         let id = ListingId::from_random(&random);
         let now = Date::now().as_millis() as f64;
         if let Some((attachment, kind)) = &photo {
@@ -233,23 +226,15 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
             form: &form,
             photo_type,
         };
-        store::listings::insert_listing(&db, &listing, now)
-            .await
-            .map_err(io)?;
+        store::listings::insert_listing(&db, &listing, now).await?;
         let mut card = new_card(&id, &seller, &options, &form);
         if photo_type.is_some() {
             card.image_url = Some(format!("/photos/{id}"));
         }
         let embed = messages::drop_embed(&card, &config::public_base_url(&env));
-        match Discord::from_env(&env)
-            .map_err(io)?
-            .post_message(&target, &embed)
-            .await
-        {
+        match Discord::from_env(&env)?.post_message(&target, &embed).await {
             Ok(message_id) => {
-                store::listings::set_listing_message(&db, id.as_str(), &message_id)
-                    .await
-                    .map_err(io)?;
+                store::listings::set_listing_message(&db, id.as_str(), &message_id).await?;
                 pages::invalidate();
                 log::event(
                     "drop_posted",
@@ -259,9 +244,7 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
             }
             Err(e) => {
                 // No embed, no Buy button: the drop must not be on sale either.
-                store::listings::delist(&db, id.as_str(), now)
-                    .await
-                    .map_err(io)?;
+                store::listings::delist(&db, id.as_str(), now).await?;
                 log::error("drop_post_failed", &e);
                 Ok(Posted::CouldNotPost {
                     channel: target,

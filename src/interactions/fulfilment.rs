@@ -1,7 +1,7 @@
 //! The builder's side of an order: `/c500 ship` (releases escrow), `/c500 refund`,
 //! `/c500 queue`, HQ's `/c500 admin waive`, and the order autocomplete they share.
 
-use super::{deferred, io, later, Answer, UserError};
+use super::{deferred, later, Answer, Failure, UserError};
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{colour, Choice, Embed, EmbedField, InteractionResponse, Message};
 use crate::domain::escrow::{Escrow, Event, Refusal};
@@ -48,12 +48,12 @@ fn ok(title: &str, description: String) -> Message {
 async fn load(
     env: &Env,
     typed: &str,
-) -> Result<Result<(worker::D1Database, ActionOrder, OrderFacts), Message>, String> {
+) -> Result<Result<(worker::D1Database, ActionOrder, OrderFacts), Message>, Failure> {
     let Some(id) = OrderId::parse(typed) else {
         return Ok(Err(no_such_order(typed)));
     };
-    let db = config::db(env).map_err(io)?;
-    let Some(order) = rows::action_order(&db, id.as_str()).await.map_err(io)? else {
+    let db = config::db(env)?;
+    let Some(order) = rows::action_order(&db, id.as_str()).await? else {
         return Ok(Err(no_such_order(typed)));
     };
     let f =
@@ -102,7 +102,7 @@ async fn ship_order(
     seller: &str,
     carrier: &str,
     tracking: &str,
-) -> Result<Message, String> {
+) -> Result<Message, Failure> {
     let (db, order, f) = match load(env, typed).await? {
         Ok(found) => found,
         Err(reply) => return Ok(reply),
@@ -132,10 +132,7 @@ async fn ship_order(
         });
     }
     let now = Date::now().as_millis() as f64;
-    if !rows::mark_shipped(&db, &order.id, seller, carrier, tracking, now)
-        .await
-        .map_err(io)?
-    {
+    if !rows::mark_shipped(&db, &order.id, seller, carrier, tracking, now).await? {
         return Ok(Message::oops(
             "Already shipped",
             format!(
@@ -217,7 +214,7 @@ async fn refund_order(
     user: &str,
     admin: bool,
     reason: &str,
-) -> Result<Message, String> {
+) -> Result<Message, Failure> {
     let (db, order, f) = match load(env, typed).await? {
         Ok(found) => found,
         Err(reply) => return Ok(reply),
@@ -244,8 +241,7 @@ async fn refund_order(
         },
         now,
     )
-    .await
-    .map_err(io)?;
+    .await?;
     super::deliver_soon(env, ctx);
     let m = match result {
         Ok(m) => m,
@@ -322,8 +318,8 @@ pub(super) fn queue(interaction: &Interaction, env: &Env) -> Answer {
     };
     let env = env.clone();
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
-        rows::queue(&db, &seller, 25).await.map_err(io)
+        let db = config::db(&env)?;
+        Ok(rows::queue(&db, &seller, 25).await?)
     };
     later("queue_failed", UserError::Internal, work, |orders| {
         let fields = orders
@@ -384,11 +380,9 @@ pub(super) fn waive(interaction: &Interaction, o: &[CommandOption], env: &Env) -
         let Some(id) = OrderId::parse(&typed) else {
             return Ok(Err(typed));
         };
-        let db = config::db(&env).map_err(io)?;
+        let db = config::db(&env)?;
         let now = Date::now().as_millis() as f64;
-        let done = rows::waive_proof(&db, id.as_str(), &admin, now)
-            .await
-            .map_err(io)?;
+        let done = rows::waive_proof(&db, id.as_str(), &admin, now).await?;
         log::event(
             "proof_waived",
             json!({ "order": id.as_str(), "admin": admin, "done": done }),
@@ -427,7 +421,7 @@ pub(super) fn absorb(
             let Some(id) = OrderId::parse(&typed) else {
                 return Ok(no_such_order(&typed));
             };
-            let db = config::db(&env2).map_err(io)?;
+            let db = config::db(&env2)?;
             let now = || Date::now().as_millis() as f64;
             Ok(match money::run(&env2, &db, id.as_str(), Event::Absorb, money::Who::user(&admin), now).await {
                 Ok(Ok(m)) => ok(
@@ -446,11 +440,11 @@ pub(super) fn absorb(
                     format!("`{id}` has no debt and no open dispute."),
                 ),
                 Err(money::FlowError::NoSuchOrder) => no_such_order(&typed),
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.into()),
             })
         }
         .await;
-        result.unwrap_or_else(|e: String| {
+        result.unwrap_or_else(|e: Failure| {
             log::error("absorb_failed", &e);
             UserError::Internal.message()
         })
@@ -466,12 +460,12 @@ pub(super) fn reconcile(interaction: &Interaction, env: &Env, ctx: &Context) -> 
     let (env2, ctx2) = (env.clone(), super::share_context(ctx));
     let work = async move {
         let result = async {
-            let db = config::db(&env2).map_err(io)?;
+            let db = config::db(&env2)?;
             let report =
                 crate::flows::reconcile::run(&env2, &db, Date::now().as_millis() as f64, 200)
                     .await?;
             super::deliver_soon(&env2, &ctx2);
-            Ok::<_, String>(if report.mismatches.is_empty() {
+            Ok::<_, Failure>(if report.mismatches.is_empty() {
                 ok(
                     "🧮 The ledger matches Stripe",
                     format!("{} recent order(s) checked; every refund and transfer agrees.", report.orders),
@@ -521,18 +515,17 @@ pub(super) fn autocomplete(
         config::is_admin(env, &user) && matches!(path.first(), Some(&"admin" | &"refund"));
     let env = env.clone();
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
+        let db = config::db(&env)?;
         let prefix = if typed.starts_with("C5-") || typed.is_empty() {
             typed.clone()
         } else {
             format!("C5-{typed}")
         };
         if any_order {
-            rows::orders_like(&db, &prefix, 25).await.map_err(io)
+            Ok(rows::orders_like(&db, &prefix, 25).await?)
         } else {
             Ok(rows::queue(&db, &user, 100)
-                .await
-                .map_err(io)?
+                .await?
                 .into_iter()
                 .filter(|q| {
                     q.id.starts_with(&prefix) || q.title.to_ascii_uppercase().contains(&typed)

@@ -2,7 +2,7 @@
 //! is never told), `/c500 admin resolve|ban|unban`, and the global ban every interaction
 //! with I/O checks first ("a banned user can do nothing, anywhere").
 
-use super::{io, later, Answer, UserError};
+use super::{later, Answer, UserError};
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{colour, Embed, InteractionResponse, Message};
 use crate::domain::ids::{OrderId, ReportId, Snowflake};
@@ -82,14 +82,13 @@ pub(super) fn report(
     let env = env.clone();
     let ctx = super::share_context(ctx);
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
+        let db = config::db(&env)?;
         let mut random = [0u8; 8];
-        getrandom::fill(&mut random).map_err(io)?;
+        getrandom::fill(&mut random)?;
         let id = ReportId::from_random(&random);
         let now = Date::now().as_millis() as f64;
-        let result = rows::open_report(&db, id.as_str(), order.as_str(), &reporter, &reason, now)
-            .await
-            .map_err(io)?;
+        let result =
+            rows::open_report(&db, id.as_str(), order.as_str(), &reporter, &reason, now).await?;
         log::event(
             "report",
             json!({ "report": id.as_str(), "order": order.as_str(), "result": format!("{result:?}") }),
@@ -166,11 +165,9 @@ pub(super) fn resolve(
     let env = env.clone();
     let ctx = super::share_context(ctx);
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
+        let db = config::db(&env)?;
         let now = Date::now().as_millis() as f64;
-        let ok = rows::resolve_report(&db, id.as_str(), &admin, &resolution, now)
-            .await
-            .map_err(io)?;
+        let ok = rows::resolve_report(&db, id.as_str(), &admin, &resolution, now).await?;
         super::deliver_soon(&env, &ctx);
         Ok((ok, id))
     };
@@ -227,7 +224,7 @@ pub(super) fn ban(
     let env = env.clone();
     let ctx = super::share_context(ctx);
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
+        let db = config::db(&env)?;
         let now = Date::now().as_millis() as f64;
         rows::set_ban(
             &db,
@@ -237,8 +234,7 @@ pub(super) fn ban(
             ban.then_some(reason.as_str()),
             now,
         )
-        .await
-        .map_err(io)?;
+        .await?;
         log::event(
             if ban { "user_banned" } else { "user_unbanned" },
             json!({ "user": user.as_str(), "admin": admin }),

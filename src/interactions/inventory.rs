@@ -2,7 +2,7 @@
 //! price and available stock (a form) or to delist it. Every change edits the public embed
 //! (through the outbox, queued in the same batch), including its Sold out state.
 
-use super::{io, later, Answer, UserError};
+use super::{later, Answer, Failure, UserError};
 use crate::discord::model::{modal_value, modal_values, Interaction};
 use crate::discord::response::{
     colour, ActionRow, Button, Embed, EmbedField, InteractionResponse, Message, Modal, ModalItem,
@@ -158,8 +158,8 @@ pub(super) fn show(interaction: &Interaction, update: bool, env: &Env) -> Answer
     };
     let env = env.clone();
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
-        views::seller_listings(&db, &seller).await.map_err(io)
+        let db = config::db(&env)?;
+        Ok(views::seller_listings(&db, &seller).await?)
     };
     later(
         "inventory_failed",
@@ -181,9 +181,9 @@ async fn own_listing(
     env: &Env,
     listing: &str,
     seller: &str,
-) -> Result<Result<ListingCard, Refused>, String> {
-    let db = config::db(env).map_err(io)?;
-    Ok(match views::listing_card(&db, listing).await.map_err(io)? {
+) -> Result<Result<ListingCard, Refused>, Failure> {
+    let db = config::db(env)?;
+    Ok(match views::listing_card(&db, listing).await? {
         Some(card) if card.seller_id == seller => Ok(card),
         _ => Err(Refused::NotYours),
     })
@@ -309,11 +309,10 @@ pub(super) fn save(
     // One batch: the change (only to their own live listing), the embed edit queued, the
     // card read back; a refusal is explained from the same read.
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
+        let db = config::db(&env)?;
         let now = Date::now().as_millis() as f64;
-        let result = store::listings::edit_listing(&db, listing.as_str(), &seller, &change, now)
-            .await
-            .map_err(io)?;
+        let result =
+            store::listings::edit_listing(&db, listing.as_str(), &seller, &change, now).await?;
         if let ListingChange::Changed(_) = result {
             log::event(
                 "listing_edited",
@@ -353,11 +352,9 @@ pub(super) fn delist(
     let env = env.clone();
     let ctx = super::share_context(ctx);
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
+        let db = config::db(&env)?;
         let now = Date::now().as_millis() as f64;
-        let result = store::listings::delist_listing(&db, listing.as_str(), &seller, now)
-            .await
-            .map_err(io)?;
+        let result = store::listings::delist_listing(&db, listing.as_str(), &seller, now).await?;
         if let ListingChange::Changed(_) = result {
             log::event(
                 "listing_delisted",

@@ -3,7 +3,7 @@
 //! Helix Get Streams first: the builder must be live right now. Going live gives the
 //! server's LIVE role, taken back when the stream ends (EventSub) or after 12 hours (cron).
 
-use super::{deferred, io, later, Answer, UserError};
+use super::{deferred, later, Answer, Failure, UserError};
 use crate::clients::discord::Discord;
 use crate::clients::twitch::Twitch;
 use crate::discord::model::{option_str, CommandOption, Interaction};
@@ -28,16 +28,14 @@ pub(super) fn setup(interaction: &Interaction, env: &Env) -> Answer {
     };
     let env = env.clone();
     let work = async move {
-        let secret = config::secret(&env, "LINK_SIGNING_SECRET").map_err(io)?;
-        let twitch = Twitch::from_env(&env).map_err(io)?;
+        let secret = config::secret(&env, "LINK_SIGNING_SECRET")?;
+        let twitch = Twitch::from_env(&env)?;
         let mut random = [0u8; 20];
-        getrandom::fill(&mut random).map_err(io)?;
+        getrandom::fill(&mut random)?;
         let nonce = token_from_random(&random);
         let now = Date::now().as_millis() as f64;
-        let db = config::db(&env).map_err(io)?;
-        rows::create_state(&db, &nonce, &user, now + oauth_state::LIFETIME_MS)
-            .await
-            .map_err(io)?;
+        let db = config::db(&env)?;
+        rows::create_state(&db, &nonce, &user, now + oauth_state::LIFETIME_MS).await?;
         let state = oauth_state::sign(&secret, &user, &nonce, now);
         Ok(twitch.authorize_url(&crate::flows::twitch::callback_url(&env), &state))
     };
@@ -132,9 +130,9 @@ async fn go_live(
     guild: Option<&str>,
     channel: Option<&str>,
     mode: Mode,
-) -> Result<Message, String> {
-    let db = config::db(env).map_err(io)?;
-    let context = rows::live_context(&db, builder, guild).await.map_err(io)?;
+) -> Result<Message, Failure> {
+    let db = config::db(env)?;
+    let context = rows::live_context(&db, builder, guild).await?;
     let Some(LiveContext {
         is_builder: 1,
         twitch_user_id: Some(twitch_id),
@@ -154,10 +152,10 @@ async fn go_live(
         });
     };
     let Some(context) = context else {
-        return Err("live context vanished".to_owned());
+        return Err("live context vanished".into());
     };
-    let twitch = Twitch::from_env(env).map_err(io)?;
-    let Some(stream) = twitch.live_stream(&twitch_id).await.map_err(io)? else {
+    let twitch = Twitch::from_env(env)?;
+    let Some(stream) = twitch.live_stream(&twitch_id).await? else {
         return Ok(Message::oops(
             "You're not live right now",
             format!("Twitch says **{login}** is offline. Start your stream, then run this again: proof has to be live."),
@@ -166,15 +164,11 @@ async fn go_live(
     let url = format!("https://twitch.tv/{}", stream.user_login);
     let now = Date::now().as_millis() as f64;
     if let (Some(guild), Some(role)) = (guild, &context.live_role_id) {
-        rows::give_live_role(&db, builder, guild, role, now)
-            .await
-            .map_err(io)?;
+        rows::give_live_role(&db, builder, guild, role, now).await?;
     }
     let reply = match mode {
         Mode::Orders(ids) => {
-            let moved = rows::prove_orders(&db, builder, &ids, &url, now)
-                .await
-                .map_err(io)?;
+            let moved = rows::prove_orders(&db, builder, &ids, &url, now).await?;
             let skipped: Vec<&String> = ids.iter().filter(|id| !moved.contains(id)).collect();
             let mut text = if moved.is_empty() {
                 "No order moved.".to_owned()
@@ -230,11 +224,7 @@ async fn go_live(
                 drop,
                 context.drop_role_id.as_deref(),
             );
-            Discord::from_env(env)
-                .map_err(io)?
-                .post_message(&target, &post)
-                .await
-                .map_err(io)?;
+            Discord::from_env(env)?.post_message(&target, &post).await?;
             Message::ephemeral_embed(Embed {
                 title: Some("🔴 You're live!".to_owned()),
                 description: Some(format!("Posted in <#{target}>. Have a cozy stream!")),

@@ -1,7 +1,7 @@
 //! `/c500 orders`: the buyer's orders across the whole Collective, newest first, five to a
 //! page with Newer/Older buttons. Works in DMs too (the invoker is `user` there).
 
-use super::{io, later, Answer, UserError};
+use super::{later, Answer, UserError};
 use crate::config;
 use crate::discord::model::Interaction;
 use crate::discord::response::{
@@ -24,10 +24,8 @@ pub(super) fn show(interaction: &Interaction, page: u32, paging: bool, env: &Env
     };
     let env = env.clone();
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
-        let (rows, more) = orders::buyer_orders(&db, &buyer, page, PER_PAGE)
-            .await
-            .map_err(io)?;
+        let db = config::db(&env)?;
+        let (rows, more) = orders::buyer_orders(&db, &buyer, page, PER_PAGE).await?;
         Ok((rows, more, config::public_base_url(&env)))
     };
     later(

@@ -5,7 +5,7 @@
 //! is for everyone, so the check is here: `member.permissions` is what Discord resolved for
 //! this member in this channel (administrators included).
 
-use super::{io, later, Answer, UserError};
+use super::{later, Answer, UserError};
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{
     colour, Embed, EmbedField, EmbedFooter, InteractionResponse, Message,
@@ -64,11 +64,10 @@ pub(super) fn set(interaction: &Interaction, options: &[CommandOption], env: &En
         .unwrap_or_default();
     let env = env.clone();
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
+        let db = config::db(&env)?;
         let now = Date::now().as_millis() as f64;
-        let settings = store::guilds::save_guild_settings(&db, &guild_id, &update, &by, now)
-            .await
-            .map_err(io)?;
+        let settings =
+            store::guilds::save_guild_settings(&db, &guild_id, &update, &by, now).await?;
         log::event(
             "guild_settings_saved",
             json!({ "guild": guild_id, "by": by }),
@@ -94,10 +93,8 @@ pub(super) fn show(interaction: &Interaction, env: &Env) -> Answer {
     };
     let env = env.clone();
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
-        let settings = store::guilds::guild_settings(&db, &guild_id)
-            .await
-            .map_err(io)?;
+        let db = config::db(&env)?;
+        let settings = store::guilds::guild_settings(&db, &guild_id).await?;
         Ok(settings.unwrap_or_else(|| GuildSettings::empty(&guild_id)))
     };
     later(

@@ -2,7 +2,7 @@
 //! Idempotency-Key, so a retry never makes two), and a private link to continue: onboarding
 //! until Stripe enables the account, then the Express dashboard.
 
-use super::{io, later, Answer, UserError};
+use super::{later, Answer, Failure, UserError};
 use crate::clients::stripe::Stripe;
 use crate::discord::model::Interaction;
 use crate::discord::response::{colour, ActionRow, Button, Embed, InteractionResponse, Message};
@@ -36,34 +36,25 @@ async fn run(
     discord_id: &str,
     username: &str,
     interaction_id: &str,
-) -> Result<Message, String> {
-    let db = config::db(env).map_err(io)?;
-    let stripe = Stripe::from_env(env).map_err(io)?;
-    let secret = config::secret(env, "LINK_SIGNING_SECRET").map_err(io)?;
+) -> Result<Message, Failure> {
+    let db = config::db(env)?;
+    let stripe = Stripe::from_env(env)?;
+    let secret = config::secret(env, "LINK_SIGNING_SECRET")?;
     let now = Date::now().as_millis() as f64;
     let handle = handle_from(username, discord_id);
     let fallback = fallback_handle(&handle, discord_id);
     let standing =
-        store::builders::ensure_builder(&db, discord_id, username, &handle, &fallback, now)
-            .await
-            .map_err(io)?;
+        store::builders::ensure_builder(&db, discord_id, username, &handle, &fallback, now).await?;
     let account = match standing.stripe_account_id {
         Some(id) => {
             // Fresh flags from Stripe, in case a webhook is late.
-            let account = stripe.account(&id).await.map_err(io)?;
-            store::builders::sync_account(&db, &account, now)
-                .await
-                .map_err(io)?;
+            let account = stripe.account(&id).await?;
+            store::builders::sync_account(&db, &account, now).await?;
             account
         }
         None => {
-            let account = stripe
-                .create_express_account(discord_id)
-                .await
-                .map_err(io)?;
-            store::builders::attach_account(&db, discord_id, &account, now)
-                .await
-                .map_err(io)?;
+            let account = stripe.create_express_account(discord_id).await?;
+            store::builders::attach_account(&db, discord_id, &account, now).await?;
             log::event(
                 "stripe_account_created",
                 json!({ "user": discord_id, "account": account.id }),
@@ -74,8 +65,7 @@ async fn run(
     if onboarding::is_enabled(&account) {
         let url = stripe
             .dashboard_link(&account.id, &format!("c500-dashboard-{interaction_id}"))
-            .await
-            .map_err(io)?;
+            .await?;
         return Ok(dashboard_message(url));
     }
     let claims = LinkClaims {
@@ -90,8 +80,7 @@ async fn run(
             &return_url,
             &format!("c500-onboarding-{interaction_id}"),
         )
-        .await
-        .map_err(io)?;
+        .await?;
     Ok(onboarding_message(url, account.details_submitted))
 }
 

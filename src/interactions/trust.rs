@@ -1,7 +1,7 @@
 //! The buyer's side of trust: `/c500 profile` (the Citizen Passport: tier, cap, early
 //! access, and how to grow) and `/c500 vouch @user` (certified builders, once per buyer).
 
-use super::{io, later, Answer, UserError};
+use super::{later, Answer, UserError};
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{
     colour, Embed, EmbedField, EmbedFooter, InteractionResponse, Message,
@@ -91,8 +91,8 @@ pub(super) fn profile(interaction: &Interaction, o: &[CommandOption], env: &Env)
         .map_or(me, |s| s.as_str().to_owned());
     let env = env.clone();
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
-        Ok((rows::passport(&db, &whom).await.map_err(io)?, whom))
+        let db = config::db(&env)?;
+        Ok((rows::passport(&db, &whom).await?, whom))
     };
     later(
         "profile_failed",
@@ -128,11 +128,9 @@ pub(super) fn vouch(interaction: &Interaction, o: &[CommandOption], env: &Env) -
         .unwrap_or_default();
     let env = env.clone();
     let work = async move {
-        let db = config::db(&env).map_err(io)?;
+        let db = config::db(&env)?;
         let now = Date::now().as_millis() as f64;
-        let result = rows::vouch(&db, &builder, buyer.as_str(), &name, now)
-            .await
-            .map_err(io)?;
+        let result = rows::vouch(&db, &builder, buyer.as_str(), &name, now).await?;
         log::event(
             "vouch",
             json!({ "builder": builder, "buyer": buyer.as_str(), "result": format!("{result:?}") }),
