@@ -1,10 +1,8 @@
 //! Signed, expiring tokens for links we hand out (Stripe onboarding return/refresh): the
 //! link names whose account it is, and nobody can forge or extend one.
-//! Format: `{discord_id}.{account_id}.{expires_ms}.{hex HMAC-SHA256}`.
+//! A domain::signed token: `{discord_id}.{account_id}.{expires_ms}.{signature}`.
 
-use super::hex;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use super::signed;
 
 /// How long a refresh link works: long enough to come back to onboarding the next day.
 pub const LIFETIME_MS: f64 = 24.0 * 3600.0 * 1000.0;
@@ -15,49 +13,25 @@ pub struct LinkClaims {
     pub account_id: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenError {
-    Malformed,
-    BadSignature,
-    Expired,
-}
+pub use super::signed::TokenError;
 
-fn mac(secret: &str, payload: &str) -> Option<Hmac<Sha256>> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
-    mac.update(b"c500-link-v1:");
-    mac.update(payload.as_bytes());
-    Some(mac)
-}
+const DOMAIN: &[u8] = b"c500-link-v1:";
 
 pub fn sign(secret: &str, claims: &LinkClaims, now_ms: f64) -> String {
-    let expires = (now_ms + LIFETIME_MS).floor() as u64;
-    let payload = format!("{}.{}.{expires}", claims.discord_id, claims.account_id);
-    let signature = mac(secret, &payload)
-        .map(|m| hex::encode(&m.finalize().into_bytes()))
-        .unwrap_or_default();
-    format!("{payload}.{signature}")
+    signed::sign(
+        secret,
+        DOMAIN,
+        (&claims.discord_id, &claims.account_id),
+        now_ms,
+        LIFETIME_MS,
+    )
 }
 
 pub fn verify(secret: &str, token: &str, now_ms: f64) -> Result<LinkClaims, TokenError> {
-    let (payload, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
-    let mut parts = payload.split('.');
-    let (Some(discord_id), Some(account_id), Some(expires), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(TokenError::Malformed);
-    };
-    let expires: f64 = expires.parse::<u64>().map_err(|_| TokenError::Malformed)? as f64;
-    let signature = hex::decode_array::<32>(signature).ok_or(TokenError::Malformed)?;
-    mac(secret, payload)
-        .ok_or(TokenError::BadSignature)?
-        .verify_slice(&signature)
-        .map_err(|_| TokenError::BadSignature)?;
-    if now_ms > expires {
-        return Err(TokenError::Expired);
-    }
+    let (discord_id, account_id) = signed::verify(secret, DOMAIN, token, now_ms)?;
     Ok(LinkClaims {
-        discord_id: discord_id.to_owned(),
-        account_id: account_id.to_owned(),
+        discord_id,
+        account_id,
     })
 }
 

@@ -14,4 +14,5 @@ pub mod oauth_state;
 pub mod order;
 pub mod seller;
 pub mod settings;
+pub mod signed;
 pub mod trust;

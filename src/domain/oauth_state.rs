@@ -1,57 +1,24 @@
 //! The `state` of an OAuth link (Twitch): who asked, a nonce, an expiry, signed. The nonce is
 //! also stored, and deleted when the callback redeems it, so a state works once.
-//! Format: `{discord_id}.{nonce}.{expires_ms}.{hex HMAC-SHA256}`.
+//! A domain::signed token: `{discord_id}.{nonce}.{expires_ms}.{signature}`.
 
-use super::hex;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use super::signed;
 
 /// Long enough to log in to Twitch, short enough not to linger.
 pub const LIFETIME_MS: f64 = 10.0 * 60.0 * 1000.0;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StateError {
-    Malformed,
-    BadSignature,
-    Expired,
-}
+pub use super::signed::TokenError as StateError;
 
-fn mac(secret: &str, payload: &str) -> Option<Hmac<Sha256>> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
-    // A different domain from link_token's: one kind of token never passes for the other.
-    mac.update(b"c500-oauth-state-v1:");
-    mac.update(payload.as_bytes());
-    Some(mac)
-}
+// A different domain from link_token's: one kind of token never passes for the other.
+const DOMAIN: &[u8] = b"c500-oauth-state-v1:";
 
 pub fn sign(secret: &str, discord_id: &str, nonce: &str, now_ms: f64) -> String {
-    let expires = (now_ms + LIFETIME_MS).floor() as u64;
-    let payload = format!("{discord_id}.{nonce}.{expires}");
-    let signature = mac(secret, &payload)
-        .map(|m| hex::encode(&m.finalize().into_bytes()))
-        .unwrap_or_default();
-    format!("{payload}.{signature}")
+    signed::sign(secret, DOMAIN, (discord_id, nonce), now_ms, LIFETIME_MS)
 }
 
 /// The (discord id, nonce) a valid, unexpired state names.
 pub fn verify(secret: &str, state: &str, now_ms: f64) -> Result<(String, String), StateError> {
-    let (payload, signature) = state.rsplit_once('.').ok_or(StateError::Malformed)?;
-    let mut parts = payload.split('.');
-    let (Some(discord_id), Some(nonce), Some(expires), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(StateError::Malformed);
-    };
-    let expires = expires.parse::<u64>().map_err(|_| StateError::Malformed)? as f64;
-    let signature = hex::decode_array::<32>(signature).ok_or(StateError::Malformed)?;
-    mac(secret, payload)
-        .ok_or(StateError::BadSignature)?
-        .verify_slice(&signature)
-        .map_err(|_| StateError::BadSignature)?;
-    if now_ms > expires {
-        return Err(StateError::Expired);
-    }
-    Ok((discord_id.to_owned(), nonce.to_owned()))
+    signed::verify(secret, DOMAIN, state, now_ms)
 }
 
 #[cfg(test)]
