@@ -66,10 +66,14 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(match (req.method(), path.as_str()) {
         (Method::Post, "/interactions") => interactions::handle(req, &env, ctx.as_ref()).await,
         (Method::Post, "/webhooks/stripe") => webhooks::stripe(req, &env, &ctx).await,
-        (Method::Get | Method::Head, "/") => pages::landing(&env, &ctx).await,
+        (Method::Get | Method::Head, "/") => pages::storefront::landing(&env, &ctx).await,
         (Method::Get | Method::Head, "/healthz") => healthz(&env).await,
-        (Method::Get, "/onboarding/refresh") => pages::onboarding_refresh(&req, &env).await,
-        (Method::Get, "/onboarding/return") => pages::onboarding_return(&req, &env).await,
+        (Method::Get, "/onboarding/refresh") => {
+            pages::onboarding::onboarding_refresh(&req, &env).await
+        }
+        (Method::Get, "/onboarding/return") => {
+            pages::onboarding::onboarding_return(&req, &env).await
+        }
         (Method::Get, "/success") => pages::orders::success(&req, &env).await,
         (Method::Get, "/oauth/twitch/callback") => pages::twitch::callback(&req, &env).await,
         (Method::Post, "/webhooks/twitch") => webhooks::twitch::eventsub(req, &env, &ctx).await,
@@ -78,16 +82,16 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
             pages::orders::status(&env, p.trim_start_matches("/orders/")).await
         }
         (Method::Get | Method::Head, p) if p.starts_with("/static/") => {
-            pages::static_asset(&req, p)
+            pages::assets::static_asset(&req, p)
         }
         (Method::Get | Method::Head, p) if p.starts_with("/drops/") => {
-            pages::drop_page(&env, p.trim_start_matches("/drops/")).await
+            pages::storefront::drop_page(&env, p.trim_start_matches("/drops/")).await
         }
         (Method::Get | Method::Head, p) if p.starts_with("/photos/") => {
             photos::serve(&env, p.trim_start_matches("/photos/")).await
         }
         (Method::Get | Method::Head, p) if p.starts_with("/builders/") => {
-            pages::builder_page(&env, p.trim_start_matches("/builders/")).await
+            pages::storefront::builder_page(&env, p.trim_start_matches("/builders/")).await
         }
         (Method::Get | Method::Head, _) => pages::not_found(),
         _ => http::text(405, "method not allowed"),

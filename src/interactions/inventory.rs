@@ -360,7 +360,7 @@ pub(super) fn delist(
                 "listing_delisted",
                 json!({ "listing": listing.as_str(), "seller": seller }),
             );
-            crate::pages::invalidate();
+            crate::pages::storefront::invalidate();
             super::deliver_soon(&env, &ctx);
         }
         Ok(result)

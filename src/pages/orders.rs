@@ -1,7 +1,8 @@
 //! The checkout pages and the order status page. They show the order as D1 knows it and
 //! never trust the redirect: /success says "paid" only once the webhook has landed.
 
-use super::{css_path, PageError};
+use super::assets::css_path;
+use super::PageError;
 use crate::domain::money::Cents;
 use crate::domain::order::OrderStatus;
 use crate::store::orders::{self, CheckoutState, OrderPage};

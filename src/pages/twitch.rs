@@ -2,7 +2,7 @@
 //! state must be ours (signed), current, and unused (redeemed once in D1); then the code is
 //! exchanged, the account recorded, and its stream.offline subscription made.
 
-use super::onboarding_page;
+use super::onboarding::onboarding_page;
 use crate::clients::twitch::Twitch;
 use crate::domain::oauth_state;
 use crate::flows::twitch::callback_url;

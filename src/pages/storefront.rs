@@ -1,0 +1,333 @@
+//! The storefront: the landing page (cached per isolate), drop pages with OpenGraph tags,
+//! builders' shops. askama templates over D1 reads; templates escape HTML.
+
+use super::assets::css_path;
+use super::{not_found, PageError};
+use crate::domain::ids::ListingId;
+use crate::domain::listing::{Kind, ListingStatus};
+use crate::domain::money::Cents;
+use crate::domain::seller::GuildTag;
+use crate::{config, http, log, store};
+use askama::Template;
+use std::cell::{Cell, RefCell};
+use worker::{Context, Date, Env, Response};
+
+/// One drop card, formatted for display.
+pub struct DropView {
+    pub id: String,
+    pub title: String,
+    pub price: String,
+    pub shipping: String,
+    pub stock_line: String,
+    pub kind_badge: &'static str,
+    pub guild_badge: &'static str,
+    pub image_url: Option<String>,
+    pub builder_name: String,
+    pub builder_handle: String,
+}
+
+impl From<&store::listings::DropPage> for DropView {
+    fn from(d: &store::listings::DropPage) -> Self {
+        let kind_badge = if d.kind == Kind::Commission {
+            "✨ Commission"
+        } else {
+            "📦 Ready to ship"
+        };
+        let stock_line = match (d.kind, d.quantity, d.lead_time_weeks) {
+            (Kind::Commission, _, Some(w)) => format!(
+                "{} of {} slots open · ships in ~{w} weeks",
+                d.stock, d.quantity
+            ),
+            (_, 1, _) => "One of a kind".to_owned(),
+            _ => format!("{} of {} left", d.stock, d.quantity),
+        };
+        DropView {
+            price: Cents::new(d.price_cents).to_string(),
+            shipping: if d.shipping_cents == 0 {
+                "Free shipping".to_owned()
+            } else {
+                format!("+ {} shipping", Cents::new(d.shipping_cents))
+            },
+            stock_line,
+            kind_badge,
+            guild_badge: GuildTag::parse(&d.guild_tag)
+                .unwrap_or(GuildTag::Builder)
+                .badge(),
+            image_url: d.image_url.clone(),
+            builder_name: d.builder_name.clone(),
+            builder_handle: d.builder_handle.clone(),
+            id: d.id.clone(),
+            title: d.title.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct Landing<'a> {
+    css: &'a str,
+    base_url: &'a str,
+    drops: Vec<DropView>,
+}
+
+#[derive(Template)]
+#[template(path = "drop.html")]
+struct DropTemplate<'a> {
+    css: &'a str,
+    base_url: &'a str,
+    d: DropView,
+    summary: String,
+    description: &'a str,
+    specs: Option<&'a str>,
+    availability: &'static str,
+    discord_url: Option<String>,
+    /// The picture as a full URL (an uploaded photo is a path here): unfurls need one.
+    og_image: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "builder.html")]
+struct BuilderTemplate<'a> {
+    css: &'a str,
+    base_url: &'a str,
+    name: &'a str,
+    handle: &'a str,
+    certified: bool,
+    badges: Vec<&'static str>,
+    live: Vec<DropView>,
+    past: Vec<DropView>,
+}
+
+/// Browsers and the CDN may reuse the landing page this long.
+const LANDING_CACHE_CONTROL: &str = "public, max-age=15";
+
+/// The landing page is the same for every visitor, so the isolate keeps its last render:
+/// fresh for `PAGE_CACHE_SECONDS` (default 10), then served stale for up to 6x that while
+/// one background refresh (`wait_until`) re-reads D1. `PAGE_CACHE_SECONDS=0` turns it off.
+struct CachedPage {
+    body: String,
+    rendered_at: f64,
+}
+
+thread_local! {
+    static LANDING: RefCell<Option<CachedPage>> = const { RefCell::new(None) };
+    static REFRESHING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn page_cache_ms(env: &Env) -> f64 {
+    env.var("PAGE_CACHE_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().parse::<f64>().ok())
+        .unwrap_or(10.0)
+        .max(0.0)
+        * 1000.0
+}
+
+pub async fn landing(env: &Env, ctx: &Context) -> Response {
+    let now = Date::now().as_millis() as f64;
+    let ttl = page_cache_ms(env);
+    if ttl > 0.0 {
+        let cached = LANDING.with(|c| {
+            c.borrow()
+                .as_ref()
+                .map(|p| (p.body.clone(), now - p.rendered_at))
+        });
+        if let Some((body, age)) = cached {
+            if age <= ttl {
+                return http::html_with(200, body, LANDING_CACHE_CONTROL, "hit");
+            }
+            if age <= ttl * 6.0 {
+                if !REFRESHING.with(|r| r.replace(true)) {
+                    let env = env.clone();
+                    ctx.wait_until(async move {
+                        if let Err(e) = render_landing(&env, Date::now().as_millis() as f64).await {
+                            log::error("page_refresh_failed", &format!("{e:?}"));
+                        }
+                        REFRESHING.with(|r| r.set(false));
+                    });
+                }
+                return http::html_with(200, body, LANDING_CACHE_CONTROL, "stale");
+            }
+        }
+    }
+    match render_landing(env, now).await {
+        Ok(body) => http::html_with(200, body, LANDING_CACHE_CONTROL, "miss"),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Reads D1, renders, and keeps the result for the next visitors.
+async fn render_landing(env: &Env, now: f64) -> Result<String, PageError> {
+    let db = config::db(env)?;
+    let drops = store::listings::live_drops(&db, now, 24).await?;
+    let base_url = config::public_base_url(env);
+    let page = Landing {
+        css: &css_path(),
+        base_url: &base_url,
+        drops: drops.iter().map(DropView::from).collect(),
+    };
+    let body = page.render()?;
+    LANDING.with(|c| {
+        *c.borrow_mut() = Some(CachedPage {
+            body: body.clone(),
+            rendered_at: now,
+        })
+    });
+    Ok(body)
+}
+
+fn availability(p: &store::listings::DropPage, now: f64) -> &'static str {
+    if p.status == ListingStatus::Paused {
+        "⏸️ Paused: the builder's shop is closed for now"
+    } else if p.status != ListingStatus::Live {
+        "Delisted"
+    } else if p.stock <= 0 {
+        "🔴 Sold out"
+    } else if p.release_at.is_some_and(|at| at > now) {
+        "⏳ Releasing soon"
+    } else {
+        "🟢 Available"
+    }
+}
+
+/// `GET /drops/{id}`: one drop, with OpenGraph and Twitter tags so a pasted link unfurls.
+pub async fn drop_page(env: &Env, id: &str) -> Response {
+    let Some(id) = ListingId::parse(id).filter(|l| l.as_str() == id) else {
+        return not_found();
+    };
+    let result = async {
+        let db = config::db(env)?;
+        let page = store::listings::drop_page(&db, id.as_str())
+            .await?
+            .ok_or(PageError::NotFound)?;
+        let base_url = config::public_base_url(env);
+        let view = DropView::from(&page);
+        let summary: String = format!("{} · {}", page.description, view.stock_line)
+            .chars()
+            .take(200)
+            .collect();
+        let discord_url = match (&page.guild_id, &page.channel_id, &page.message_id) {
+            (Some(g), Some(c), Some(m)) if page.status == ListingStatus::Live => {
+                Some(format!("https://discord.com/channels/{g}/{c}/{m}"))
+            }
+            _ => None,
+        };
+        let body = DropTemplate {
+            css: &css_path(),
+            base_url: &base_url,
+            d: view,
+            summary,
+            description: &page.description,
+            specs: page.specs.as_deref(),
+            availability: availability(&page, Date::now().as_millis() as f64),
+            discord_url,
+            og_image: page
+                .image_url
+                .as_deref()
+                .map(|url| config::absolute(&base_url, url)),
+        }
+        .render()?;
+        Ok::<_, PageError>(http::html(200, body, "public, max-age=30"))
+    };
+    result.await.unwrap_or_else(PageError::into_response)
+}
+
+/// `GET /builders/{handle}`: a builder's shop, live drops first, then past ones.
+pub async fn builder_page(env: &Env, handle: &str) -> Response {
+    let result = async {
+        let db = config::db(env)?;
+        let (profile, drops) = store::listings::builder_shop(&db, handle)
+            .await?
+            .ok_or(PageError::NotFound)?;
+        let now = Date::now().as_millis() as f64;
+        let (live, past): (Vec<_>, Vec<_>) = drops
+            .iter()
+            .filter(|d| !d.release_at.is_some_and(|at| at > now))
+            .partition(|d| d.status == ListingStatus::Live && d.stock > 0);
+        let badges = profile
+            .guild_tags
+            .split(',')
+            .filter_map(GuildTag::parse)
+            .map(GuildTag::badge)
+            .collect();
+        let body = BuilderTemplate {
+            css: &css_path(),
+            base_url: &config::public_base_url(env),
+            name: &profile.name,
+            handle: &profile.handle,
+            certified: profile.approved == 1,
+            badges,
+            live: live.into_iter().map(DropView::from).collect(),
+            past: past.into_iter().map(DropView::from).collect(),
+        }
+        .render()?;
+        Ok::<_, PageError>(http::html(200, body, "public, max-age=30"))
+    };
+    result.await.unwrap_or_else(PageError::into_response)
+}
+
+/// Forgets this isolate's rendered pages (after a change this isolate made itself).
+pub fn invalidate() {
+    LANDING.with(|c| *c.borrow_mut() = None);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(title: &str) -> store::listings::DropPage {
+        store::listings::DropPage {
+            id: "D-AAAAAAAA".into(),
+            title: title.into(),
+            description: "A lovely board".into(),
+            specs: None,
+            status: ListingStatus::Live,
+            release_at: None,
+            guild_id: None,
+            channel_id: None,
+            message_id: None,
+            kind: Kind::ReadyToShip,
+            price_cents: 45_000,
+            shipping_cents: 1_500,
+            stock: 2,
+            quantity: 3,
+            image_url: Some("https://i.imgur.com/x.jpg".into()),
+            guild_tag: "artisan".into(),
+            lead_time_weeks: None,
+            builder_handle: "keyz".into(),
+            builder_name: "Keyz Customs".into(),
+        }
+    }
+
+    #[test]
+    fn landing_escapes_and_formats() {
+        let html = Landing {
+            css: "/static/site.css",
+            base_url: "https://c500.store",
+            drops: vec![DropView::from(&card("<script>alert(1)</script>"))],
+        }
+        .render()
+        .unwrap();
+        assert!(!html.contains("<script>alert(1)</script>"));
+        assert!(
+            html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+                || html.contains("&lt;script&gt;")
+        );
+        assert!(html.contains("$450.00"));
+        assert!(html.contains("+ $15.00 shipping"));
+        assert!(html.contains("2 of 3 left"));
+        assert!(html.contains("🎨 Artisan Guild"));
+    }
+
+    #[test]
+    fn empty_landing_invites_builders() {
+        let html = Landing {
+            css: "/s.css",
+            base_url: "https://c500.store",
+            drops: vec![],
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains("No drops are live"));
+    }
+}
