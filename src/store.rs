@@ -63,6 +63,70 @@ fn cents(c: crate::domain::money::Cents) -> JsValue {
     num(c.get() as f64)
 }
 
+/// One D1 batch (atomic), built statement by statement. `read` gives a typed handle to a
+/// statement's rows, so nobody counts positions in the results.
+pub(crate) struct Batch {
+    statements: Vec<D1PreparedStatement>,
+}
+
+/// The rows one statement of a batch returns (a SELECT, or a change `RETURNING`).
+pub(crate) struct Read<T> {
+    index: usize,
+    row: std::marker::PhantomData<fn() -> T>,
+}
+
+/// A batch's results, read through its handles.
+pub(crate) struct Done {
+    results: Vec<D1Result>,
+}
+
+impl Batch {
+    pub(crate) fn new() -> Batch {
+        Batch {
+            statements: Vec::new(),
+        }
+    }
+
+    pub(crate) fn add(&mut self, statement: D1PreparedStatement) {
+        self.statements.push(statement);
+    }
+
+    pub(crate) fn read<T>(&mut self, statement: D1PreparedStatement) -> Read<T> {
+        self.statements.push(statement);
+        Read {
+            index: self.statements.len() - 1,
+            row: std::marker::PhantomData,
+        }
+    }
+
+    pub(crate) async fn run(self, db: &D1Database) -> Result<Done, StoreError> {
+        Ok(Done {
+            results: db.batch(self.statements).counted().await?,
+        })
+    }
+}
+
+impl Done {
+    pub(crate) fn rows<T: for<'de> Deserialize<'de>>(
+        &self,
+        read: &Read<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        rows(&self.results, read.index)
+    }
+
+    pub(crate) fn first<T: for<'de> Deserialize<'de>>(
+        &self,
+        read: &Read<T>,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self.rows(read)?.into_iter().next())
+    }
+
+    /// Whether a change `RETURNING` something changed a row.
+    pub(crate) fn changed(&self, read: &Read<serde_json::Value>) -> Result<bool, StoreError> {
+        Ok(!self.rows(read)?.is_empty())
+    }
+}
+
 /// The rows of statement `index` of a batch's results.
 fn rows<T: for<'de> Deserialize<'de>>(
     results: &[D1Result],

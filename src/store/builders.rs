@@ -1,6 +1,6 @@
 //! The SQL of builders: certification, Stripe accounts and their standing, the dashboard.
 
-use super::{rows, upsert_user, Counted, StoreError};
+use super::{upsert_user, Batch, Counted, StoreError};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
@@ -68,8 +68,12 @@ pub async fn revoke_builder(
         .bind(&[admin.into(), builder.into(), now])?;
     // A revoked builder's drops go off sale at once: their embeds show as paused.
     let embeds = refresh_seller_embeds(db, "?1", builder, now_ms)?;
-    let results = db.batch(vec![revoke, audit, embeds]).counted().await?;
-    Ok(!rows::<serde_json::Value>(&results, 0)?.is_empty())
+    let mut batch = Batch::new();
+    let revoke_rows = batch.read::<serde_json::Value>(revoke);
+    batch.add(audit);
+    batch.add(embeds);
+    let done = batch.run(db).await?;
+    done.changed(&revoke_rows)
 }
 
 /// A builder's Stripe standing as stored.
@@ -107,10 +111,12 @@ pub async fn ensure_builder(
             now,
         ])?;
     let read = builder_stripe_statement(db, discord_id)?;
-    let results = db.batch(vec![user, builder, read]).counted().await?;
-    rows::<BuilderStripe>(&results, 2)?
-        .into_iter()
-        .next()
+    let mut batch = Batch::new();
+    batch.add(user);
+    batch.add(builder);
+    let read_rows = batch.read::<BuilderStripe>(read);
+    let done = batch.run(db).await?;
+    done.first(&read_rows)?
         .ok_or_else(|| StoreError("builder row missing after upsert".to_owned()))
 }
 
@@ -238,15 +244,14 @@ pub async fn drop_context(
     let shop = db
         .prepare("SELECT shop_channel_id FROM guild_settings WHERE guild_id = ?1")
         .bind(&[guild_id.map_or(JsValue::NULL, JsValue::from)])?;
-    let results = db
-        .batch(vec![builder_stripe_statement(db, seller)?, shop])
-        .counted()
-        .await?;
-    let standing = rows::<BuilderStripe>(&results, 0)?.into_iter().next();
-    let shop_channel = rows::<Shop>(&results, 1)?
-        .into_iter()
-        .next()
-        .and_then(|s| s.shop_channel_id);
+    let mut batch = Batch::new();
+    let standing = batch.read::<BuilderStripe>(builder_stripe_statement(db, seller)?);
+    let shop = batch.read::<Shop>(shop);
+    let done = batch.run(db).await?;
+    let (standing, shop_channel) = (
+        done.first(&standing)?,
+        done.first(&shop)?.and_then(|s| s.shop_channel_id),
+    );
     Ok((standing, shop_channel))
 }
 

@@ -3,7 +3,7 @@
 //! decrement, an order and its hold, stock, timeline and outbox jobs.
 
 use super::listings::image_sql;
-use super::{cents, num, rows, upsert_user, Counted, StoreError};
+use super::{cents, num, upsert_user, Batch, Counted, StoreError};
 use crate::domain::buying::{BuyFacts, HoldFacts, ListingFacts};
 use crate::domain::jobs::Job;
 use crate::domain::money::{Cents, Split};
@@ -144,20 +144,16 @@ pub async fn reserve(
             image_sql!(),
         ))
         .bind(&[h.listing.into(), h.buyer.into()])?;
-    let results = db
-        .batch(vec![
-            user,
-            return_lapsed,
-            release_lapsed,
-            take,
-            decrement,
-            facts,
-        ])
-        .counted()
-        .await?;
-    let row = rows::<FactsRow>(&results, 5)?
-        .into_iter()
-        .next()
+    let mut batch = Batch::new();
+    batch.add(user);
+    batch.add(return_lapsed);
+    batch.add(release_lapsed);
+    batch.add(take);
+    batch.add(decrement);
+    let facts_rows = batch.read::<FactsRow>(facts);
+    let done = batch.run(db).await?;
+    let row = done
+        .first(&facts_rows)?
         .ok_or_else(|| StoreError("buyer row missing after upsert".to_owned()))?;
     let listing = match (&row.listing_id, &row.seller_id) {
         (Some(_), Some(seller)) => Some(ListingFacts {

@@ -2,7 +2,7 @@
 //! (the money itself is store::ledger's). Each change is conditional on the state it expects.
 
 use super::buying::enqueue_if;
-use super::{num, rows, Counted, StoreError};
+use super::{num, Batch, Counted, StoreError};
 use crate::domain::escrow::Escrow;
 use crate::domain::jobs::Job;
 use crate::domain::listing::Kind;
@@ -82,8 +82,12 @@ pub async fn mark_shipped(
         id,
         now_ms,
     )?;
-    let results = db.batch(vec![event, update, dm]).counted().await?;
-    Ok(!rows::<serde_json::Value>(&results, 1)?.is_empty())
+    let mut batch = Batch::new();
+    batch.add(event);
+    let update_rows = batch.read::<serde_json::Value>(update);
+    batch.add(dm);
+    let done = batch.run(db).await?;
+    done.changed(&update_rows)
 }
 
 /// HQ waives the live proof of a commission. `false`: no such open commission.
@@ -112,8 +116,12 @@ pub async fn waive_proof(
              SELECT ?2, 'waive_proof', ?1, ?3 WHERE EXISTS (SELECT 1 FROM orders WHERE id = ?1 AND proof_waived_by = ?2 AND updated_at = ?3)",
         )
         .bind(&[id.into(), admin.into(), now])?;
-    let results = db.batch(vec![event, update, audit]).counted().await?;
-    Ok(!rows::<serde_json::Value>(&results, 1)?.is_empty())
+    let mut batch = Batch::new();
+    batch.add(event);
+    let update_rows = batch.read::<serde_json::Value>(update);
+    batch.add(audit);
+    let done = batch.run(db).await?;
+    done.changed(&update_rows)
 }
 
 /// An order waiting on its builder.
@@ -196,8 +204,12 @@ pub async fn complete_due(
             "UPDATE orders SET status = 'completed', completed_at = ?2, updated_at = ?2 WHERE {due} RETURNING id"
         ))
         .bind(&[num(shipped_before_ms), now])?;
-    let results = db.batch(vec![event, buyers, update]).counted().await?;
-    Ok(rows::<serde_json::Value>(&results, 2)?.len())
+    let mut batch = Batch::new();
+    batch.add(event);
+    batch.add(buyers);
+    let update_rows = batch.read::<serde_json::Value>(update);
+    let done = batch.run(db).await?;
+    Ok(done.rows(&update_rows)?.len())
 }
 
 /// Commissions with no live proof 7 days past their promised date: flagged once, HQ and the

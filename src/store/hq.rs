@@ -2,7 +2,7 @@
 //! action is written to `admin_actions` in the same batch as its effect.
 
 use super::buying::enqueue_if;
-use super::{num, rows, upsert_user, Counted, StoreError};
+use super::{num, upsert_user, Batch, Counted, StoreError};
 use crate::domain::jobs::Job;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
@@ -48,10 +48,14 @@ pub async fn open_report(
     let owner = db
         .prepare("SELECT 1 AS ok FROM orders WHERE id = ?1 AND buyer_id = ?2")
         .bind(&[order.into(), reporter.into()])?;
-    let results = db.batch(vec![insert, ticket, owner]).counted().await?;
-    Ok(if !rows::<serde_json::Value>(&results, 0)?.is_empty() {
+    let mut batch = Batch::new();
+    let insert_rows = batch.read::<serde_json::Value>(insert);
+    batch.add(ticket);
+    let owner_rows = batch.read::<serde_json::Value>(owner);
+    let done = batch.run(db).await?;
+    Ok(if done.changed(&insert_rows)? {
         Reported::Opened
-    } else if rows::<serde_json::Value>(&results, 2)?.is_empty() {
+    } else if done.rows(&owner_rows)?.is_empty() {
         Reported::NotYourOrder
     } else {
         Reported::AlreadyOpen
@@ -89,8 +93,12 @@ pub async fn resolve_report(
         id,
         now_ms,
     )?;
-    let results = db.batch(vec![update, audit, told]).counted().await?;
-    Ok(!rows::<serde_json::Value>(&results, 0)?.is_empty())
+    let mut batch = Batch::new();
+    let update_rows = batch.read::<serde_json::Value>(update);
+    batch.add(audit);
+    batch.add(told);
+    let done = batch.run(db).await?;
+    done.changed(&update_rows)
 }
 
 /// A global ban (or its lifting). A ban also takes the user's live drops off sale, with

@@ -5,7 +5,7 @@
 //! and mark the order `money_dirty` until the escrow state is settled from them.
 
 use super::buying::enqueue_if;
-use super::{cents, num, rows, Counted, StoreError};
+use super::{cents, num, Batch, Counted, StoreError};
 use crate::domain::escrow::{Escrow, Facts, MoveKind, MoveStatus, Movement, Step};
 use crate::domain::jobs::Job;
 use crate::domain::money::Cents;
@@ -90,11 +90,15 @@ pub async fn money(db: &D1Database, order_id: &str) -> Result<Option<Money>, Sto
              WHERE order_id = ?1 ORDER BY created_at, rowid",
         )
         .bind(&[order_id.into()])?;
-    let results = db.batch(vec![order, ledger]).counted().await?;
-    let Some(o) = rows::<OrderRow>(&results, 0)?.into_iter().next() else {
+    let mut batch = Batch::new();
+    let order_rows = batch.read::<OrderRow>(order);
+    let ledger_rows = batch.read::<LedgerRow>(ledger);
+    let done = batch.run(db).await?;
+    let Some(o) = done.first(&order_rows)? else {
         return Ok(None);
     };
-    let moves = rows::<LedgerRow>(&results, 1)?
+    let moves = done
+        .rows(&ledger_rows)?
         .into_iter()
         .map(movement)
         .collect::<Result<Vec<_>, _>>()?;
@@ -137,7 +141,8 @@ pub async fn apply(
     let won = format!(
         "EXISTS (SELECT 1 FROM orders WHERE id = ?5 AND money_seq = {next} AND updated_at = ?3)"
     );
-    let mut statements = vec![db
+    let mut batch = Batch::new();
+    let cas = batch.read::<serde_json::Value>(db
         .prepare(
             "UPDATE orders SET escrow = ?2, status = ?3,
                loss_absorbed_by = CASE WHEN ?4 = 1 THEN COALESCE(loss_absorbed_by, ?7) ELSE loss_absorbed_by END,
@@ -153,7 +158,7 @@ pub async fn apply(
             num(m.seq as f64),
             actor.into(),
             f.status.as_str().into(),
-        ])?];
+        ])?);
     // A statement of this batch that applies only if the compare-and-set above won: `{won}`
     // in its SQL becomes that condition, bound after the statement's own parameters.
     let guarded = |sql: &str, mut binds: Vec<JsValue>| -> Result<D1PreparedStatement, StoreError> {
@@ -168,7 +173,7 @@ pub async fn apply(
         Ok(db.prepare(sql.replace("{won}", &cond)).bind(&binds)?)
     };
     for c in &step.claims {
-        statements.push(guarded(
+        batch.add(guarded(
             "INSERT INTO ledger (id, order_id, kind, direction, amount_cents, status, target, actor, created_at, updated_at)
              SELECT ?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8, ?8 WHERE {won}",
             vec![
@@ -188,7 +193,7 @@ pub async fn apply(
             Some(why) => format!("{}: {why}", timeline_note(f, step)),
             None => timeline_note(f, step),
         };
-        statements.push(guarded(
+        batch.add(guarded(
             "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
              SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE {won}",
             vec![
@@ -204,13 +209,13 @@ pub async fn apply(
     if step.status == OrderStatus::Refunded && f.status != OrderStatus::Refunded {
         if matches!(f.status, OrderStatus::Paid | OrderStatus::Building) {
             // Never shipped: the unit goes back on sale.
-            statements.push(guarded(
+            batch.add(guarded(
                 "UPDATE listings SET stock = MIN(quantity, stock + 1), updated_at = ?2 WHERE id = ?1 AND {won}",
                 vec![m.listing_id.as_str().into(), now.clone()],
             )?);
         }
         if let Some(pi) = &m.payment_intent {
-            statements.push(enqueue_if(
+            batch.add(enqueue_if(
                 db,
                 &Job::RefundedByPaymentIntent {
                     payment_intent: pi.clone(),
@@ -223,7 +228,7 @@ pub async fn apply(
         }
     }
     if let Some(owed) = step.newly_owed {
-        statements.push(enqueue_if(
+        batch.add(enqueue_if(
             db,
             &Job::HqOwed {
                 order: f.order_id.clone(),
@@ -235,8 +240,7 @@ pub async fn apply(
             now_ms,
         )?);
     }
-    let results = db.batch(statements).counted().await?;
-    Ok(!rows::<serde_json::Value>(&results, 0)?.is_empty())
+    batch.run(db).await?.changed(&cas)
 }
 
 /// What the timeline (the buyer's order page) says of a money change.

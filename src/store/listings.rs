@@ -1,7 +1,7 @@
 //! The SQL of drops: saving and editing them, and the views the pages show.
 
 use super::buying::{self, SELLER_CAN_SELL};
-use super::{cents, num, outbox, rows, Counted, StoreError};
+use super::{cents, num, outbox, Batch, Counted, StoreError};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
@@ -110,15 +110,17 @@ async fn change_listing(
             outbox::LISTING_CARD
         ))
         .bind(&[listing.into(), seller.into()])?;
-    let results = db.batch(vec![update, job, card]).counted().await?;
-    let changed = !rows::<serde_json::Value>(&results, 0)?.is_empty();
-    Ok(
-        match rows::<outbox::ListingCard>(&results, 2)?.into_iter().next() {
-            Some(card) if changed => ListingChange::Changed(Box::new(card)),
-            Some(_) => ListingChange::NotLive,
-            None => ListingChange::NotYours,
-        },
-    )
+    let mut batch = Batch::new();
+    let update_rows = batch.read::<serde_json::Value>(update);
+    batch.add(job);
+    let card_rows = batch.read::<outbox::ListingCard>(card);
+    let done = batch.run(db).await?;
+    let changed = done.changed(&update_rows)?;
+    Ok(match done.first(&card_rows)? {
+        Some(card) if changed => ListingChange::Changed(Box::new(card)),
+        Some(_) => ListingChange::NotLive,
+        None => ListingChange::NotYours,
+    })
 }
 
 /// New price, available stock and (maybe) badge. Units sold or held stay counted:
@@ -261,11 +263,14 @@ pub async fn builder_shop(
              WHERE b.handle = ?1 ORDER BY l.created_at DESC LIMIT 48"
         ))
         .bind(&[handle.into()])?;
-    let results = db.batch(vec![profile, drops]).counted().await?;
-    let Some(profile) = rows::<BuilderProfile>(&results, 0)?.into_iter().next() else {
+    let mut batch = Batch::new();
+    let profile_rows = batch.read::<BuilderProfile>(profile);
+    let drops_rows = batch.read::<DropPage>(drops);
+    let done = batch.run(db).await?;
+    let Some(profile) = done.first(&profile_rows)? else {
         return Ok(None);
     };
-    Ok(Some((profile, rows::<DropPage>(&results, 1)?)))
+    Ok(Some((profile, done.rows(&drops_rows)?)))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,6 @@
 //! Orders as the buyer sees them: the checkout result, the status page, `/c500 orders`.
 
-use super::{rows, Counted, StoreError};
+use super::{Batch, Counted, StoreError};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
@@ -64,14 +64,18 @@ pub async fn checkout_state(
     let hold = db
         .prepare("SELECT id FROM reservations WHERE checkout_session_id = ?1")
         .bind(&[session_id.into()])?;
-    let results = db.batch(vec![order, events, hold]).counted().await?;
-    if let Some(order) = rows::<OrderRow>(&results, 0)?.into_iter().next() {
+    let mut batch = Batch::new();
+    let order_rows = batch.read::<OrderRow>(order);
+    let event_rows = batch.read(events);
+    let hold_rows = batch.read::<serde_json::Value>(hold);
+    let done = batch.run(db).await?;
+    if let Some(order) = done.first(&order_rows)? {
         return Ok(CheckoutState::Order(Box::new(OrderPage {
             order,
-            events: rows(&results, 1)?,
+            events: done.rows(&event_rows)?,
         })));
     }
-    Ok(if rows::<serde_json::Value>(&results, 2)?.is_empty() {
+    Ok(if done.rows(&hold_rows)?.is_empty() {
         CheckoutState::Unknown
     } else {
         CheckoutState::Pending
@@ -88,13 +92,16 @@ pub async fn order_page(db: &D1Database, token: &str) -> Result<Option<OrderPage
              WHERE o.status_token = ?1 ORDER BY e.at, e.id",
         )
         .bind(&[token.into()])?;
-    let results = db.batch(vec![order, events]).counted().await?;
-    let Some(order) = rows::<OrderRow>(&results, 0)?.into_iter().next() else {
+    let mut batch = Batch::new();
+    let order_rows = batch.read::<OrderRow>(order);
+    let event_rows = batch.read(events);
+    let done = batch.run(db).await?;
+    let Some(order) = done.first(&order_rows)? else {
         return Ok(None);
     };
     Ok(Some(OrderPage {
         order,
-        events: rows(&results, 1)?,
+        events: done.rows(&event_rows)?,
     }))
 }
 

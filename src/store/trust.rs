@@ -1,7 +1,7 @@
 //! The SQL of trust: a buyer's passport (their tier and what it rests on) and vouches.
 
 use super::buying::TIER_SQL;
-use super::{rows, upsert_user, Counted, StoreError};
+use super::{upsert_user, Batch, Counted, StoreError};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
@@ -65,10 +65,14 @@ pub async fn vouch(
     let is_builder = db
         .prepare("SELECT 1 AS ok FROM builders WHERE discord_id = ?1 AND approved = 1")
         .bind(&[builder.into()])?;
-    let results = db.batch(vec![user, insert, is_builder]).counted().await?;
-    Ok(if !rows::<serde_json::Value>(&results, 1)?.is_empty() {
+    let mut batch = Batch::new();
+    batch.add(user);
+    let insert_rows = batch.read::<serde_json::Value>(insert);
+    let is_builder_rows = batch.read::<serde_json::Value>(is_builder);
+    let done = batch.run(db).await?;
+    Ok(if done.changed(&insert_rows)? {
         Vouched::Now
-    } else if rows::<serde_json::Value>(&results, 2)?.is_empty() {
+    } else if done.rows(&is_builder_rows)?.is_empty() {
         Vouched::NotABuilder
     } else {
         Vouched::Already

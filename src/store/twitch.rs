@@ -1,7 +1,7 @@
 //! The SQL of Twitch: single-use OAuth states, linked accounts, live proof, LIVE roles.
 
 use super::buying::enqueue_if;
-use super::{num, rows, upsert_user, Counted, StoreError};
+use super::{num, rows, upsert_user, Batch, Counted, StoreError};
 use crate::domain::jobs::Job;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -56,8 +56,11 @@ pub async fn link_account(
              RETURNING discord_id",
         )
         .bind(&[discord_id.into(), twitch_id.into(), login.into(), now])?;
-    let results = db.batch(vec![user, link]).counted().await?;
-    Ok(!rows::<serde_json::Value>(&results, 1)?.is_empty())
+    let mut batch = Batch::new();
+    batch.add(user);
+    let link_rows = batch.read::<serde_json::Value>(link);
+    let done = batch.run(db).await?;
+    done.changed(&link_rows)
 }
 
 /// What going live needs: the builder's Twitch account and this server's channels and roles.
