@@ -192,10 +192,18 @@ export async function startStandin({
     const injected = at >= 0 ? state.stripeFailures.splice(at, 1)[0] : undefined;
     if (injected?.delayMs) await new Promise((r) => setTimeout(r, injected.delayMs));
     if (injected?.status) {
-      // A failed request saves no result: the same key may be retried.
-      if (req.method === "POST") state.idempotency.delete(key);
       const type = injected.status < 500 ? "invalid_request_error" : "api_error";
-      return [injected.status, { error: { type, code: injected.code, message: injected.message ?? "injected failure" } }];
+      const body = { error: { type, code: injected.code, message: injected.message ?? "injected failure" } };
+      // As Stripe does: a request refused while executing (a 4xx such as balance_insufficient)
+      // saves its result for the key; a 5xx, 429 or 409 saves none, so the key may be retried.
+      if (req.method === "POST") {
+        if (injected.status < 500 && ![409, 429].includes(injected.status)) {
+          state.idempotency.set(key, { status: injected.status, body, fingerprint: `${rest}\n${bodyBuf.toString("utf8")}` });
+        } else {
+          state.idempotency.delete(key);
+        }
+      }
+      return [injected.status, body];
     }
     if (injected?.lost) {
       // The call reaches Stripe and does its work, but the answer never reaches C500.

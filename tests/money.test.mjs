@@ -83,7 +83,9 @@ async function moneyProblems(id) {
   if (sum("reversal") !== s.reversed) problems.push(`ledger reversals ${sum("reversal")} ≠ Stripe ${s.reversed}`);
   for (const r of s.refunds) if (!rows.some((l) => l.stripe_id === r.id && l.amount_cents === r.amount)) problems.push(`refund ${r.id} not in the ledger`);
   for (const t of s.transfers) if (!rows.some((l) => l.stripe_id === t.id && l.amount_cents === t.amount)) problems.push(`transfer ${t.id} not in the ledger`);
-  if (rows.some((r) => r.status === "pending" && r.kind !== "dispute")) problems.push("a claim is still pending");
+  // A payout claimed before a dispute opened stays frozen (pending) while the dispute is open.
+  const disputeOpen = rows.some((r) => r.kind === "dispute" && r.status === "pending");
+  if (rows.some((r) => r.status === "pending" && r.kind !== "dispute" && !(r.kind === "transfer" && disputeOpen))) problems.push("a claim is still pending");
   if (kept === 0 && !["refunded", "cancelled"].includes(o.status)) problems.push(`nothing kept but status ${o.status}`);
   return problems.length ? `${id} (${o.status}/${o.escrow}): ${problems.join("; ")}` : null;
 }
@@ -299,7 +301,8 @@ const SCHEDULES = Number(process.env.MONEY_SCHEDULES ?? 200);
 
 test(`randomised schedules (${SCHEDULES} seeds): every cent accounted for`, { timeout: 1_200_000 }, async () => {
   const failures = [];
-  for (let seed = 1; seed <= SCHEDULES; seed++) {
+  const only = process.env.MONEY_SEED ? Number(process.env.MONEY_SEED) : null;
+  for (let seed = only ?? 1; seed <= (only ?? SCHEDULES); seed++) {
     const rand = mulberry32(seed);
     const pick = (xs) => xs[Math.floor(rand() * xs.length)];
     await control(w, "/reset");
@@ -337,9 +340,18 @@ test(`randomised schedules (${SCHEDULES} seeds): every cent accounted for`, { ti
       },
     };
     const names = Object.keys(actions);
+    // Every schedule has each kind of step once (a dispute closes won or lost; one kind of
+    // Stripe failure), in a seeded order, with a few more at random; some run concurrently.
+    const plan = ["ship", "builderRefund", "hqRefund", "cron", "partial", "full", "dispute", pick(["won", "lost"]),
+      "deliver", "duplicate", "slow", pick(["fail", "lose", "short"])];
+    for (let k = Math.floor(rand() * 4); k > 0; k--) plan.push(pick(names));
+    for (let i = plan.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [plan[i], plan[j]] = [plan[j], plan[i]];
+    }
     const steps = [];
-    for (let k = 0; k < 4 + Math.floor(rand() * 6); k++) {
-      const together = rand() < 0.3 ? [pick(names), pick(names)] : [pick(names)];
+    while (plan.length) {
+      const together = rand() < 0.3 && plan.length > 1 ? [plan.shift(), plan.shift()] : [plan.shift()];
       steps.push(together.join("+"));
       try {
         await Promise.all(together.map((a) => actions[a]()));
@@ -359,6 +371,11 @@ test(`randomised schedules (${SCHEDULES} seeds): every cent accounted for`, { ti
       undelivered.length = 0;
     }
     if (problem) failures.push(`seed ${seed} [${steps.join(", ")}]: ${problem}`);
+    if (problem && only) {
+      const calls = w.standin.state.calls.filter((c) => c.service === "stripe" && c.method === "POST");
+      console.log(JSON.stringify(calls.map((c) => [c.path, c.status, c.idempotencyKey, c.body?.amount]), null, 0));
+      console.log(JSON.stringify((await w.db.prepare("SELECT id, kind, status, amount_cents, stripe_id, target FROM ledger WHERE order_id = ?1").bind(o.id).all()).results));
+    }
   }
   await control(w, "/stripe/auto-webhooks", { on: true });
   assert.deepEqual(failures, [], `replay with MONEY_SCHEDULES and the seed:\n${failures.join("\n")}`);

@@ -170,7 +170,7 @@ impl MoveStatus {
 }
 
 /// One ledger row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Movement {
     /// Ours: `{kind}-{order}` (then `-2`, `-3`…), the Idempotency-Key's body. Reported by
     /// Stripe (a Dashboard refund, a dispute): `stripe-{id}`.
@@ -181,10 +181,12 @@ pub struct Movement {
     pub stripe_id: Option<String>,
     /// What a reversal takes back from (a transfer's Stripe id).
     pub target: Option<String>,
+    /// When the row last changed (ms): how long a claim has waited for Stripe's answer.
+    pub at_ms: f64,
 }
 
 /// An order's money, as the ledger and the order row say.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
     pub order_id: String,
     pub status: OrderStatus,
@@ -583,6 +585,7 @@ mod tests {
             amount: Cents::new(amount),
             stripe_id: (status == MoveStatus::Succeeded).then(|| format!("st_{id}")),
             target: (kind == MoveKind::Reversal).then(|| "st_transfer-C5-1".to_owned()),
+            at_ms: 0.0,
         }
     }
 

@@ -119,26 +119,31 @@ fn called(result: Result<String, StripeError>) -> Called {
     }
 }
 
-async fn call(stripe: &Stripe, m: &Money, row: &Movement) -> Called {
+/// Past this, no request that claimed a movement can still be calling Stripe for it (a
+/// Worker's request, its waitUntil and a cron run all end well before).
+const CLAIM_SURELY_ENDED_MS: f64 = 20.0 * 60.0 * 1000.0;
+
+async fn call(stripe: &Stripe, m: &Money, row: &Movement, now_ms: f64) -> Called {
     let order = m.facts.order_id.as_str();
     let amount = row.amount.get();
     match row.kind {
         MoveKind::Transfer => {
             if m.facts.dispute_open() {
                 // A dispute opened after the claim: what has not left yet stays frozen. The
-                // first call may have reached Stripe, so ask before giving the claim up.
+                // first call may have reached Stripe, so ask before giving the claim up; and
+                // while the request that claimed it may still be calling, wait (the claim
+                // stays pending, and a won dispute lets it go ahead with the same key).
                 return match stripe.transfers_of(order).await {
-                    Ok(list) => list
+                    Ok(list) => match list
                         .into_iter()
                         .find(|t| t.metadata.get("c500_ledger") == Some(&row.id))
-                        .map_or_else(
-                            || {
-                                Called::Refused(
-                                    "frozen: a dispute opened before the payout left".to_owned(),
-                                )
-                            },
-                            |t| Called::Moved(t.id),
+                    {
+                        Some(t) => Called::Moved(t.id),
+                        None if now_ms - row.at_ms > CLAIM_SURELY_ENDED_MS => Called::Refused(
+                            "frozen: a dispute opened before the payout left".to_owned(),
                         ),
+                        None => Called::Unknown("frozen while a dispute is open".to_owned()),
+                    },
                     Err(e) => Called::Unknown(e.to_string()),
                 };
             }
@@ -201,7 +206,7 @@ pub async fn carry_out(
                 return Ok(money);
             }
         };
-        let answer = call(stripe, &money, &row).await;
+        let answer = call(stripe, &money, &row, now()).await;
         let (answer, event) = match &answer {
             Called::Moved(id) => (Answer::Moved(id), "escrow_moved"),
             Called::Refused(why) => (Answer::Refused(why), "escrow_refused"),

@@ -56,6 +56,7 @@ struct LedgerRow {
     amount_cents: i64,
     stripe_id: Option<String>,
     target: Option<String>,
+    updated_at: f64,
 }
 
 fn unknown(what: &str, value: &str) -> StoreError {
@@ -69,6 +70,7 @@ fn movement(r: LedgerRow) -> Result<Movement, StoreError> {
         amount: Cents::new(r.amount_cents),
         stripe_id: r.stripe_id,
         target: r.target,
+        at_ms: r.updated_at,
         id: r.id,
     })
 }
@@ -86,7 +88,7 @@ pub async fn money(db: &D1Database, order_id: &str) -> Result<Option<Money>, Sto
         .bind(&[order_id.into()])?;
     let ledger = db
         .prepare(
-            "SELECT id, kind, status, amount_cents, stripe_id, target FROM ledger
+            "SELECT id, kind, status, amount_cents, stripe_id, target, updated_at FROM ledger
              WHERE order_id = ?1 ORDER BY created_at, rowid",
         )
         .bind(&[order_id.into()])?;
