@@ -204,10 +204,25 @@ fn later<T: 'static>(
     }))
 }
 
-/// Why a command's I/O failed: ours, never the user's. Logged once (by `later` or the
-/// handler) with its kind intact, and shown as a friendly `UserError`.
-#[derive(Debug)]
-pub enum Failure {
+/// Declares `Failure` and a `From` for each kind it keeps, from one list.
+macro_rules! failures {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        /// Why a command's I/O failed: ours, never the user's. Logged once (by `later` or the
+        /// handler) with its kind intact, and shown as a friendly `UserError`.
+        #[derive(Debug)]
+        pub enum Failure {
+            $($variant($ty),)*
+        }
+
+        $(impl From<$ty> for Failure {
+            fn from(e: $ty) -> Self {
+                Failure::$variant(e)
+            }
+        })*
+    };
+}
+
+failures!(
     Store(crate::store::StoreError),
     Stripe(crate::clients::stripe::StripeError),
     Discord(crate::clients::discord::DiscordError),
@@ -215,9 +230,9 @@ pub enum Failure {
     Config(crate::config::ConfigError),
     Money(crate::flows::escrow::FlowError),
     Runtime(worker::Error),
-    /// Something that should not happen (an invariant of ours), in words.
+    // Something that should not happen (an invariant of ours), in words.
     Bug(String),
-}
+);
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -233,27 +248,6 @@ impl std::fmt::Display for Failure {
         }
     }
 }
-
-macro_rules! failure_from {
-    ($($variant:ident($ty:ty)),* $(,)?) => {
-        $(impl From<$ty> for Failure {
-            fn from(e: $ty) -> Self {
-                Failure::$variant(e)
-            }
-        })*
-    };
-}
-
-failure_from!(
-    Store(crate::store::StoreError),
-    Stripe(crate::clients::stripe::StripeError),
-    Discord(crate::clients::discord::DiscordError),
-    Twitch(crate::clients::twitch::TwitchError),
-    Config(crate::config::ConfigError),
-    Money(crate::flows::escrow::FlowError),
-    Runtime(worker::Error),
-    Bug(String),
-);
 
 impl From<getrandom::Error> for Failure {
     fn from(e: getrandom::Error) -> Self {

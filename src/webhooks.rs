@@ -126,7 +126,7 @@ async fn apply_stripe(
     if let store::Applied::Now(results) = applied {
         let order = match plan.order_id_at {
             Some(index) => store::returned_id(&results, index + 1).map_err(internal)?,
-            None => plan.order_id.clone(),
+            None => None,
         };
         if handled {
             let env = env.clone();

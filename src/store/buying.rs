@@ -404,6 +404,18 @@ pub fn paid_statements(
     Ok(statements)
 }
 
+/// Returns the order's id if this batch (`now_ms`) made it cancelled: paid after its hold
+/// lapsed with nothing left to sell, so it must be refunded.
+pub fn cancelled_now_statement(
+    db: &D1Database,
+    order_id: &str,
+    now_ms: f64,
+) -> Result<D1PreparedStatement, StoreError> {
+    Ok(db
+        .prepare("SELECT id FROM orders WHERE id = ?1 AND status = 'cancelled' AND created_at = ?2")
+        .bind(&[order_id.into(), num(now_ms)])?)
+}
+
 /// A completed Checkout whose payment is still on its way (a delayed method): the unit
 /// stays held until Stripe reports the outcome.
 pub fn awaiting_payment_statement(

@@ -11,35 +11,24 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 
-/// An order with what shipping and refunding need.
+/// An order with what the shipping and refund rules read (its money is store::ledger's).
 #[derive(Debug, Clone, Deserialize)]
 pub struct ActionOrder {
     pub id: String,
     pub seller_id: String,
-    pub buyer_id: String,
-    pub listing_id: String,
     pub title: String,
     pub status: OrderStatus,
     pub escrow: Escrow,
     pub kind: Kind,
     pub stream_url: Option<String>,
     pub proof_waived_by: Option<String>,
-    pub payment_intent_id: Option<String>,
-    pub charge_id: Option<String>,
-    pub transfer_id: Option<String>,
-    pub payout_cents: i64,
-    pub gross_cents: i64,
-    pub seller_account: Option<String>,
 }
 
 pub async fn action_order(db: &D1Database, id: &str) -> Result<Option<ActionOrder>, StoreError> {
     Ok(db
         .prepare(
-            "SELECT o.id, o.seller_id, o.buyer_id, o.listing_id, l.title, o.status, o.escrow, o.kind, o.stream_url,
-               o.proof_waived_by, o.payment_intent_id, o.charge_id, o.transfer_id, o.payout_cents, o.gross_cents,
-               b.stripe_account_id AS seller_account
-             FROM orders o JOIN listings l ON l.id = o.listing_id JOIN builders b ON b.discord_id = o.seller_id
-             WHERE o.id = ?1",
+            "SELECT o.id, o.seller_id, l.title, o.status, o.escrow, o.kind, o.stream_url, o.proof_waived_by
+             FROM orders o JOIN listings l ON l.id = o.listing_id WHERE o.id = ?1",
         )
         .bind(&[id.into()])?
         .first::<ActionOrder>(None)

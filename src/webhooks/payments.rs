@@ -13,12 +13,10 @@ use crate::store::ledger::{self, StripeRefund};
 use crate::stripe::event::{Charge, CheckoutSession, Dispute, Event};
 use worker::{D1Database, D1PreparedStatement, Env};
 
-/// An event's statements, and the order whose money they change (settled after the batch).
+/// An event's statements, and the order whose money must be settled after the batch.
 pub struct Plan {
     pub statements: Vec<D1PreparedStatement>,
-    /// The order, when the event names it (a Checkout's metadata).
-    pub order_id: Option<String>,
-    /// Index in `statements` of one that RETURNs the order's id (events that name a payment).
+    /// Index in `statements` of one that returns the id of that order (if it has one).
     pub order_id_at: Option<usize>,
 }
 
@@ -26,17 +24,15 @@ impl Plan {
     pub fn effects(statements: Vec<D1PreparedStatement>) -> Plan {
         Plan {
             statements,
-            order_id: None,
             order_id_at: None,
         }
     }
 
-    /// Statements whose last one marks the order's money changed and returns its id.
+    /// Statements whose last one returns the id of the order to settle.
     fn money(statements: Vec<D1PreparedStatement>) -> Plan {
         Plan {
             order_id_at: statements.len().checked_sub(1),
             statements,
-            order_id: None,
         }
     }
 
@@ -164,10 +160,8 @@ fn paid(
         status_token: &token,
         now_ms,
     };
-    let statements = buying::paid_statements(db, &payment).map_err(internal)?;
-    Ok(Plan {
-        statements,
-        order_id: Some(order.to_owned()),
-        order_id_at: None,
-    })
+    let mut statements = buying::paid_statements(db, &payment).map_err(internal)?;
+    // Only a payment that came too late for its unit has money to move now (its refund).
+    statements.push(buying::cancelled_now_statement(db, order, now_ms).map_err(internal)?);
+    Ok(Plan::money(statements))
 }
