@@ -8,10 +8,17 @@ if [ ! -x "$WASM_BINDGEN_BIN" ] || [ ! -x "$WASM_OPT_BIN" ] || ! command -v work
   echo "build tools missing: run 'make setup' (or 'make dev' / 'make test') first" >&2
   exit 1
 fi
-args=(--release)
-if [ "${WRANGLER_COMMAND:-}" = "dev" ]; then
-  args+=(--no-opt)
-fi
 # Our own lean entry instead of worker-build's Proxy-wrapped one (see src/entry.js).
 export CUSTOM_SHIM="$ROOT/src/entry.js"
-exec worker-build "${args[@]}"
+# wasm-opt is ours, not worker-build's (Cargo.toml: wasm-opt = false): worker-build keeps the
+# function names section (--debuginfo), 128 KiB raw and ~36 KiB gzip of a module that must
+# stay under 400 KiB (docs/performance.md). Names only make a trap's stack readable, and
+# clippy keeps panics out of the code.
+worker-build --release
+if [ "${WRANGLER_COMMAND:-}" != "dev" ]; then
+  # The features are worker-build 0.8.7's list: nothing newer than workerd runs.
+  "$WASM_OPT_BIN" build/worker/index.wasm -O --strip-debug --strip-producers \
+    --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
+    --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling \
+    -o build/worker/index.wasm
+fi

@@ -15,51 +15,51 @@
 //! with Stripe (flows::reconcile), mismatches reported to HQ.
 
 use crate::clients::stripe::Stripe;
+use crate::context::Cx;
 use crate::domain::escrow::{Actor, Event};
+use crate::error::Failure;
 use crate::flows::{escrow as money, reconcile};
 use crate::store::{buying, fulfilment, ledger};
-use crate::{config, log, outbox};
+use crate::{log, outbox};
 use serde_json::json;
-use worker::{Date, Env};
 
 const BATCH: u32 = 50;
 
 /// The daily trigger in wrangler.toml (the other one runs every minute).
 pub const DAILY_CRON: &str = "17 4 * * *";
 
-pub async fn run(env: &Env, cron: &str) {
+pub async fn run(cx: &Cx, cron: &str) {
     if cron == DAILY_CRON {
-        if let Err(e) = daily(env).await {
+        if let Err(e) = daily(cx).await {
             log::error("cron_daily_failed", &e);
         }
         return;
     }
-    if let Err(e) = sweep_holds(env).await {
+    if let Err(e) = sweep_holds(cx).await {
         log::error("cron_sweep_failed", &e);
     }
-    if let Err(e) = finish_money(env).await {
+    if let Err(e) = finish_money(cx).await {
         log::error("cron_money_failed", &e);
     }
-    if let Err(e) = escrow_timers(env).await {
+    if let Err(e) = escrow_timers(cx).await {
         log::error("cron_timers_failed", &e);
     }
-    match outbox::drain(env, BATCH).await {
+    match outbox::drain(cx, BATCH).await {
         Ok(n) if n > 0 => log::event("cron_outbox", json!({ "delivered": n })),
         Ok(_) => {}
         Err(e) => log::error("cron_outbox_failed", &e),
     }
 }
 
-async fn sweep_holds(env: &Env) -> Result<(), String> {
-    let db = config::db(env).map_err(|e| e.to_string())?;
-    let now = Date::now().as_millis() as f64;
-    let lapsed = buying::lapsed_holds(&db, now, BATCH)
-        .await
-        .map_err(|e| e.to_string())?;
+async fn sweep_holds(cx: &Cx) -> Result<(), Failure> {
+    let env = &cx.env;
+    let db = cx.db()?;
+    let now = cx.now_ms;
+    let lapsed = buying::lapsed_holds(&db, now, BATCH).await?;
     if lapsed.is_empty() {
         return Ok(());
     }
-    let stripe = Stripe::from_env(env).map_err(|e| e.to_string())?;
+    let stripe = Stripe::from_env(env)?;
     let mut released = 0;
     for hold in &lapsed {
         if let Some(session) = &hold.checkout_session_id {
@@ -80,14 +80,7 @@ async fn sweep_holds(env: &Env) -> Result<(), String> {
                 continue;
             }
         }
-        buying::end_hold(
-            &db,
-            &hold.id,
-            &hold.listing_id,
-            Date::now().as_millis() as f64,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+        buying::end_hold(&db, &hold.id, &hold.listing_id, cx.now_ms).await?;
         released += 1;
     }
     log::event(
@@ -97,34 +90,27 @@ async fn sweep_holds(env: &Env) -> Result<(), String> {
     Ok(())
 }
 
-fn now() -> f64 {
-    Date::now().as_millis() as f64
-}
-
 /// A claim older than this with no answer is called again (the request that claimed it has
 /// certainly ended: a Worker's request can't outlive it).
 const UNANSWERED_MS: f64 = 60_000.0;
 
-async fn finish_money(env: &Env) -> Result<(), String> {
-    let db = config::db(env).map_err(|e| e.to_string())?;
+async fn finish_money(cx: &Cx) -> Result<(), Failure> {
+    let db = cx.db()?;
     let mut done = 0;
-    for id in ledger::unfinished(&db, now() - UNANSWERED_MS, BATCH)
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        if let Err(e) = money::settle(env, &id).await {
+    for id in ledger::unfinished(&db, cx.now_ms - UNANSWERED_MS, BATCH).await? {
+        if let Err(e) = money::settle(cx, &id).await {
             log::error("cron_settle_failed", &e);
         }
         done += 1;
     }
-    let (payouts, refunds) = ledger::due(&db, BATCH).await.map_err(|e| e.to_string())?;
+    let (payouts, refunds) = ledger::due(&db, BATCH).await?;
     let due = [
         (payouts, Event::Release),
         (refunds, Event::Refund(Actor::C500)),
     ];
     for (ids, event) in due {
         for id in ids {
-            match money::run(env, &db, &id, event, money::Who::CRON, now).await {
+            match money::run(cx, &db, &id, event, money::Who::CRON).await {
                 Ok(Ok(_)) => done += 1,
                 // Refused: not due after all (a refund or dispute meanwhile); nothing to do.
                 Ok(Err(_)) => {}
@@ -139,19 +125,19 @@ async fn finish_money(env: &Env) -> Result<(), String> {
 }
 
 /// Builders who owe C500 are asked again; then the ledger is compared with Stripe.
-async fn daily(env: &Env) -> Result<(), String> {
-    let db = config::db(env).map_err(|e| e.to_string())?;
-    for id in ledger::owed(&db, BATCH).await.map_err(|e| e.to_string())? {
-        if let Err(e) = money::run(env, &db, &id, Event::Collect, money::Who::CRON, now).await {
+async fn daily(cx: &Cx) -> Result<(), Failure> {
+    let db = cx.db()?;
+    for id in ledger::owed(&db, BATCH).await? {
+        if let Err(e) = money::run(cx, &db, &id, Event::Collect, money::Who::CRON).await {
             log::error("cron_collect_failed", &e);
         }
     }
-    let report = reconcile::run(env, &db, now(), 200).await?;
+    let report = reconcile::run(cx, &db, cx.now_ms, 200).await?;
     log::event(
         "cron_reconciled",
         json!({ "orders": report.orders, "mismatches": report.mismatches.len() }),
     );
-    if let Err(e) = outbox::drain(env, BATCH).await {
+    if let Err(e) = outbox::drain(cx, BATCH).await {
         log::error("cron_outbox_failed", &e);
     }
     Ok(())
@@ -160,7 +146,8 @@ async fn daily(env: &Env) -> Result<(), String> {
 const DAY_MS: f64 = 24.0 * 3600.0 * 1000.0;
 
 /// Days after shipping before an order completes (the buyer's window to report a problem).
-fn auto_complete_days(env: &Env) -> f64 {
+fn auto_complete_days(cx: &Cx) -> f64 {
+    let env = &cx.env;
     env.var("AUTO_COMPLETE_DAYS")
         .ok()
         .and_then(|v| v.to_string().parse::<f64>().ok())
@@ -168,18 +155,14 @@ fn auto_complete_days(env: &Env) -> f64 {
         .unwrap_or(14.0)
 }
 
-async fn escrow_timers(env: &Env) -> Result<(), String> {
-    let db = config::db(env).map_err(|e| e.to_string())?;
-    let now = Date::now().as_millis() as f64;
-    let completed = fulfilment::complete_due(&db, now - auto_complete_days(env) * DAY_MS, now)
-        .await
-        .map_err(|e| e.to_string())?;
-    let flagged = fulfilment::flag_overdue(&db, now - 7.0 * DAY_MS, now)
-        .await
-        .map_err(|e| e.to_string())?;
-    let roles = crate::store::twitch::expire_live_roles(&db, now - 12.0 * 3600.0 * 1000.0, now)
-        .await
-        .map_err(|e| e.to_string())?;
+async fn escrow_timers(cx: &Cx) -> Result<(), Failure> {
+    let db = cx.db()?;
+    let now = cx.now_ms;
+    let completed =
+        fulfilment::complete_due(&db, now - auto_complete_days(cx) * DAY_MS, now).await?;
+    let flagged = fulfilment::flag_overdue(&db, now - 7.0 * DAY_MS, now).await?;
+    let roles =
+        crate::store::twitch::expire_live_roles(&db, now - 12.0 * 3600.0 * 1000.0, now).await?;
     if completed + flagged + roles > 0 {
         log::event(
             "cron_timers",

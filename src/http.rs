@@ -112,32 +112,29 @@ pub fn not_modified(etag: &str) -> Response {
 }
 
 /// The first value of query parameter `name` in `url`, percent-decoded (`+` is a space).
+/// A malformed escape (`%zz`) or bytes that are not UTF-8 make the whole query unreadable
+/// rather than silently replaced (form_urlencoded alone would keep `%zz` as text).
 pub fn query_param(url: &str, name: &str) -> Option<String> {
     let query = url.split_once('?')?.1;
     let query = query.split('#').next().unwrap_or(query);
-    query.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(key)? == name)
-            .then(|| percent_decode(value))
-            .flatten()
-    })
+    if !well_escaped(query) {
+        return None;
+    }
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .filter(|value| !value.contains(char::REPLACEMENT_CHARACTER))
 }
 
-fn percent_decode(s: &str) -> Option<String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut bytes = s.bytes();
-    while let Some(b) = bytes.next() {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hi = char::from(bytes.next()?).to_digit(16)?;
-                let lo = char::from(bytes.next()?).to_digit(16)?;
-                out.push(u8::try_from(hi * 16 + lo).ok()?);
-            }
-            other => out.push(other),
-        }
-    }
-    String::from_utf8(out).ok()
+/// Every `%` starts a two-hex-digit escape.
+fn well_escaped(query: &str) -> bool {
+    let bytes = query.as_bytes();
+    bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    })
 }
 
 /// A 302 to `location` (never cached: these are one-time links).

@@ -16,11 +16,13 @@ pub mod setup;
 pub mod trust;
 
 use crate::clients::discord::Discord;
+use crate::context::Cx;
 use crate::discord::model::{kind, Interaction};
 use crate::discord::response::{InteractionResponse, Message};
 use crate::domain::custom_id::{CustomId, CustomIdError};
+pub use crate::error::Failure;
 use crate::http::Reply;
-use crate::{config, http, log};
+use crate::{config, log};
 use serde_json::json;
 use std::future::Future;
 use std::pin::Pin;
@@ -28,7 +30,6 @@ use std::task::Poll;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 use worker::worker_sys::Context;
-use worker::{Env, Request, Response};
 
 /// Discord never sends more than this; a larger body is refused before parsing.
 const MAX_BODY: usize = 64 * 1024;
@@ -114,30 +115,19 @@ impl UserError {
     }
 }
 
-/// The generic route: reads the body, then answers like the fast path.
-pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Response {
-    let headers = req.headers();
-    let signature = headers.get("x-signature-ed25519").ok().flatten();
-    let timestamp = headers.get("x-signature-timestamp").ok().flatten();
-    match req.bytes().await {
-        Ok(body) => respond(&body, signature.as_deref(), timestamp.as_deref(), env, ctx)
-            .resolve()
-            .await
-            .into(),
-        Err(_) => http::text(401, UNAUTHORIZED),
-    }
-}
-
-/// Verify → parse → dispatch → reply, synchronously. `src/entry.js` calls this directly
-/// (through `crate::interaction`) with the body it read, so the common replies cost no
-/// futures at all; an interaction that needs I/O hands back its remaining work instead.
+/// Verify → parse → dispatch → reply, synchronously. `src/entry.js` calls this (through
+/// `crate::interaction`) for every `POST /interactions` with the body it read and the
+/// runtime's verdict on the signature (`signed`), so the common replies cost no futures at
+/// all; an interaction that needs I/O hands back its remaining work instead.
 pub fn respond(
     body: &[u8],
     signature: Option<&str>,
     timestamp: Option<&str>,
-    env: &Env,
+    signed: bool,
+    cx: &Cx,
     ctx: &Context,
 ) -> Outcome {
+    let env = &cx.env;
     let key = match config::discord_public_key(env) {
         Ok(key) => key,
         Err(e) => {
@@ -148,7 +138,7 @@ pub fn respond(
     if body.len() > MAX_BODY {
         return Outcome::Now(Reply::text(401, UNAUTHORIZED));
     }
-    if let Err(e) = key.verify(signature, timestamp, body) {
+    if let Err(e) = key.check(signature, timestamp, signed) {
         log::event(
             "interaction_rejected",
             json!({ "reason": format!("{e:?}") }),
@@ -158,7 +148,7 @@ pub fn respond(
     let Ok(interaction) = serde_json::from_slice::<Interaction>(body) else {
         return Outcome::Now(Reply::text(400, "malformed interaction"));
     };
-    match dispatch(interaction, env, ctx) {
+    match dispatch(interaction, cx, ctx) {
         Answer::Static(json) => Outcome::Now(Reply::json(200, json.to_owned())),
         Answer::Built(response) => Outcome::Now(Reply::json(200, response.to_json())),
         Answer::Later(work) => {
@@ -204,63 +194,6 @@ fn later<T: 'static>(
     }))
 }
 
-/// Declares `Failure` and a `From` for each kind it keeps, from one list.
-macro_rules! failures {
-    ($($variant:ident($ty:ty)),* $(,)?) => {
-        /// Why a command's I/O failed: ours, never the user's. Logged once (by `later` or the
-        /// handler) with its kind intact, and shown as a friendly `UserError`.
-        #[derive(Debug)]
-        pub enum Failure {
-            $($variant($ty),)*
-        }
-
-        $(impl From<$ty> for Failure {
-            fn from(e: $ty) -> Self {
-                Failure::$variant(e)
-            }
-        })*
-    };
-}
-
-failures!(
-    Store(crate::store::StoreError),
-    Stripe(crate::clients::stripe::StripeError),
-    Discord(crate::clients::discord::DiscordError),
-    Twitch(crate::clients::twitch::TwitchError),
-    Config(crate::config::ConfigError),
-    Money(crate::flows::escrow::FlowError),
-    Runtime(worker::Error),
-    // Something that should not happen (an invariant of ours), in words.
-    Bug(String),
-);
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::Store(e) => write!(f, "{e}"),
-            Failure::Stripe(e) => write!(f, "{e}"),
-            Failure::Discord(e) => write!(f, "{e}"),
-            Failure::Twitch(e) => write!(f, "{e}"),
-            Failure::Config(e) => write!(f, "{e}"),
-            Failure::Money(e) => write!(f, "money: {e}"),
-            Failure::Runtime(e) => write!(f, "runtime: {e}"),
-            Failure::Bug(e) => write!(f, "bug: {e}"),
-        }
-    }
-}
-
-impl From<getrandom::Error> for Failure {
-    fn from(e: getrandom::Error) -> Self {
-        Failure::Bug(format!("no randomness: {e}"))
-    }
-}
-
-impl From<&str> for Failure {
-    fn from(e: &str) -> Self {
-        Failure::Bug(e.to_owned())
-    }
-}
-
 /// A reply to send: built for this interaction, static and serialised once, or built
 /// after I/O.
 enum Answer {
@@ -278,10 +211,10 @@ fn share_context(ctx: &Context) -> Context {
 }
 
 /// Delivers queued outbox messages after the reply (cron retries whatever fails now).
-fn deliver_soon(env: &Env, ctx: &Context) {
-    let env = env.clone();
+fn deliver_soon(cx: &Cx, ctx: &Context) {
+    let cx = cx.clone();
     worker::Context::new(share_context(ctx)).wait_until(async move {
-        if let Err(e) = crate::outbox::drain(&env, 10).await {
+        if let Err(e) = crate::outbox::drain(&cx, 10).await {
             log::error("outbox_drain_failed", &e);
         }
     });
@@ -296,12 +229,13 @@ const DEFER_AFTER: Duration = Duration::from_millis(2_000);
 /// isolate alive for it).
 fn deferred(
     interaction: &Interaction,
-    env: &Env,
+    cx: &Cx,
     ctx: &Context,
     work: impl Future<Output = Message> + 'static,
 ) -> Answer {
     let token = interaction.token.clone();
-    let env = env.clone();
+    let cx = cx.clone();
+    let env = cx.env.clone();
     let ctx = share_context(ctx);
     Answer::Later(Box::pin(async move {
         let mut work = Box::pin(work);
@@ -343,7 +277,7 @@ fn deferred(
 
 /// Routes the interaction; whatever needs I/O first checks the global ban (except the Buy
 /// button, whose one hold batch checks it, and autocomplete suggestions).
-fn dispatch(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
+fn dispatch(interaction: Interaction, cx: &Cx, ctx: &Context) -> Answer {
     let user = interaction.invoker().map(|u| u.id.clone());
     let exempt = interaction.kind == kind::AUTOCOMPLETE
         || interaction
@@ -351,13 +285,13 @@ fn dispatch(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
             .as_ref()
             .and_then(|d| d.custom_id.as_deref())
             .is_some_and(|id| matches!(CustomId::parse(id), Ok(CustomId::Buy(_))));
-    match (route(interaction, env, ctx), user) {
-        (Answer::Later(work), Some(user)) if !exempt => hq::unless_banned(user, env, work),
+    match (route(interaction, cx, ctx), user) {
+        (Answer::Later(work), Some(user)) if !exempt => hq::unless_banned(user, cx, work),
         (answer, _) => answer,
     }
 }
 
-fn route(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
+fn route(interaction: Interaction, cx: &Cx, ctx: &Context) -> Answer {
     let data = interaction.data.as_ref();
     let response = match interaction.kind {
         kind::PING => InteractionResponse::pong(),
@@ -371,56 +305,54 @@ fn route(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
             );
             let message = match (name, path.as_slice()) {
                 (commands::ROOT, ["help"]) => return Answer::Static(help::reply_json()),
-                (commands::ROOT, ["setup", "stripe"]) => return setup::stripe(&interaction, env),
-                (commands::ROOT, ["drop"]) => return drop::start(&interaction, options, env),
-                (commands::ROOT, ["dashboard"]) => return dashboard::show(&interaction, env),
-                (commands::ROOT, ["orders"]) => return orders::show(&interaction, 0, false, env),
+                (commands::ROOT, ["setup", "stripe"]) => return setup::stripe(&interaction, cx),
+                (commands::ROOT, ["drop"]) => return drop::start(&interaction, options, cx),
+                (commands::ROOT, ["dashboard"]) => return dashboard::show(&interaction, cx),
+                (commands::ROOT, ["orders"]) => return orders::show(&interaction, 0, false, cx),
                 (commands::ROOT, ["ship"]) => {
-                    return fulfilment::ship(&interaction, options, env, ctx)
+                    return fulfilment::ship(&interaction, options, cx, ctx)
                 }
                 (commands::ROOT, ["refund"]) => {
-                    return fulfilment::refund(&interaction, options, env, ctx)
+                    return fulfilment::refund(&interaction, options, cx, ctx)
                 }
-                (commands::ROOT, ["queue"]) => return fulfilment::queue(&interaction, env),
-                (commands::ROOT, ["setup", "twitch"]) => return live::setup(&interaction, env),
-                (commands::ROOT, ["profile"]) => return trust::profile(&interaction, options, env),
-                (commands::ROOT, ["vouch"]) => return trust::vouch(&interaction, options, env),
-                (commands::ROOT, ["report"]) => return hq::report(&interaction, options, env, ctx),
+                (commands::ROOT, ["queue"]) => return fulfilment::queue(&interaction, cx),
+                (commands::ROOT, ["setup", "twitch"]) => return live::setup(&interaction, cx),
+                (commands::ROOT, ["profile"]) => return trust::profile(&interaction, options, cx),
+                (commands::ROOT, ["vouch"]) => return trust::vouch(&interaction, options, cx),
+                (commands::ROOT, ["report"]) => return hq::report(&interaction, options, cx, ctx),
                 (commands::ROOT, ["admin", "resolve"]) => {
-                    return hq::resolve(&interaction, options, env, ctx)
+                    return hq::resolve(&interaction, options, cx, ctx)
                 }
                 (commands::ROOT, ["admin", "ban"]) => {
-                    return hq::ban(&interaction, options, env, ctx, true)
+                    return hq::ban(&interaction, options, cx, ctx, true)
                 }
                 (commands::ROOT, ["admin", "unban"]) => {
-                    return hq::ban(&interaction, options, env, ctx, false)
+                    return hq::ban(&interaction, options, cx, ctx, false)
                 }
                 (commands::ROOT, ["live", mode @ ("order" | "orders" | "chat" | "drop")]) => {
-                    return live::live(&interaction, mode, options, env, ctx)
+                    return live::live(&interaction, mode, options, cx, ctx)
                 }
                 (commands::ROOT, ["admin", "waive"]) => {
-                    return fulfilment::waive(&interaction, options, env)
+                    return fulfilment::waive(&interaction, options, cx)
                 }
                 (commands::ROOT, ["admin", "absorb"]) => {
-                    return fulfilment::absorb(&interaction, options, env, ctx)
+                    return fulfilment::absorb(&interaction, options, cx, ctx)
                 }
                 (commands::ROOT, ["admin", "reconcile"]) => {
-                    return fulfilment::reconcile(&interaction, env, ctx)
+                    return fulfilment::reconcile(&interaction, cx, ctx)
                 }
-                (commands::ROOT, ["inventory"]) => {
-                    return inventory::show(&interaction, false, env)
-                }
+                (commands::ROOT, ["inventory"]) => return inventory::show(&interaction, false, cx),
                 (commands::ROOT, ["config", "set"]) => {
-                    return server_settings::set(&interaction, options, env)
+                    return server_settings::set(&interaction, options, cx)
                 }
                 (commands::ROOT, ["config", "show"]) => {
-                    return server_settings::show(&interaction, env)
+                    return server_settings::show(&interaction, cx)
                 }
                 (commands::ROOT, ["admin", "approve"]) => {
-                    return admin::approve(&interaction, options, env)
+                    return admin::approve(&interaction, options, cx)
                 }
                 (commands::ROOT, ["admin", "revoke"]) => {
-                    return admin::revoke(&interaction, options, env)
+                    return admin::revoke(&interaction, options, cx)
                 }
                 _ => UserError::UnknownCommand.message(),
             };
@@ -431,17 +363,17 @@ fn route(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
                 .and_then(|d| d.custom_id.as_deref())
                 .unwrap_or_default();
             let error = match CustomId::parse(custom_id) {
-                Ok(CustomId::Buy(listing)) => return buy::click(&interaction, listing, env, ctx),
+                Ok(CustomId::Buy(listing)) => return buy::click(&interaction, listing, cx, ctx),
                 Ok(CustomId::OrdersPage(page)) => {
-                    return orders::show(&interaction, page, true, env)
+                    return orders::show(&interaction, page, true, cx)
                 }
-                Ok(CustomId::InventoryList) => return inventory::show(&interaction, true, env),
-                Ok(CustomId::InventoryPick) => return inventory::pick(&interaction, env),
+                Ok(CustomId::InventoryList) => return inventory::show(&interaction, true, cx),
+                Ok(CustomId::InventoryPick) => return inventory::pick(&interaction, cx),
                 Ok(CustomId::InventoryEdit(listing)) => {
-                    return inventory::edit(&interaction, listing, env)
+                    return inventory::edit(&interaction, listing, cx)
                 }
                 Ok(CustomId::InventoryDelist(listing)) => {
-                    return inventory::delist(&interaction, listing, env, ctx)
+                    return inventory::delist(&interaction, listing, cx, ctx)
                 }
                 Ok(CustomId::DropForm(_) | CustomId::InventorySave(_)) => UserError::UnknownButton,
                 Err(CustomIdError::Outdated) => UserError::OutdatedButton,
@@ -452,7 +384,7 @@ fn route(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
         kind::AUTOCOMPLETE => {
             let (path, options) = data.map(|d| d.subcommand_path()).unwrap_or_default();
             if options.iter().any(|o| o.focused && o.name == "order") {
-                return fulfilment::autocomplete(&interaction, &path, options, env);
+                return fulfilment::autocomplete(&interaction, &path, options, cx);
             }
             InteractionResponse::autocomplete(Vec::new())
         }
@@ -461,9 +393,9 @@ fn route(interaction: Interaction, env: &Env, ctx: &Context) -> Answer {
                 .and_then(|d| d.custom_id.as_deref())
                 .unwrap_or_default();
             match CustomId::parse(custom_id) {
-                Ok(CustomId::DropForm(options)) => return drop::submit(&interaction, options, env),
+                Ok(CustomId::DropForm(options)) => return drop::submit(&interaction, options, cx),
                 Ok(CustomId::InventorySave(listing)) => {
-                    return inventory::save(&interaction, listing, env, ctx)
+                    return inventory::save(&interaction, listing, cx, ctx)
                 }
                 Err(CustomIdError::Outdated) => {
                     InteractionResponse::message(UserError::OutdatedButton.message())

@@ -4,9 +4,11 @@
 
 pub mod clients;
 pub mod config;
+pub mod context;
 pub mod cron;
 pub mod discord;
 pub mod domain;
+pub mod error;
 pub mod flows;
 pub mod http;
 pub mod interactions;
@@ -23,20 +25,24 @@ pub mod webhooks;
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen};
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
-/// The interactions fast path, called by `src/entry.js` for `POST /interactions` with the
-/// body and the two signature headers it read natively. Answering synchronously skips the
-/// futures, closures and microtasks that are most of a Rust worker's per-request cost
-/// (docs/bench.md). An interaction that needs I/O returns a Promise of the Response instead,
-/// which the entry awaits. The generic route below gives the same answers, only slower.
+/// The interactions endpoint, called by `src/entry.js` for every `POST /interactions` with
+/// the body and the two signature headers it read natively, and whether the runtime's
+/// Ed25519 found the signature valid. Answering synchronously skips the futures, closures
+/// and microtasks that are most of a Rust worker's per-request cost (docs/bench.md). An
+/// interaction that needs I/O returns a Promise of the Response instead, which the entry
+/// awaits.
 #[wasm_bindgen]
 pub fn interaction(
     body: &[u8],
     signature: Option<String>,
     timestamp: Option<String>,
+    signed: bool,
     env: &Env,
     ctx: worker::worker_sys::Context,
 ) -> wasm_bindgen::JsValue {
-    match interactions::respond(body, signature.as_deref(), timestamp.as_deref(), env, &ctx) {
+    let (signature, timestamp) = (signature.as_deref(), timestamp.as_deref());
+    let cx = context::Cx::new(env);
+    match interactions::respond(body, signature, timestamp, signed, &cx, &ctx) {
         interactions::Outcome::Now(reply) => to_response(&reply).into(),
         interactions::Outcome::Later(work) => {
             worker::wasm_bindgen_futures::future_to_promise(async move {
@@ -63,35 +69,33 @@ extern "C" {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
+    let cx = &context::Cx::new(&env);
     Ok(match (req.method(), path.as_str()) {
-        (Method::Post, "/interactions") => interactions::handle(req, &env, ctx.as_ref()).await,
-        (Method::Post, "/webhooks/stripe") => webhooks::stripe(req, &env, &ctx).await,
-        (Method::Get | Method::Head, "/") => pages::storefront::landing(&env, &ctx).await,
+        (Method::Post, "/webhooks/stripe") => webhooks::stripe(req, cx, &ctx).await,
+        (Method::Get | Method::Head, "/") => pages::storefront::landing(cx, &ctx).await,
         (Method::Get | Method::Head, "/healthz") => healthz(&env).await,
         (Method::Get, "/onboarding/refresh") => {
-            pages::onboarding::onboarding_refresh(&req, &env).await
+            pages::onboarding::onboarding_refresh(&req, cx).await
         }
-        (Method::Get, "/onboarding/return") => {
-            pages::onboarding::onboarding_return(&req, &env).await
-        }
-        (Method::Get, "/success") => pages::orders::success(&req, &env).await,
-        (Method::Get, "/oauth/twitch/callback") => pages::twitch::callback(&req, &env).await,
-        (Method::Post, "/webhooks/twitch") => webhooks::twitch::eventsub(req, &env, &ctx).await,
+        (Method::Get, "/onboarding/return") => pages::onboarding::onboarding_return(&req, cx).await,
+        (Method::Get, "/success") => pages::orders::success(&req, cx).await,
+        (Method::Get, "/oauth/twitch/callback") => pages::twitch::callback(&req, cx).await,
+        (Method::Post, "/webhooks/twitch") => webhooks::twitch::eventsub(req, cx, &ctx).await,
         (Method::Get, "/cancel") => pages::orders::cancel(),
         (Method::Get, p) if p.starts_with("/orders/") => {
-            pages::orders::status(&env, p.trim_start_matches("/orders/")).await
+            pages::orders::status(cx, p.trim_start_matches("/orders/")).await
         }
         (Method::Get | Method::Head, p) if p.starts_with("/static/") => {
             pages::assets::static_asset(&req, p)
         }
         (Method::Get | Method::Head, p) if p.starts_with("/drops/") => {
-            pages::storefront::drop_page(&env, p.trim_start_matches("/drops/")).await
+            pages::storefront::drop_page(cx, p.trim_start_matches("/drops/")).await
         }
         (Method::Get | Method::Head, p) if p.starts_with("/photos/") => {
-            photos::serve(&env, p.trim_start_matches("/photos/")).await
+            photos::serve(cx, p.trim_start_matches("/photos/")).await
         }
         (Method::Get | Method::Head, p) if p.starts_with("/builders/") => {
-            pages::storefront::builder_page(&env, p.trim_start_matches("/builders/")).await
+            pages::storefront::builder_page(cx, p.trim_start_matches("/builders/")).await
         }
         (Method::Get | Method::Head, _) => pages::not_found(),
         _ => http::text(405, "method not allowed"),
@@ -101,7 +105,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 /// Cron (wrangler.toml `[triggers]`): see cron.rs.
 #[event(scheduled)]
 async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
-    cron::run(&env, &event.cron()).await;
+    cron::run(&context::Cx::new(&env), &event.cron()).await;
 }
 
 /// Liveness plus a one-row D1 read, so a broken binding shows up here first.

@@ -3,11 +3,14 @@
 //! and retried by cron with backoff, honouring Discord's 429 Retry-After.
 
 use crate::clients::discord::{Discord, DiscordError};
+use crate::context::Cx;
 use crate::domain::jobs::Job;
+use crate::error::Failure;
 use crate::store::outbox as rows;
+use crate::store::StoreError;
 use crate::{config, log, messages};
 use serde_json::json;
-use worker::{D1Database, Date, Env};
+use worker::D1Database;
 
 /// After this many attempts a job is left `dead` (kept, with its last error, for HQ).
 pub const MAX_ATTEMPTS: i64 = 12;
@@ -18,6 +21,16 @@ pub fn backoff_ms(attempts: i64) -> f64 {
     (30_000.0 * f64::from(1u32 << exp)).min(3_600_000.0)
 }
 
+/// Whether trying again later can succeed: Discord's own verdict, or any D1 failure (a D1
+/// error stays a D1 error: it is logged as one, and retried, never blamed on Discord).
+fn transient(e: &Failure) -> bool {
+    match e {
+        Failure::Discord(e) => e.is_transient(),
+        Failure::Store(StoreError::D1(_)) => true,
+        _ => false,
+    }
+}
+
 /// How one delivery ended.
 enum Delivery {
     Done,
@@ -26,15 +39,14 @@ enum Delivery {
 }
 
 /// Delivers every due job (up to `limit`). Returns how many were delivered.
-pub async fn drain(env: &Env, limit: u32) -> Result<usize, String> {
-    let db = config::db(env).map_err(|e| e.to_string())?;
-    let discord = Discord::from_env(env).map_err(|e| e.to_string())?;
+pub async fn drain(cx: &Cx, limit: u32) -> Result<usize, Failure> {
+    let env = &cx.env;
+    let db = cx.db()?;
+    let discord = Discord::from_env(env)?;
     let base = config::public_base_url(env);
     let hq_channel = env.var("HQ_CHANNEL_ID").map(|v| v.to_string()).ok();
-    let now = Date::now().as_millis() as f64;
-    let claimed = rows::claim_due(&db, now, limit)
-        .await
-        .map_err(|e| e.to_string())?;
+    let now = cx.now_ms;
+    let claimed = rows::claim_due(&db, now, limit).await?;
     let mut delivered = 0;
     let mut iter = claimed.iter();
     while let Some(claim) = iter.next() {
@@ -46,24 +58,22 @@ pub async fn drain(env: &Env, limit: u32) -> Result<usize, String> {
             }
         };
         let result = deliver(&db, &discord, &base, hq_channel.as_deref(), &job).await;
-        let now = Date::now().as_millis() as f64;
+        let now = cx.now_ms;
         match result {
             Ok(outcome) => {
                 if let Delivery::Skipped(why) = outcome {
                     log::event("outbox_skipped", json!({ "job": job, "why": why }));
                 }
-                rows::finish(&db, claim.id, now)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                rows::finish(&db, claim.id, now).await?;
                 delivered += 1;
             }
             Err(e) => {
-                let dead = !e.is_transient() || claim.attempts >= MAX_ATTEMPTS;
+                let dead = !transient(&e) || claim.attempts >= MAX_ATTEMPTS;
                 let retry_after = match &e {
-                    DiscordError::Api {
+                    Failure::Discord(DiscordError::Api {
                         retry_after: Some(s),
                         ..
-                    } => Some(s * 1000.0),
+                    }) => Some(s * 1000.0),
                     _ => None,
                 };
                 let at = now + retry_after.unwrap_or_else(|| backoff_ms(claim.attempts));
@@ -71,15 +81,11 @@ pub async fn drain(env: &Env, limit: u32) -> Result<usize, String> {
                     "outbox_failed",
                     json!({ "job": job, "attempts": claim.attempts, "dead": dead, "error": e.to_string() }),
                 );
-                rows::retry(&db, claim.id, at, dead, &e.to_string(), now)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                rows::retry(&db, claim.id, at, dead, &e.to_string(), now).await?;
                 if retry_after.is_some() {
                     // Rate limited: the rest waits too, without spending an attempt.
                     let rest: Vec<f64> = iter.map(|c| c.id).collect();
-                    rows::postpone(&db, &rest, at)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    rows::postpone(&db, &rest, at).await?;
                     break;
                 }
             }
@@ -94,16 +100,16 @@ async fn deliver(
     base: &str,
     hq_channel: Option<&str>,
     job: &Job,
-) -> Result<Delivery, DiscordError> {
-    let gone = |e: crate::store::StoreError| DiscordError::Transport(e.to_string());
+) -> Result<Delivery, Failure> {
     match job {
         Job::OrderPaid { order }
         | Job::SellerSale { order }
         | Job::LateRefund { order }
         | Job::Shipped { order }
         | Job::LiveProof { order }
-        | Job::Overdue { order } => {
-            let Some(view) = rows::order_view(db, order).await.map_err(gone)? else {
+        | Job::Overdue { order }
+        | Job::OverdueHq { order } => {
+            let Some(view) = rows::order_view(db, order).await? else {
                 return Ok(Delivery::Skipped("no such order"));
             };
             match job {
@@ -128,13 +134,16 @@ async fn deliver(
                         .await?;
                 }
                 Job::Overdue { .. } => {
-                    if let Some(channel) = hq_channel {
-                        discord
-                            .post_message(channel, &messages::overdue_hq(&view))
-                            .await?;
-                    }
                     discord
                         .direct_message(&view.buyer_id, &messages::overdue_buyer(&view, base))
+                        .await?;
+                }
+                Job::OverdueHq { .. } => {
+                    let Some(channel) = hq_channel else {
+                        return Ok(Delivery::Skipped("HQ_CHANNEL_ID is not set"));
+                    };
+                    discord
+                        .post_message(channel, &messages::overdue_hq(&view))
                         .await?;
                 }
                 _ => match &view.orders_channel_id {
@@ -162,10 +171,7 @@ async fn deliver(
             Ok(Delivery::Done)
         }
         Job::HqReport { report } | Job::ReportResolved { report } => {
-            let Some(view) = crate::store::hq::report_view(db, report)
-                .await
-                .map_err(gone)?
-            else {
+            let Some(view) = crate::store::hq::report_view(db, report).await? else {
                 return Ok(Delivery::Skipped("no such report"));
             };
             if matches!(job, Job::HqReport { .. }) {
@@ -183,7 +189,7 @@ async fn deliver(
             Ok(Delivery::Done)
         }
         Job::BanNotice { user } => {
-            let reason = crate::store::hq::ban_reason(db, user).await.map_err(gone)?;
+            let reason = crate::store::hq::ban_reason(db, user).await?;
             let Some(reason) = reason else {
                 return Ok(Delivery::Skipped("no longer banned"));
             };
@@ -194,22 +200,19 @@ async fn deliver(
         }
         Job::RefreshEmbed { listing } => refresh_embed(db, discord, base, listing).await,
         Job::RefundedByPaymentIntent { payment_intent } => {
-            let Some(view) = rows::order_view_by_payment_intent(db, payment_intent)
-                .await
-                .map_err(gone)?
-            else {
+            let Some(view) = rows::order_view_by_payment_intent(db, payment_intent).await? else {
                 return Ok(Delivery::Skipped("no such order"));
             };
             discord
                 .direct_message(&view.buyer_id, &messages::order_refunded(&view, base))
                 .await?;
-            refresh_embed(db, discord, base, &view.listing_id).await
+            Ok(Delivery::Done)
         }
         Job::HqOwed { order, cents } => {
             let Some(channel) = hq_channel else {
                 return Ok(Delivery::Skipped("HQ_CHANNEL_ID is not set"));
             };
-            let Some(view) = rows::order_view(db, order).await.map_err(gone)? else {
+            let Some(view) = rows::order_view(db, order).await? else {
                 return Ok(Delivery::Skipped("no such order"));
             };
             discord
@@ -234,10 +237,7 @@ async fn deliver(
             let Some(channel) = hq_channel else {
                 return Ok(Delivery::Skipped("HQ_CHANNEL_ID is not set"));
             };
-            let Some(view) = rows::order_view_by_payment_intent(db, payment_intent)
-                .await
-                .map_err(gone)?
-            else {
+            let Some(view) = rows::order_view_by_payment_intent(db, payment_intent).await? else {
                 return Ok(Delivery::Skipped("no such order"));
             };
             discord
@@ -253,10 +253,8 @@ async fn refresh_embed(
     discord: &Discord,
     base: &str,
     listing: &str,
-) -> Result<Delivery, DiscordError> {
-    let card = rows::listing_card(db, listing)
-        .await
-        .map_err(|e| DiscordError::Transport(e.to_string()))?;
+) -> Result<Delivery, Failure> {
+    let card = rows::listing_card(db, listing).await?;
     let Some(card) = card else {
         return Ok(Delivery::Skipped("no such listing"));
     };

@@ -3,12 +3,15 @@
 //! worker at `/photos/{listing id}`. An image link named in the slash command waits in KV
 //! (`drop-link:{interaction id}`, one hour) until the form is sent.
 
+use crate::config::ConfigError;
+use crate::context::Cx;
 use crate::discord::model::Attachment;
 use crate::domain::ids::ListingId;
 use crate::domain::listing::MAX_PHOTO_BYTES;
+use crate::error::{Failure, UpstreamError};
 use crate::http;
 use serde::{Deserialize, Serialize};
-use worker::{Env, Fetch, Method, Request, RequestInit, Response};
+use worker::{Fetch, Method, Request, RequestInit, Response};
 
 #[derive(Serialize, Deserialize)]
 struct PhotoMeta {
@@ -16,59 +19,58 @@ struct PhotoMeta {
     kind: String,
 }
 
-fn kv(env: &Env) -> Result<worker::KvStore, String> {
+fn kv(cx: &Cx) -> Result<worker::KvStore, Failure> {
+    let env = &cx.env;
     env.kv("KV")
-        .map_err(|_| "the KV binding KV is missing".to_owned())
+        .map_err(|_| ConfigError("the KV binding KV is missing").into())
 }
 
 /// Copies an uploaded photo into KV for `listing`.
 pub async fn keep(
-    env: &Env,
+    cx: &Cx,
     listing: &str,
     attachment: &Attachment,
     kind: &str,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let mut init = RequestInit::new();
     init.with_method(Method::Get);
-    let request = Request::new_with_init(&attachment.url, &init).map_err(|e| e.to_string())?;
-    let mut response = Fetch::Request(request)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let request = Request::new_with_init(&attachment.url, &init)?;
+    let mut response = Fetch::Request(request).send().await?;
     if response.status_code() != 200 {
-        return Err(format!(
+        return Err(Failure::Upstream(UpstreamError(format!(
             "photo download answered {}",
             response.status_code()
-        ));
+        ))));
     }
-    let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+    let bytes = response.bytes().await?;
     if bytes.is_empty() || bytes.len() as u64 > MAX_PHOTO_BYTES {
-        return Err(format!("photo of {} bytes refused", bytes.len()));
+        return Err(Failure::Upstream(UpstreamError(format!(
+            "photo of {} bytes refused",
+            bytes.len()
+        ))));
     }
-    kv(env)?
-        .put_bytes(&format!("photo:{listing}"), &bytes)
-        .map_err(|e| e.to_string())?
+    kv(cx)?
+        .put_bytes(&format!("photo:{listing}"), &bytes)?
         .metadata(PhotoMeta {
             kind: kind.to_owned(),
-        })
-        .map_err(|e| e.to_string())?
+        })?
         .execute()
-        .await
-        .map_err(|e| e.to_string())
+        .await?;
+    Ok(())
 }
 
 /// `GET /photos/{listing id}`. A listing's photo never changes (a new drop gets a new id),
 /// so it is cached for a year.
-pub async fn serve(env: &Env, id: &str) -> Response {
+pub async fn serve(cx: &Cx, id: &str) -> Response {
     let Some(listing) = ListingId::parse(id).filter(|l| l.as_str() == id) else {
         return crate::pages::not_found();
     };
-    let found = match kv(env) {
+    let found = match kv(cx) {
         Ok(store) => store
             .get(&format!("photo:{}", listing.as_str()))
             .bytes_with_metadata::<PhotoMeta>()
             .await
-            .map_err(|e| e.to_string()),
+            .map_err(Failure::from),
         Err(e) => Err(e),
     };
     match found {
@@ -88,21 +90,16 @@ fn draft_key(interaction_id: u64) -> String {
 }
 
 /// Keeps an image link from the slash command for its form (an hour is plenty).
-pub async fn save_link(env: &Env, interaction_id: u64, url: &str) -> Result<(), String> {
-    kv(env)?
-        .put(&draft_key(interaction_id), url)
-        .map_err(|e| e.to_string())?
+pub async fn save_link(cx: &Cx, interaction_id: u64, url: &str) -> Result<(), Failure> {
+    kv(cx)?
+        .put(&draft_key(interaction_id), url)?
         .expiration_ttl(3600)
         .execute()
-        .await
-        .map_err(|e| e.to_string())
+        .await?;
+    Ok(())
 }
 
 /// The image link the slash command named, if it is still there.
-pub async fn link(env: &Env, interaction_id: u64) -> Result<Option<String>, String> {
-    kv(env)?
-        .get(&draft_key(interaction_id))
-        .text()
-        .await
-        .map_err(|e| e.to_string())
+pub async fn link(cx: &Cx, interaction_id: u64) -> Result<Option<String>, Failure> {
+    Ok(kv(cx)?.get(&draft_key(interaction_id)).text().await?)
 }

@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod listings;
 pub mod orders;
 pub mod outbox;
+pub mod timeline;
 pub mod trust;
 pub mod twitch;
 
@@ -39,18 +40,34 @@ trait Counted: std::future::Future + Sized {
 
 impl<F: std::future::Future> Counted for F {}
 
+/// What went wrong with the database, by kind: D1 refused or failed (retry later), or it
+/// answered something our code did not expect (a bug: retrying will not help).
 #[derive(Debug)]
-pub struct StoreError(String);
+pub enum StoreError {
+    /// D1 (or the binding) failed: a constraint, a lost connection, an overloaded database.
+    D1(worker::Error),
+    /// D1 answered, but not what the code expects (a missing row, an unknown enum value).
+    Unexpected(String),
+}
+
+impl StoreError {
+    fn unexpected(what: impl Into<String>) -> StoreError {
+        StoreError::Unexpected(what.into())
+    }
+}
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "store: {}", self.0)
+        match self {
+            StoreError::D1(e) => write!(f, "store: d1: {e}"),
+            StoreError::Unexpected(what) => write!(f, "store: unexpected: {what}"),
+        }
     }
 }
 
 impl From<worker::Error> for StoreError {
     fn from(e: worker::Error) -> Self {
-        StoreError(e.to_string())
+        StoreError::D1(e)
     }
 }
 
@@ -87,8 +104,27 @@ impl Batch {
         }
     }
 
+    /// A batch of these statements, none of whose rows are read.
+    pub(crate) fn of(statements: Vec<D1PreparedStatement>) -> Batch {
+        Batch { statements }
+    }
+
+    /// A batch of these statements, reading the last one's rows.
+    pub(crate) fn ending_with_read<T>(
+        mut statements: Vec<D1PreparedStatement>,
+    ) -> (Batch, Option<Read<T>>) {
+        let last = statements.pop();
+        let mut batch = Batch::of(statements);
+        let read = last.map(|statement| batch.read(statement));
+        (batch, read)
+    }
+
     pub(crate) fn add(&mut self, statement: D1PreparedStatement) {
         self.statements.push(statement);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.statements.is_empty()
     }
 
     pub(crate) fn read<T>(&mut self, statement: D1PreparedStatement) -> Read<T> {
@@ -134,7 +170,9 @@ fn rows<T: for<'de> Deserialize<'de>>(
 ) -> Result<Vec<T>, StoreError> {
     match results.get(index) {
         Some(result) => Ok(result.results::<T>()?),
-        None => Err(StoreError(format!("batch has no result {index}"))),
+        None => Err(StoreError::unexpected(format!(
+            "batch has no result {index}"
+        ))),
     }
 }
 
@@ -156,25 +194,31 @@ fn upsert_user(
 }
 
 /// Whether a webhook event was applied now (with its batch's results) or before.
-#[derive(Debug)]
-pub enum Applied {
-    Now(Vec<D1Result>),
+pub(crate) enum Applied {
+    Now(Done),
     Before,
 }
 
+/// A statement's `RETURNING id`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReturnedId {
+    pub id: String,
+}
+
 /// Records `(source, event_id)` and applies `effects` in ONE batch. A repeat delivery
-/// trips the primary key, so the batch rolls back whole: effects happen exactly once.
-/// The results of `effects[i]` are at index `i + 1`.
-pub async fn apply_event_once(
+/// trips the primary key, so the batch rolls back whole: effects happen exactly once. The
+/// record goes last (a batch is one transaction, so its place changes nothing), which keeps
+/// the handles of `effects` pointing at their own statements.
+pub(crate) async fn apply_event_once(
     db: &D1Database,
     source: &str,
     event_id: &str,
     event_type: &str,
     now_ms: f64,
-    effects: Vec<D1PreparedStatement>,
+    mut effects: Batch,
 ) -> Result<Applied, StoreError> {
-    let record = db
-        .prepare(
+    effects.add(
+        db.prepare(
             "INSERT INTO processed_events (source, event_id, event_type, received_at)
              VALUES (?1, ?2, ?3, ?4)",
         )
@@ -183,12 +227,10 @@ pub async fn apply_event_once(
             event_id.into(),
             event_type.into(),
             JsValue::from_f64(now_ms),
-        ])?;
-    let mut statements = Vec::with_capacity(effects.len() + 1);
-    statements.push(record);
-    statements.extend(effects);
-    match db.batch(statements).counted().await {
-        Ok(results) => Ok(Applied::Now(results)),
+        ])?,
+    );
+    match effects.run(db).await {
+        Ok(done) => Ok(Applied::Now(done)),
         Err(batch_error) => {
             // Tell a duplicate (fine) from a real failure (Stripe must retry).
             let seen = db
@@ -201,7 +243,7 @@ pub async fn apply_event_once(
                 .await?;
             match seen {
                 Some(_) => Ok(Applied::Before),
-                None => Err(StoreError(batch_error.to_string())),
+                None => Err(batch_error),
             }
         }
     }
@@ -214,13 +256,4 @@ pub async fn ping(db: &D1Database) -> Result<(), StoreError> {
         .counted()
         .await?;
     Ok(())
-}
-
-/// The id a batch statement RETURNed (`RETURNING id`), if it changed a row.
-pub fn returned_id(results: &[D1Result], index: usize) -> Result<Option<String>, StoreError> {
-    #[derive(Deserialize)]
-    struct Id {
-        id: String,
-    }
-    Ok(rows::<Id>(results, index)?.into_iter().next().map(|r| r.id))
 }

@@ -6,12 +6,13 @@ mod payments;
 pub mod twitch;
 
 use crate::clients::stripe::Stripe;
+use crate::context::Cx;
 use crate::flows::escrow as money;
 use crate::stripe::account::Account;
 use crate::stripe::{event::Event, signature};
 use crate::{config, http, log, outbox, store};
 use serde_json::json;
-use worker::{Context, Date, Env, Request, Response};
+use worker::{Context, Request, Response};
 
 /// Stripe's events are small; anything bigger is not one.
 const MAX_BODY: usize = 256 * 1024;
@@ -56,32 +57,28 @@ fn internal(e: impl std::fmt::Display) -> WebhookError {
     WebhookError::Internal(e.to_string())
 }
 
-pub async fn stripe(req: Request, env: &Env, ctx: &Context) -> Response {
-    match apply_stripe(req, env, ctx).await {
+pub async fn stripe(req: Request, cx: &Cx, ctx: &Context) -> Response {
+    match apply_stripe(req, cx, ctx).await {
         Ok(response) => response,
         Err(e) => e.into_response(),
     }
 }
 
-async fn apply_stripe(
-    mut req: Request,
-    env: &Env,
-    ctx: &Context,
-) -> Result<Response, WebhookError> {
+async fn apply_stripe(mut req: Request, cx: &Cx, ctx: &Context) -> Result<Response, WebhookError> {
+    let env = &cx.env;
     let secret = config::secret(env, "STRIPE_WEBHOOK_SECRET").map_err(internal)?;
     let header = req.headers().get("stripe-signature").ok().flatten();
     let body = req.bytes().await.map_err(|_| WebhookError::Malformed)?;
     if body.len() > MAX_BODY {
         return Err(WebhookError::TooLarge);
     }
-    let now_ms = Date::now().as_millis();
-    let now_secs = i64::try_from(now_ms / 1000).unwrap_or(i64::MAX);
+    let now_ms = cx.now_ms;
+    let now_secs = (now_ms / 1000.0) as i64;
     signature::verify_any(&secret, header.as_deref(), &body, now_secs)
         .map_err(WebhookError::Signature)?;
     let event = Event::parse(&body).ok_or(WebhookError::Malformed)?;
-    let now_ms = now_ms as f64;
 
-    let db = config::db(env).map_err(internal)?;
+    let db = cx.db().map_err(internal)?;
     store::take_round_trips();
     // Each handled type contributes statements applied in the same batch as the event's
     // record; every other type is acknowledged and recorded so a redelivery is recognised.
@@ -104,40 +101,34 @@ async fn apply_stripe(
                 Err(e) => return Err(internal(e)),
             }
         }
-        _ => payments::plan(env, &db, &event, now_ms).await?,
+        _ => payments::plan(cx, &db, &event, now_ms).await?,
     };
-    let handled = !plan.statements.is_empty();
-    let applied = store::apply_event_once(
-        &db,
-        "stripe",
-        &event.id,
-        &event.kind,
-        now_ms,
-        plan.statements,
-    )
-    .await
-    .map_err(internal)?;
+    let handled = !plan.batch.is_empty();
+    let applied =
+        store::apply_event_once(&db, "stripe", &event.id, &event.kind, now_ms, plan.batch)
+            .await
+            .map_err(internal)?;
     let duplicate = matches!(applied, store::Applied::Before);
     log::event(
         "stripe_webhook",
         json!({ "id": event.id, "type": event.kind, "livemode": event.livemode,
         "handled": handled, "duplicate": duplicate, "d1_round_trips": store::take_round_trips() }),
     );
-    if let store::Applied::Now(results) = applied {
-        let order = match plan.order_id_at {
-            Some(index) => store::returned_id(&results, index + 1).map_err(internal)?,
+    if let store::Applied::Now(done) = applied {
+        let order = match &plan.order {
+            Some(read) => done.first(read).map_err(internal)?.map(|r| r.id),
             None => None,
         };
         if handled {
-            let env = env.clone();
+            let cx = cx.clone();
             // After the response: Stripe only needs to know the event is safely applied.
             ctx.wait_until(async move {
                 if let Some(order) = order {
-                    if let Err(e) = money::settle(&env, &order).await {
+                    if let Err(e) = money::settle(&cx, &order).await {
                         log::error("escrow_settle_failed", &e);
                     }
                 }
-                if let Err(e) = outbox::drain(&env, 10).await {
+                if let Err(e) = outbox::drain(&cx, 10).await {
                     log::error("outbox_drain_failed", &e);
                 }
             });

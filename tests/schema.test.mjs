@@ -113,3 +113,45 @@ test("constraints refuse what must never be stored", async () => {
   await refused("two open holds for one buyer and listing", "INSERT INTO reservations (id, listing_id, buyer_id, expires_at, created_at, updated_at) VALUES ('C5-3', 'D-1', '2', 0, 0, 0)");
   await refused("vouching for yourself", "INSERT INTO vouches VALUES ('1', '1', 0)");
 });
+
+test("migration 0007 splits waiting two-effect outbox jobs into one job per effect", async () => {
+  const dir = tempDir();
+  applyMigrations(dir);
+  const db = await openDb(dir);
+  await db.batch([
+    db.prepare("INSERT INTO users (discord_id, created_at, updated_at) VALUES ('1', 0, 0), ('2', 0, 0)"),
+    db.prepare("INSERT INTO builders (discord_id, handle, created_at, updated_at) VALUES ('1', 'keyz', 0, 0)"),
+    db.prepare(
+      `INSERT INTO listings (id, seller_id, kind, title, description, price_cents, quantity, stock, created_at, updated_at)
+       VALUES ('D-1', '1', 'ready_to_ship', 'Board', 'Nice', 45000, 1, 1, 0, 0)`,
+    ),
+    db.prepare(
+      `INSERT INTO orders (id, status_token, listing_id, buyer_id, seller_id, kind, status, item_cents, shipping_cents,
+         gross_cents, fee_cents, payout_cents, paid_at, created_at, updated_at, payment_intent_id)
+       VALUES ('C5-1', 'tok', 'D-1', '2', '1', 'ready_to_ship', 'refunded', 45000, 1500, 46500, 4650, 41850, 0, 0, 0, 'pi_1')`,
+    ),
+    // Jobs as the old code wrote them: two waiting, one already delivered.
+    db.prepare(
+      `INSERT INTO outbox (dedupe_key, job, status, attempts, next_attempt_at, created_at, updated_at) VALUES
+         ('overdue:C5-1', '{"kind":"overdue","order":"C5-1"}', 'pending', 2, 5, 1, 1),
+         ('refunded:pi_1', '{"kind":"refunded_by_payment_intent","payment_intent":"pi_1"}', 'pending', 0, 7, 2, 2),
+         ('overdue:C5-9', '{"kind":"overdue","order":"C5-9"}', 'done', 1, 0, 0, 0)`,
+    ),
+  ]);
+  executeFile(path.join(ROOT, "migrations/0007_one_effect_jobs.sql"), dir);
+  const { results } = await db.prepare("SELECT dedupe_key, job, status, attempts, next_attempt_at FROM outbox ORDER BY dedupe_key").all();
+  assert.deepEqual(
+    results.map((r) => [r.dedupe_key, JSON.parse(r.job), r.status, r.attempts, r.next_attempt_at]),
+    [
+      ["embed:D-1:refunded:C5-1", { kind: "refresh_embed", listing: "D-1" }, "pending", 0, 7],
+      ["overdue-hq:C5-1", { kind: "overdue_hq", order: "C5-1" }, "pending", 0, 5],
+      ["overdue:C5-1", { kind: "overdue", order: "C5-1" }, "pending", 2, 5],
+      ["overdue:C5-9", { kind: "overdue", order: "C5-9" }, "done", 1, 0],
+      ["refunded:pi_1", { kind: "refunded_by_payment_intent", payment_intent: "pi_1" }, "pending", 0, 7],
+    ],
+  );
+  // Applied twice, it adds nothing.
+  executeFile(path.join(ROOT, "migrations/0007_one_effect_jobs.sql"), dir);
+  const { results: again } = await db.prepare("SELECT COUNT(*) AS n FROM outbox").all();
+  assert.equal(again[0].n, 5);
+});

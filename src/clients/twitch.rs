@@ -6,7 +6,7 @@ use crate::config::{self, ConfigError};
 use crate::stripe::form::Form;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use worker::{Date, Env, Method};
+use worker::{Env, Method};
 
 #[derive(Debug)]
 pub enum TwitchError {
@@ -54,10 +54,12 @@ pub struct Twitch {
     client_id: String,
     client_secret: String,
     env: Env,
+    /// The clock of the request this client serves (for the cached token's expiry).
+    now_ms: f64,
 }
 
 impl Twitch {
-    pub fn from_env(env: &Env) -> Result<Twitch, TwitchError> {
+    pub fn from_env(env: &Env, now_ms: f64) -> Result<Twitch, TwitchError> {
         let base = |name: &str, default: &str| {
             env.var(name)
                 .map(|v| v.to_string().trim_end_matches('/').to_owned())
@@ -70,6 +72,7 @@ impl Twitch {
             client_secret: config::secret(env, "TWITCH_CLIENT_SECRET")
                 .map_err(TwitchError::Config)?,
             env: env.clone(),
+            now_ms,
         })
     }
 
@@ -171,7 +174,7 @@ impl Twitch {
             .env
             .kv("KV")
             .map_err(|_| TwitchError::Config(ConfigError("the KV binding KV is missing")))?;
-        let now = Date::now().as_millis() as f64;
+        let now = self.now_ms;
         if let Ok(Some(cached)) = kv.get(APP_TOKEN_KEY).json::<CachedToken>().await {
             if cached.expires_at_ms > now {
                 return Ok(cached.token);

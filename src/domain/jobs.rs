@@ -1,5 +1,6 @@
-//! The outbox's jobs: each one external effect (a DM, a post, an embed edit, a role), stored
-//! as JSON in the batch that causes it and delivered by src/outbox.rs. Pure data.
+//! The outbox's jobs: each exactly one external effect (a DM, a post, an embed edit, a role),
+//! so a retry repeats nothing that already happened. Stored as JSON in the batch that causes
+//! them and delivered by src/outbox.rs. Pure data.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +16,7 @@ pub enum Job {
     RefreshEmbed { listing: String },
     /// DM the buyer that their late payment was refunded.
     LateRefund { order: String },
-    /// DM the buyer about a refund and refresh the drop's embed (stock came back).
+    /// DM the buyer about a refund (the embed's stock is its own `RefreshEmbed` job).
     RefundedByPaymentIntent { payment_intent: String },
     /// DM the buyer that their commission is on the workbench, with the stream link.
     LiveProof { order: String },
@@ -28,8 +29,11 @@ pub enum Job {
     },
     /// DM the buyer their tracking link.
     Shipped { order: String },
-    /// Tell HQ and the buyer a commission has no live proof a week past its promise.
+    /// DM the buyer that their commission has no live proof a week past its promise, and
+    /// that HQ knows.
     Overdue { order: String },
+    /// Tell HQ the same (its own job, so a failed DM never posts to HQ twice).
+    OverdueHq { order: String },
     /// Open HQ's ticket for a buyer's report (never shown to the builder).
     HqReport { report: String },
     /// Tell the reporter how HQ resolved their report.

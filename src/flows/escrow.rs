@@ -8,13 +8,15 @@
 //! the same key, so Stripe answers what it did the first time.
 
 use crate::clients::stripe::{Stripe, StripeError};
+use crate::context::Cx;
 use crate::domain::escrow::{self, Actor, Escrow, Event, MoveKind, Movement, Refusal, Step};
 use crate::domain::order::OrderStatus;
+use crate::error::{Failure, MoneyError};
 use crate::log;
 use crate::store::ledger::{self, Answer, Money};
 use crate::store::StoreError;
 use serde_json::json;
-use worker::{D1Database, Date, Env};
+use worker::D1Database;
 
 #[derive(Debug)]
 pub enum FlowError {
@@ -30,6 +32,16 @@ impl std::fmt::Display for FlowError {
             FlowError::Store(e) => write!(f, "{e}"),
             FlowError::NoSuchOrder => f.write_str("no such order"),
             FlowError::Busy => f.write_str("the order's money kept changing"),
+        }
+    }
+}
+
+impl From<FlowError> for Failure {
+    fn from(e: FlowError) -> Self {
+        match e {
+            FlowError::Store(e) => Failure::Store(e),
+            FlowError::NoSuchOrder => Failure::Money(MoneyError("no such order")),
+            FlowError::Busy => Failure::Money(MoneyError("the order's money kept changing")),
         }
     }
 }
@@ -185,12 +197,8 @@ async fn call(stripe: &Stripe, m: &Money, row: &Movement, now_ms: f64) -> Called
 
 /// Carries out the order's claimed movements, oldest first. Returns the money as it stands
 /// after (pending rows left for cron when Stripe gave no answer).
-pub async fn carry_out(
-    env: &Env,
-    db: &D1Database,
-    order_id: &str,
-    now: impl Fn() -> f64,
-) -> Result<Money, FlowError> {
+pub async fn carry_out(cx: &Cx, db: &D1Database, order_id: &str) -> Result<Money, FlowError> {
+    let env = &cx.env;
     let stripe = Stripe::from_env(env);
     for _ in 0..8 {
         let Some(money) = ledger::money(db, order_id).await? else {
@@ -206,7 +214,7 @@ pub async fn carry_out(
                 return Ok(money);
             }
         };
-        let answer = call(stripe, &money, &row, now()).await;
+        let answer = call(stripe, &money, &row, cx.now_ms).await;
         let (answer, event) = match &answer {
             Called::Moved(id) => (Answer::Moved(id), "escrow_moved"),
             Called::Refused(why) => (Answer::Refused(why), "escrow_refused"),
@@ -223,8 +231,8 @@ pub async fn carry_out(
             json!({ "order": order_id, "row": row.id, "kind": row.kind.as_str(), "cents": row.amount.get(),
                 "stripe": match &answer { Answer::Moved(id) => json!(id), Answer::Refused(why) => json!(why) } }),
         );
-        ledger::record(db, order_id, &row, answer, now()).await?;
-        if let Err(refusal) = advance(db, order_id, Event::Recompute, Who::C500, now()).await? {
+        ledger::record(db, order_id, &row, answer, cx.now_ms).await?;
+        if let Err(refusal) = advance(db, order_id, Event::Recompute, Who::C500, cx.now_ms).await? {
             log::event(
                 "escrow_settle_refused",
                 json!({ "order": order_id, "refusal": format!("{refusal:?}") }),
@@ -238,44 +246,30 @@ pub async fn carry_out(
 
 /// `advance`, then `carry_out` whatever it claimed.
 pub async fn run(
-    env: &Env,
+    cx: &Cx,
     db: &D1Database,
     order_id: &str,
     event: Event,
     who: Who<'_>,
-    now: impl Fn() -> f64,
 ) -> Result<Result<Money, Refusal>, FlowError> {
-    match advance(db, order_id, event, who, now()).await? {
+    match advance(db, order_id, event, who, cx.now_ms).await? {
         Err(refusal) => Ok(Err(refusal)),
-        Ok(_) => Ok(Ok(carry_out(env, db, order_id, now).await?)),
+        Ok(_) => Ok(Ok(carry_out(cx, db, order_id).await?)),
     }
-}
-
-fn clock() -> f64 {
-    Date::now().as_millis() as f64
 }
 
 /// After a fact was recorded (a webhook, a cron pass): settle the order's money, carry out
 /// what follows, and refund a payment that came too late for its unit.
-pub async fn settle(env: &Env, order_id: &str) -> Result<(), String> {
-    let db = crate::config::db(env).map_err(|e| e.to_string())?;
-    let money = match run(env, &db, order_id, Event::Recompute, Who::C500, clock).await {
+pub async fn settle(cx: &Cx, order_id: &str) -> Result<(), Failure> {
+    let db = cx.db()?;
+    let money = match run(cx, &db, order_id, Event::Recompute, Who::C500).await {
         Ok(Ok(m)) => m,
-        Ok(Err(refusal)) => return Err(format!("settle {order_id}: {refusal:?}")),
-        Err(e) => return Err(e.to_string()),
+        Ok(Err(refusal)) => return Err(Failure::Bug(format!("settle {order_id}: {refusal:?}"))),
+        Err(e) => return Err(e.into()),
     };
     let f = &money.facts;
     if f.status == OrderStatus::Cancelled && f.escrow == Escrow::Held && f.kept().get() > 0 {
-        match run(
-            env,
-            &db,
-            order_id,
-            Event::Refund(Actor::C500),
-            Who::C500,
-            clock,
-        )
-        .await
-        {
+        match run(cx, &db, order_id, Event::Refund(Actor::C500), Who::C500).await {
             Ok(Ok(_)) => log::event(
                 "late_payment_refunded",
                 json!({ "order": order_id, "why": "paid after the hold lapsed, sold out" }),
@@ -284,7 +278,7 @@ pub async fn settle(env: &Env, order_id: &str) -> Result<(), String> {
                 "late_payment_refund_refused",
                 json!({ "order": order_id, "refusal": format!("{refusal:?}") }),
             ),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())

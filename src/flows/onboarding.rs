@@ -3,9 +3,9 @@
 //! done.
 
 use crate::config;
+use crate::context::Cx;
 use crate::domain::link_token::{self, LinkClaims};
 use crate::stripe::account::Account;
-use worker::Env;
 
 /// Stripe has what it needs and the account can sell and be paid.
 pub fn is_enabled(account: &Account) -> bool {
@@ -14,11 +14,12 @@ pub fn is_enabled(account: &Account) -> bool {
 
 /// Where Stripe sends the builder back: our pages, with a signed token naming the account.
 pub fn onboarding_urls(
-    env: &Env,
+    cx: &Cx,
     secret: &str,
     claims: &LinkClaims,
     now_ms: f64,
 ) -> (String, String) {
+    let env = &cx.env;
     let base = config::public_base_url(env);
     let token = link_token::sign(secret, claims, now_ms);
     (

@@ -4,13 +4,15 @@
 //! cron, and on demand with `/c500 admin reconcile`.
 
 use crate::clients::stripe::Stripe;
+use crate::context::Cx;
 use crate::domain::escrow::{within_charge, MoveKind, MoveStatus};
 use crate::domain::jobs::Job;
 use crate::domain::money::Cents;
+use crate::error::Failure;
 use crate::log;
 use crate::store::{self, ledger};
 use serde_json::json;
-use worker::{D1Database, Env};
+use worker::D1Database;
 
 /// How far back a daily run looks: Stripe retries webhooks for up to 3 days.
 pub const WINDOW_MS: f64 = 4.0 * 24.0 * 3600.0 * 1000.0;
@@ -23,11 +25,10 @@ pub struct Report {
     pub mismatches: Vec<String>,
 }
 
-pub async fn run(env: &Env, db: &D1Database, now_ms: f64, limit: u32) -> Result<Report, String> {
-    let stripe = Stripe::from_env(env).map_err(|e| e.to_string())?;
-    let orders = ledger::to_reconcile(db, now_ms - WINDOW_MS, limit)
-        .await
-        .map_err(|e| e.to_string())?;
+pub async fn run(cx: &Cx, db: &D1Database, now_ms: f64, limit: u32) -> Result<Report, Failure> {
+    let env = &cx.env;
+    let stripe = Stripe::from_env(env)?;
+    let orders = ledger::to_reconcile(db, now_ms - WINDOW_MS, limit).await?;
     let mut report = Report {
         orders: orders.len(),
         ..Report::default()
@@ -36,10 +37,7 @@ pub async fn run(env: &Env, db: &D1Database, now_ms: f64, limit: u32) -> Result<
         let Some(pi) = &order.payment_intent_id else {
             continue;
         };
-        let Some(money) = ledger::money(db, &order.id)
-            .await
-            .map_err(|e| e.to_string())?
-        else {
+        let Some(money) = ledger::money(db, &order.id).await? else {
             continue;
         };
         let (refunds, transfers) = match (
@@ -143,9 +141,7 @@ pub async fn run(env: &Env, db: &D1Database, now_ms: f64, limit: u32) -> Result<
             ),
             body,
         };
-        store::outbox::enqueue(db, &job, &format!("reconcile:{}", now_ms as i64), now_ms)
-            .await
-            .map_err(|e| e.to_string())?;
+        store::outbox::enqueue(db, &job, &format!("reconcile:{}", now_ms as i64), now_ms).await?;
     }
     Ok(report)
 }

@@ -2,13 +2,13 @@
 //! guild badges. Every action is written to `admin_actions` in the same batch as its effect.
 
 use super::{later, Answer, UserError};
+use crate::context::Cx;
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{colour, Embed, InteractionResponse, Message};
 use crate::domain::ids::Snowflake;
 use crate::domain::seller::{fallback_handle, handle_from, GuildTag};
 use crate::{config, log, store};
 use serde_json::json;
-use worker::{Date, Env};
 
 fn refuse(error: UserError) -> Answer {
     Answer::Built(InteractionResponse::message(error.message()))
@@ -27,8 +27,9 @@ fn done(title: String, description: String, colour: u32) -> InteractionResponse 
 fn admin_and_subject(
     interaction: &Interaction,
     options: &[CommandOption],
-    env: &Env,
+    cx: &Cx,
 ) -> Result<(String, Snowflake, String), UserError> {
+    let env = &cx.env;
     let admin = interaction
         .invoker()
         .map(|u| u.id.clone())
@@ -49,8 +50,8 @@ fn admin_and_subject(
     Ok((admin, subject, username))
 }
 
-pub(super) fn approve(interaction: &Interaction, options: &[CommandOption], env: &Env) -> Answer {
-    let (admin, subject, username) = match admin_and_subject(interaction, options, env) {
+pub(super) fn approve(interaction: &Interaction, options: &[CommandOption], cx: &Cx) -> Answer {
+    let (admin, subject, username) = match admin_and_subject(interaction, options, cx) {
         Ok(found) => found,
         Err(error) => return refuse(error),
     };
@@ -67,10 +68,10 @@ pub(super) fn approve(interaction: &Interaction, options: &[CommandOption], env:
         guild_tags: GuildTag::join(&tags),
         admin,
     };
-    let env = env.clone();
+    let cx = cx.clone();
     let work = async move {
-        let db = config::db(&env)?;
-        store::builders::approve_builder(&db, &approval, Date::now().as_millis() as f64).await?;
+        let db = cx.db()?;
+        store::builders::approve_builder(&db, &approval, cx.now_ms).await?;
         log::event(
             "builder_approved",
             json!({ "builder": approval.builder, "by": approval.admin, "tags": approval.guild_tags }),
@@ -96,15 +97,15 @@ pub(super) fn approve(interaction: &Interaction, options: &[CommandOption], env:
     )
 }
 
-pub(super) fn revoke(interaction: &Interaction, options: &[CommandOption], env: &Env) -> Answer {
-    let (admin, subject, _) = match admin_and_subject(interaction, options, env) {
+pub(super) fn revoke(interaction: &Interaction, options: &[CommandOption], cx: &Cx) -> Answer {
+    let (admin, subject, _) = match admin_and_subject(interaction, options, cx) {
         Ok(found) => found,
         Err(error) => return refuse(error),
     };
-    let env = env.clone();
+    let cx = cx.clone();
     let work = async move {
-        let db = config::db(&env)?;
-        let now = Date::now().as_millis() as f64;
+        let db = cx.db()?;
+        let now = cx.now_ms;
         let revoked = store::builders::revoke_builder(&db, subject.as_str(), &admin, now).await?;
         if revoked {
             log::event(

@@ -4,6 +4,7 @@
 
 use super::{deferred, Failure, UserError};
 use crate::clients::stripe::Stripe;
+use crate::context::Cx;
 use crate::discord::model::Interaction;
 use crate::discord::response::{colour, ActionRow, Button, Embed, Message};
 use crate::domain::buying::{decide, BuyOutcome, Refusal, HOLD_MS};
@@ -14,12 +15,11 @@ use crate::stripe::checkout::{checkout_form, CheckoutRequest};
 use crate::{config, log};
 use serde_json::json;
 use worker::worker_sys::Context;
-use worker::{Date, Env};
 
 pub(super) fn click(
     interaction: &Interaction,
     listing: ListingId,
-    env: &Env,
+    cx: &Cx,
     ctx: &Context,
 ) -> super::Answer {
     let Some(user) = interaction.invoker() else {
@@ -29,10 +29,10 @@ pub(super) fn click(
     };
     let buyer = user.id.clone();
     let username = user.username.clone();
-    let env2 = env.clone();
+    let cx2 = cx.clone();
     let work = async move {
         crate::store::take_round_trips();
-        let result = buy(&env2, &listing, &buyer, &username).await;
+        let result = buy(&cx2, &listing, &buyer, &username).await;
         log::event(
             "buy_done",
             json!({ "listing": listing.as_str(), "d1_round_trips": crate::store::take_round_trips() }),
@@ -45,17 +45,18 @@ pub(super) fn click(
             }
         }
     };
-    deferred(interaction, env, ctx, work)
+    deferred(interaction, cx, ctx, work)
 }
 
 async fn buy(
-    env: &Env,
+    cx: &Cx,
     listing: &ListingId,
     buyer: &str,
     username: &str,
 ) -> Result<Message, Failure> {
-    let db = config::db(env)?;
-    let now = Date::now().as_millis() as f64;
+    let env = &cx.env;
+    let db = cx.db()?;
+    let now = cx.now_ms;
     // A fresh id per attempt: if the rules allowed a hold and none was taken, the id
     // collided with an older reservation (the primary key refused it, no unit was spent),
     // so the click tries again with another.
@@ -94,13 +95,13 @@ async fn buy(
         BuyOutcome::Resume { url } => Ok(checkout_link(&url, hold.map(|h| h.hold_expires_at))),
         BuyOutcome::Checkout { hold_id, fresh } => {
             let hold = hold.ok_or("the hold vanished between statements of one batch")?;
-            checkout(env, &db, &hold, &hold_id, fresh, buyer, now).await
+            checkout(cx, &db, &hold, &hold_id, fresh, buyer, now).await
         }
     }
 }
 
 async fn checkout(
-    env: &Env,
+    cx: &Cx,
     db: &worker::D1Database,
     hold: &HoldCheckout,
     hold_id: &str,
@@ -108,6 +109,7 @@ async fn checkout(
     buyer: &str,
     now: f64,
 ) -> Result<Message, Failure> {
+    let env = &cx.env;
     let base = config::public_base_url(env);
     let image = hold
         .image_url

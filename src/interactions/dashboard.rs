@@ -1,24 +1,23 @@
 //! `/c500 dashboard`: a builder's shop at a glance: exact sums from D1, not estimates.
 
 use super::{later, Answer, UserError};
-use crate::config;
+use crate::context::Cx;
 use crate::discord::model::Interaction;
 use crate::discord::response::{
     colour, Embed, EmbedField, EmbedFooter, InteractionResponse, Message,
 };
 use crate::domain::money::Cents;
 use crate::store::{self, builders::Dashboard, ledger};
-use worker::Env;
 
-pub(super) fn show(interaction: &Interaction, env: &Env) -> Answer {
+pub(super) fn show(interaction: &Interaction, cx: &Cx) -> Answer {
     let Some(seller) = interaction.invoker().map(|u| u.id.clone()) else {
         return Answer::Built(InteractionResponse::message(
             UserError::UnknownCommand.message(),
         ));
     };
-    let env = env.clone();
+    let cx = cx.clone();
     let work = async move {
-        let db = config::db(&env)?;
+        let db = cx.db()?;
         let Some(mut d) = store::builders::dashboard(&db, &seller).await? else {
             return Ok(None);
         };

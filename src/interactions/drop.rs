@@ -3,6 +3,7 @@
 
 use super::{later, Answer, UserError};
 use crate::clients::discord::{Discord, DiscordError};
+use crate::context::Cx;
 use crate::discord::model::{
     modal_value, modal_values, option_str, option_value, Attachment, CommandOption, Interaction,
 };
@@ -18,7 +19,6 @@ use crate::store::outbox::ListingCard;
 use crate::store::{self, builders::BuilderStripe, listings::NewListing};
 use crate::{config, log, messages, pages, photos};
 use serde_json::{json, Value};
-use worker::{Date, Env};
 
 fn standing(row: Option<BuilderStripe>) -> SellerStanding {
     row.map_or_else(SellerStanding::default, |b| SellerStanding {
@@ -46,9 +46,9 @@ fn field_error(e: &FieldError) -> Answer {
 }
 
 /// The slash command: options checked, standing checked, then the form.
-pub(super) fn start(interaction: &Interaction, o: &[CommandOption], env: &Env) -> Answer {
+pub(super) fn start(interaction: &Interaction, o: &[CommandOption], cx: &Cx) -> Answer {
     let int = |name| option_value(o, name).and_then(Value::as_i64);
-    let now = Date::now().as_millis();
+    let now = cx.now_ms as u64;
     let mut options = match DropOptions::parse(
         option_str(o, "type"),
         int("quantity"),
@@ -74,13 +74,13 @@ pub(super) fn start(interaction: &Interaction, o: &[CommandOption], env: &Env) -
             UserError::UnknownCommand.message(),
         ));
     };
-    let env = env.clone();
+    let cx = cx.clone();
     let draft = options.image_draft;
     let work = async move {
-        let db = config::db(&env)?;
+        let db = cx.db()?;
         let missing = standing(store::builders::builder_stripe(&db, &seller).await?).missing();
         if let (Some(id), Some(url), true) = (draft, link, missing.is_empty()) {
-            photos::save_link(&env, id, &url).await?;
+            photos::save_link(&cx, id, &url).await?;
         }
         Ok(missing)
     };
@@ -163,7 +163,7 @@ fn uploaded_photo(
 }
 
 /// The form's submission: validate, save, post the public embed, confirm privately.
-pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env) -> Answer {
+pub(super) fn submit(interaction: &Interaction, options: DropOptions, cx: &Cx) -> Answer {
     let components = interaction
         .data
         .as_ref()
@@ -194,9 +194,10 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
         ));
     };
     let guild = interaction.guild_id.clone();
-    let env = env.clone();
+    let cx = cx.clone();
+    let env = cx.env.clone();
     let work = async move {
-        let db = config::db(&env)?;
+        let db = cx.db()?;
         let (seller_row, shop_channel) =
             store::builders::drop_context(&db, &seller, guild.as_deref()).await?;
         let missing = standing(seller_row).missing();
@@ -207,14 +208,14 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, env: &Env)
         let mut random = [0u8; 8];
         getrandom::fill(&mut random)?;
         let id = ListingId::from_random(&random);
-        let now = Date::now().as_millis() as f64;
+        let now = cx.now_ms;
         if let Some((attachment, kind)) = &photo {
-            if let Err(e) = photos::keep(&env, id.as_str(), attachment, kind).await {
+            if let Err(e) = photos::keep(&cx, id.as_str(), attachment, kind).await {
                 log::error("photo_keep_failed", &e);
                 return Ok(Posted::PhotoUnavailable);
             }
         } else if let (None, Some(draft)) = (&form.image_url, options.image_draft) {
-            form.image_url = photos::link(&env, draft).await?;
+            form.image_url = photos::link(&cx, draft).await?;
         }
         let photo_type = photo.as_ref().map(|(_, kind)| *kind);
         let listing = NewListing {

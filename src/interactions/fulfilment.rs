@@ -2,6 +2,7 @@
 //! `/c500 queue`, HQ's `/c500 admin waive`, and the order autocomplete they share.
 
 use super::{deferred, later, Answer, Failure, UserError};
+use crate::context::Cx;
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{colour, Choice, Embed, EmbedField, InteractionResponse, Message};
 use crate::domain::escrow::{Escrow, Event, Refusal};
@@ -16,7 +17,6 @@ use crate::store::fulfilment::{self as rows, ActionOrder, QueueRow};
 use crate::{config, log};
 use serde_json::json;
 use worker::worker_sys::Context;
-use worker::{Date, Env};
 
 fn facts(o: &ActionOrder) -> OrderFacts {
     OrderFacts {
@@ -46,13 +46,13 @@ fn ok(title: &str, description: String) -> Message {
 
 /// The order a command names, with the facts its rules read (or the reply saying it isn't one).
 async fn load(
-    env: &Env,
+    cx: &Cx,
     typed: &str,
 ) -> Result<Result<(worker::D1Database, ActionOrder, OrderFacts), Message>, Failure> {
     let Some(id) = OrderId::parse(typed) else {
         return Ok(Err(no_such_order(typed)));
     };
-    let db = config::db(env)?;
+    let db = cx.db()?;
     let Some(order) = rows::action_order(&db, id.as_str()).await? else {
         return Ok(Err(no_such_order(typed)));
     };
@@ -64,7 +64,7 @@ async fn load(
 pub(super) fn ship(
     interaction: &Interaction,
     o: &[CommandOption],
-    env: &Env,
+    cx: &Cx,
     ctx: &Context,
 ) -> Answer {
     let typed = option_str(o, "order").unwrap_or_default().to_owned();
@@ -83,26 +83,26 @@ pub(super) fn ship(
             UserError::UnknownCommand.message(),
         ));
     };
-    let (env2, ctx2) = (env.clone(), super::share_context(ctx));
+    let (cx2, ctx2) = (cx.clone(), super::share_context(ctx));
     let work = async move {
-        let result = ship_order(&env2, &ctx2, &typed, &seller, &carrier, &tracking).await;
+        let result = ship_order(&cx2, &ctx2, &typed, &seller, &carrier, &tracking).await;
         result.unwrap_or_else(|e| {
             log::error("ship_failed", &e);
             UserError::Internal.message()
         })
     };
-    deferred(interaction, env, ctx, work)
+    deferred(interaction, cx, ctx, work)
 }
 
 async fn ship_order(
-    env: &Env,
+    cx: &Cx,
     ctx: &Context,
     typed: &str,
     seller: &str,
     carrier: &str,
     tracking: &str,
 ) -> Result<Message, Failure> {
-    let (db, order, f) = match load(env, typed).await? {
+    let (db, order, f) = match load(cx, typed).await? {
         Ok(found) => found,
         Err(reply) => return Ok(reply),
     };
@@ -130,7 +130,7 @@ async fn ship_order(
             ),
         });
     }
-    let now = Date::now().as_millis() as f64;
+    let now = cx.now_ms;
     if !rows::mark_shipped(&db, &order.id, seller, carrier, tracking, now).await? {
         return Ok(Message::oops(
             "Already shipped",
@@ -140,9 +140,8 @@ async fn ship_order(
             ),
         ));
     }
-    super::deliver_soon(env, ctx);
-    let now = || Date::now().as_millis() as f64;
-    let paid = match money::run(env, &db, &order.id, Event::Release, money::Who::user(seller), now).await {
+    super::deliver_soon(cx, ctx);
+    let paid = match money::run(cx, &db, &order.id, Event::Release, money::Who::user(seller)).await {
         Ok(Ok(m)) if m.facts.escrow == Escrow::Released => format!(
             "Your payout of **{}** is on its way to your Stripe balance.",
             m.facts.net_transfer()
@@ -174,9 +173,10 @@ async fn ship_order(
 pub(super) fn refund(
     interaction: &Interaction,
     o: &[CommandOption],
-    env: &Env,
+    cx: &Cx,
     ctx: &Context,
 ) -> Answer {
+    let env = &cx.env;
     let typed = option_str(o, "order").unwrap_or_default().to_owned();
     let reason = option_str(o, "reason")
         .unwrap_or_default()
@@ -194,27 +194,27 @@ pub(super) fn refund(
         )));
     }
     let admin = config::is_admin(env, &user);
-    let (env2, ctx2) = (env.clone(), super::share_context(ctx));
+    let (cx2, ctx2) = (cx.clone(), super::share_context(ctx));
     let work = async move {
-        refund_order(&env2, &ctx2, &typed, &user, admin, &reason)
+        refund_order(&cx2, &ctx2, &typed, &user, admin, &reason)
             .await
             .unwrap_or_else(|e| {
                 log::error("refund_failed", &e);
                 UserError::StripeUnavailable.message()
             })
     };
-    deferred(interaction, env, ctx, work)
+    deferred(interaction, cx, ctx, work)
 }
 
 async fn refund_order(
-    env: &Env,
+    cx: &Cx,
     ctx: &Context,
     typed: &str,
     user: &str,
     admin: bool,
     reason: &str,
 ) -> Result<Message, Failure> {
-    let (db, order, f) = match load(env, typed).await? {
+    let (db, order, f) = match load(cx, typed).await? {
         Ok(found) => found,
         Err(reply) => return Ok(reply),
     };
@@ -228,9 +228,8 @@ async fn refund_order(
         }
         Err(RefundRefusal::AlreadyRefunded) => return Ok(already_refunded(&order.id)),
     };
-    let now = || Date::now().as_millis() as f64;
     let result = money::run(
-        env,
+        cx,
         &db,
         &order.id,
         Event::Refund(actor),
@@ -238,10 +237,9 @@ async fn refund_order(
             id: user,
             why: Some(reason),
         },
-        now,
     )
     .await?;
-    super::deliver_soon(env, ctx);
+    super::deliver_soon(cx, ctx);
     let m = match result {
         Ok(m) => m,
         Err(refusal) => {
@@ -309,15 +307,15 @@ fn next_step(o: &QueueRow) -> String {
 }
 
 /// `/c500 queue`: the builder's open orders, oldest first.
-pub(super) fn queue(interaction: &Interaction, env: &Env) -> Answer {
+pub(super) fn queue(interaction: &Interaction, cx: &Cx) -> Answer {
     let Some(seller) = interaction.invoker().map(|u| u.id.clone()) else {
         return Answer::Built(InteractionResponse::message(
             UserError::UnknownCommand.message(),
         ));
     };
-    let env = env.clone();
+    let cx = cx.clone();
     let work = async move {
-        let db = config::db(&env)?;
+        let db = cx.db()?;
         Ok(rows::queue(&db, &seller, 25).await?)
     };
     later("queue_failed", UserError::Internal, work, |orders| {
@@ -355,7 +353,8 @@ pub(super) fn queue(interaction: &Interaction, env: &Env) -> Answer {
 }
 
 /// The invoking HQ admin's id (None: not an admin, and `admins_only` says so).
-fn hq_admin(interaction: &Interaction, env: &Env) -> Option<String> {
+fn hq_admin(interaction: &Interaction, cx: &Cx) -> Option<String> {
+    let env = &cx.env;
     interaction
         .invoker()
         .map(|u| u.id.clone())
@@ -369,18 +368,18 @@ fn admins_only() -> Answer {
 }
 
 /// `/c500 admin waive order`: HQ lets a commission ship without live proof.
-pub(super) fn waive(interaction: &Interaction, o: &[CommandOption], env: &Env) -> Answer {
-    let Some(admin) = hq_admin(interaction, env) else {
+pub(super) fn waive(interaction: &Interaction, o: &[CommandOption], cx: &Cx) -> Answer {
+    let Some(admin) = hq_admin(interaction, cx) else {
         return admins_only();
     };
     let typed = option_str(o, "order").unwrap_or_default().to_owned();
-    let env = env.clone();
+    let cx = cx.clone();
     let work = async move {
         let Some(id) = OrderId::parse(&typed) else {
             return Ok(Err(typed));
         };
-        let db = config::db(&env)?;
-        let now = Date::now().as_millis() as f64;
+        let db = cx.db()?;
+        let now = cx.now_ms;
         let done = rows::waive_proof(&db, id.as_str(), &admin, now).await?;
         log::event(
             "proof_waived",
@@ -407,22 +406,21 @@ pub(super) fn waive(interaction: &Interaction, o: &[CommandOption], env: &Env) -
 pub(super) fn absorb(
     interaction: &Interaction,
     o: &[CommandOption],
-    env: &Env,
+    cx: &Cx,
     ctx: &Context,
 ) -> Answer {
-    let Some(admin) = hq_admin(interaction, env) else {
+    let Some(admin) = hq_admin(interaction, cx) else {
         return admins_only();
     };
     let typed = option_str(o, "order").unwrap_or_default().to_owned();
-    let env2 = env.clone();
+    let cx2 = cx.clone();
     let work = async move {
         let result = async {
             let Some(id) = OrderId::parse(&typed) else {
                 return Ok(no_such_order(&typed));
             };
-            let db = config::db(&env2)?;
-            let now = || Date::now().as_millis() as f64;
-            Ok(match money::run(&env2, &db, id.as_str(), Event::Absorb, money::Who::user(&admin), now).await {
+            let db = cx2.db()?;
+            Ok(match money::run(&cx2, &db, id.as_str(), Event::Absorb, money::Who::user(&admin)).await {
                 Ok(Ok(m)) => ok(
                     "C500 takes this one",
                     format!(
@@ -448,22 +446,22 @@ pub(super) fn absorb(
             UserError::Internal.message()
         })
     };
-    deferred(interaction, env, ctx, work)
+    deferred(interaction, cx, ctx, work)
 }
 
 /// `/c500 admin reconcile`: the ledger against Stripe now; mismatches go to HQ too.
-pub(super) fn reconcile(interaction: &Interaction, env: &Env, ctx: &Context) -> Answer {
-    if hq_admin(interaction, env).is_none() {
+pub(super) fn reconcile(interaction: &Interaction, cx: &Cx, ctx: &Context) -> Answer {
+    if hq_admin(interaction, cx).is_none() {
         return admins_only();
     }
-    let (env2, ctx2) = (env.clone(), super::share_context(ctx));
+    let (cx2, ctx2) = (cx.clone(), super::share_context(ctx));
     let work = async move {
         let result = async {
-            let db = config::db(&env2)?;
+            let db = cx2.db()?;
             let report =
-                crate::flows::reconcile::run(&env2, &db, Date::now().as_millis() as f64, 200)
+                crate::flows::reconcile::run(&cx2, &db, cx2.now_ms, 200)
                     .await?;
-            super::deliver_soon(&env2, &ctx2);
+            super::deliver_soon(&cx2, &ctx2);
             Ok::<_, Failure>(if report.mismatches.is_empty() {
                 ok(
                     "🧮 The ledger matches Stripe",
@@ -487,7 +485,7 @@ pub(super) fn reconcile(interaction: &Interaction, env: &Env, ctx: &Context) -> 
             UserError::StripeUnavailable.message()
         })
     };
-    deferred(interaction, env, ctx, work)
+    deferred(interaction, cx, ctx, work)
 }
 
 /// The `order` option's suggestions: the builder's open orders matching what was typed
@@ -496,8 +494,9 @@ pub(super) fn autocomplete(
     interaction: &Interaction,
     path: &[&str],
     o: &[CommandOption],
-    env: &Env,
+    cx: &Cx,
 ) -> Answer {
+    let env = &cx.env;
     let typed = o
         .iter()
         .find(|opt| opt.focused)
@@ -512,9 +511,9 @@ pub(super) fn autocomplete(
         .unwrap_or_default();
     let any_order =
         config::is_admin(env, &user) && matches!(path.first(), Some(&"admin" | &"refund"));
-    let env = env.clone();
+    let cx = cx.clone();
     let work = async move {
-        let db = config::db(&env)?;
+        let db = cx.db()?;
         let prefix = if typed.starts_with("C5-") || typed.is_empty() {
             typed.clone()
         } else {

@@ -3,6 +3,7 @@
 //! with I/O checks first ("a banned user can do nothing, anywhere").
 
 use super::{later, Answer, UserError};
+use crate::context::Cx;
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{colour, Embed, InteractionResponse, Message};
 use crate::domain::ids::{OrderId, ReportId, Snowflake};
@@ -12,7 +13,6 @@ use serde_json::json;
 use std::future::Future;
 use std::pin::Pin;
 use worker::worker_sys::Context;
-use worker::{Date, Env};
 
 fn banned(reason: &str) -> InteractionResponse {
     InteractionResponse::message(Message::oops(
@@ -28,12 +28,12 @@ fn banned(reason: &str) -> InteractionResponse {
 /// Runs `work` only if `user` is not banned (one D1 read first).
 pub(super) fn unless_banned(
     user: String,
-    env: &Env,
+    cx: &Cx,
     work: Pin<Box<dyn Future<Output = InteractionResponse>>>,
 ) -> Answer {
-    let env = env.clone();
+    let cx = cx.clone();
     Answer::Later(Box::pin(async move {
-        let reason = match config::db(&env) {
+        let reason = match cx.db() {
             Ok(db) => rows::ban_reason(&db, &user)
                 .await
                 .map_err(|e| e.to_string()),
@@ -54,7 +54,7 @@ pub(super) fn unless_banned(
 pub(super) fn report(
     interaction: &Interaction,
     o: &[CommandOption],
-    env: &Env,
+    cx: &Cx,
     ctx: &Context,
 ) -> Answer {
     if interaction.guild_id.is_some() {
@@ -79,21 +79,21 @@ pub(super) fn report(
             "Name the order (like `C5-7K2M9Q`) and say what happened.",
         )));
     };
-    let env = env.clone();
+    let cx = cx.clone();
     let ctx = super::share_context(ctx);
     let work = async move {
-        let db = config::db(&env)?;
+        let db = cx.db()?;
         let mut random = [0u8; 8];
         getrandom::fill(&mut random)?;
         let id = ReportId::from_random(&random);
-        let now = Date::now().as_millis() as f64;
+        let now = cx.now_ms;
         let result =
             rows::open_report(&db, id.as_str(), order.as_str(), &reporter, &reason, now).await?;
         log::event(
             "report",
             json!({ "report": id.as_str(), "order": order.as_str(), "result": format!("{result:?}") }),
         );
-        super::deliver_soon(&env, &ctx);
+        super::deliver_soon(&cx, &ctx);
         Ok((result, id, order))
     };
     later(
@@ -123,7 +123,8 @@ pub(super) fn report(
     )
 }
 
-fn admin_of(interaction: &Interaction, env: &Env) -> Option<String> {
+fn admin_of(interaction: &Interaction, cx: &Cx) -> Option<String> {
+    let env = &cx.env;
     interaction
         .invoker()
         .map(|u| u.id.clone())
@@ -143,10 +144,10 @@ fn done(title: String, description: String) -> InteractionResponse {
 pub(super) fn resolve(
     interaction: &Interaction,
     o: &[CommandOption],
-    env: &Env,
+    cx: &Cx,
     ctx: &Context,
 ) -> Answer {
-    let Some(admin) = admin_of(interaction, env) else {
+    let Some(admin) = admin_of(interaction, cx) else {
         return Answer::Built(InteractionResponse::message(
             UserError::AdminsOnly.message(),
         ));
@@ -162,13 +163,13 @@ pub(super) fn resolve(
             "Name the report (like `R-7K2M9Q`) and what was decided.",
         )));
     };
-    let env = env.clone();
+    let cx = cx.clone();
     let ctx = super::share_context(ctx);
     let work = async move {
-        let db = config::db(&env)?;
-        let now = Date::now().as_millis() as f64;
+        let db = cx.db()?;
+        let now = cx.now_ms;
         let ok = rows::resolve_report(&db, id.as_str(), &admin, &resolution, now).await?;
-        super::deliver_soon(&env, &ctx);
+        super::deliver_soon(&cx, &ctx);
         Ok((ok, id))
     };
     later("resolve_failed", UserError::Internal, work, |(ok, id)| {
@@ -190,11 +191,11 @@ pub(super) fn resolve(
 pub(super) fn ban(
     interaction: &Interaction,
     o: &[CommandOption],
-    env: &Env,
+    cx: &Cx,
     ctx: &Context,
     ban: bool,
 ) -> Answer {
-    let Some(admin) = admin_of(interaction, env) else {
+    let Some(admin) = admin_of(interaction, cx) else {
         return Answer::Built(InteractionResponse::message(
             UserError::AdminsOnly.message(),
         ));
@@ -221,11 +222,11 @@ pub(super) fn ban(
         .and_then(|r| r.users.get(user.as_str()))
         .map(|u| u.username.clone())
         .unwrap_or_default();
-    let env = env.clone();
+    let cx = cx.clone();
     let ctx = super::share_context(ctx);
     let work = async move {
-        let db = config::db(&env)?;
-        let now = Date::now().as_millis() as f64;
+        let db = cx.db()?;
+        let now = cx.now_ms;
         rows::set_ban(
             &db,
             &admin,
@@ -239,7 +240,7 @@ pub(super) fn ban(
             if ban { "user_banned" } else { "user_unbanned" },
             json!({ "user": user.as_str(), "admin": admin }),
         );
-        super::deliver_soon(&env, &ctx);
+        super::deliver_soon(&cx, &ctx);
         Ok(user)
     };
     later("ban_failed", UserError::Internal, work, move |user| {

@@ -3,6 +3,7 @@
 //! (through the outbox, queued in the same batch), including its Sold out state.
 
 use super::{later, Answer, Failure, UserError};
+use crate::context::Cx;
 use crate::discord::model::{modal_value, modal_values, Interaction};
 use crate::discord::response::{
     colour, ActionRow, Button, Embed, EmbedField, InteractionResponse, Message, Modal, ModalItem,
@@ -14,13 +15,12 @@ use crate::domain::listing::InventoryEdit;
 use crate::domain::listing::ListingStatus;
 use crate::domain::money::Cents;
 use crate::domain::seller::GuildTag;
+use crate::log;
 use crate::messages::{availability, Availability};
 use crate::store::outbox::{self as views, ListingCard};
 use crate::store::{self, listings::ListingChange};
-use crate::{config, log};
 use serde_json::json;
 use worker::worker_sys::Context;
-use worker::{Date, Env};
 
 /// What a builder may be refused here.
 enum Refused {
@@ -150,15 +150,15 @@ fn detail_view(card: &ListingCard) -> Message {
 }
 
 /// `/c500 inventory` (or Back): the list. `update`: replace the message it came from.
-pub(super) fn show(interaction: &Interaction, update: bool, env: &Env) -> Answer {
+pub(super) fn show(interaction: &Interaction, update: bool, cx: &Cx) -> Answer {
     let Some(seller) = who(interaction) else {
         return Answer::Built(InteractionResponse::message(
             UserError::UnknownCommand.message(),
         ));
     };
-    let env = env.clone();
+    let cx = cx.clone();
     let work = async move {
-        let db = config::db(&env)?;
+        let db = cx.db()?;
         Ok(views::seller_listings(&db, &seller).await?)
     };
     later(
@@ -178,11 +178,11 @@ pub(super) fn show(interaction: &Interaction, update: bool, env: &Env) -> Answer
 
 /// The seller's own listing, or why not.
 async fn own_listing(
-    env: &Env,
+    cx: &Cx,
     listing: &str,
     seller: &str,
 ) -> Result<Result<ListingCard, Refused>, Failure> {
-    let db = config::db(env)?;
+    let db = cx.db()?;
     Ok(match views::listing_card(&db, listing).await? {
         Some(card) if card.seller_id == seller => Ok(card),
         _ => Err(Refused::NotYours),
@@ -190,7 +190,7 @@ async fn own_listing(
 }
 
 /// A listing picked from the menu.
-pub(super) fn pick(interaction: &Interaction, env: &Env) -> Answer {
+pub(super) fn pick(interaction: &Interaction, cx: &Cx) -> Answer {
     let picked = interaction
         .data
         .as_ref()
@@ -201,8 +201,8 @@ pub(super) fn pick(interaction: &Interaction, env: &Env) -> Answer {
             UserError::UnknownButton.message(),
         ));
     };
-    let env = env.clone();
-    let work = async move { own_listing(&env, listing.as_str(), &seller).await };
+    let cx = cx.clone();
+    let work = async move { own_listing(&cx, listing.as_str(), &seller).await };
     later(
         "inventory_failed",
         UserError::Internal,
@@ -215,14 +215,14 @@ pub(super) fn pick(interaction: &Interaction, env: &Env) -> Answer {
 }
 
 /// "Edit price & stock": the form, pre-filled.
-pub(super) fn edit(interaction: &Interaction, listing: ListingId, env: &Env) -> Answer {
+pub(super) fn edit(interaction: &Interaction, listing: ListingId, cx: &Cx) -> Answer {
     let Some(seller) = who(interaction) else {
         return Answer::Built(InteractionResponse::message(
             UserError::UnknownButton.message(),
         ));
     };
-    let env = env.clone();
-    let work = async move { own_listing(&env, listing.as_str(), &seller).await };
+    let cx = cx.clone();
+    let work = async move { own_listing(&cx, listing.as_str(), &seller).await };
     later(
         "inventory_failed",
         UserError::Internal,
@@ -280,7 +280,7 @@ pub(super) fn edit(interaction: &Interaction, listing: ListingId, env: &Env) -> 
 pub(super) fn save(
     interaction: &Interaction,
     listing: ListingId,
-    env: &Env,
+    cx: &Cx,
     ctx: &Context,
 ) -> Answer {
     let components = interaction
@@ -304,13 +304,13 @@ pub(super) fn save(
             UserError::UnknownForm.message(),
         ));
     };
-    let env = env.clone();
+    let cx = cx.clone();
     let ctx = super::share_context(ctx);
     // One batch: the change (only to their own live listing), the embed edit queued, the
     // card read back; a refusal is explained from the same read.
     let work = async move {
-        let db = config::db(&env)?;
-        let now = Date::now().as_millis() as f64;
+        let db = cx.db()?;
+        let now = cx.now_ms;
         let result =
             store::listings::edit_listing(&db, listing.as_str(), &seller, &change, now).await?;
         if let ListingChange::Changed(_) = result {
@@ -318,7 +318,7 @@ pub(super) fn save(
                 "listing_edited",
                 json!({ "listing": listing.as_str(), "price": change.price.get(), "stock": change.stock }),
             );
-            super::deliver_soon(&env, &ctx);
+            super::deliver_soon(&cx, &ctx);
         }
         Ok(result)
     };
@@ -341,7 +341,7 @@ pub(super) fn save(
 pub(super) fn delist(
     interaction: &Interaction,
     listing: ListingId,
-    env: &Env,
+    cx: &Cx,
     ctx: &Context,
 ) -> Answer {
     let Some(seller) = who(interaction) else {
@@ -349,11 +349,11 @@ pub(super) fn delist(
             UserError::UnknownButton.message(),
         ));
     };
-    let env = env.clone();
+    let cx = cx.clone();
     let ctx = super::share_context(ctx);
     let work = async move {
-        let db = config::db(&env)?;
-        let now = Date::now().as_millis() as f64;
+        let db = cx.db()?;
+        let now = cx.now_ms;
         let result = store::listings::delist_listing(&db, listing.as_str(), &seller, now).await?;
         if let ListingChange::Changed(_) = result {
             log::event(
@@ -361,7 +361,7 @@ pub(super) fn delist(
                 json!({ "listing": listing.as_str(), "seller": seller }),
             );
             crate::pages::storefront::invalidate();
-            super::deliver_soon(&env, &ctx);
+            super::deliver_soon(&cx, &ctx);
         }
         Ok(result)
     };

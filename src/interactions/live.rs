@@ -6,6 +6,7 @@
 use super::{deferred, later, Answer, Failure, UserError};
 use crate::clients::discord::Discord;
 use crate::clients::twitch::Twitch;
+use crate::context::Cx;
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{
     colour, ActionRow, AllowedMentions, Button, Embed, InteractionResponse, Message,
@@ -16,28 +17,28 @@ use crate::store::twitch::{self as rows, LiveContext};
 use crate::{config, log};
 use serde_json::json;
 use worker::worker_sys::Context;
-use worker::{Date, Env};
 
 /// `/c500 setup twitch`: a private link to Twitch's consent page, with a signed,
 /// single-use state naming who asked.
-pub(super) fn setup(interaction: &Interaction, env: &Env) -> Answer {
+pub(super) fn setup(interaction: &Interaction, cx: &Cx) -> Answer {
     let Some(user) = interaction.invoker().map(|u| u.id.clone()) else {
         return Answer::Built(InteractionResponse::message(
             UserError::UnknownCommand.message(),
         ));
     };
-    let env = env.clone();
+    let cx = cx.clone();
+    let env = cx.env.clone();
     let work = async move {
         let secret = config::secret(&env, "LINK_SIGNING_SECRET")?;
-        let twitch = Twitch::from_env(&env)?;
+        let twitch = Twitch::from_env(&env, cx.now_ms)?;
         let mut random = [0u8; 20];
         getrandom::fill(&mut random)?;
         let nonce = token_from_random(&random);
-        let now = Date::now().as_millis() as f64;
-        let db = config::db(&env)?;
+        let now = cx.now_ms;
+        let db = cx.db()?;
         rows::create_state(&db, &nonce, &user, now + oauth_state::LIFETIME_MS).await?;
         let state = oauth_state::sign(&secret, &user, &nonce, now);
-        Ok(twitch.authorize_url(&crate::flows::twitch::callback_url(&env), &state))
+        Ok(twitch.authorize_url(&crate::flows::twitch::callback_url(&cx), &state))
     };
     later("setup_twitch_failed", UserError::Internal, work, |url| {
         InteractionResponse::message(Message {
@@ -66,7 +67,7 @@ pub(super) fn live(
     interaction: &Interaction,
     mode: &str,
     o: &[CommandOption],
-    env: &Env,
+    cx: &Cx,
     ctx: &Context,
 ) -> Answer {
     let mode = match mode {
@@ -108,9 +109,9 @@ pub(super) fn live(
     };
     let guild = interaction.guild_id.clone();
     let channel = interaction.channel_id.clone();
-    let (env2, ctx2) = (env.clone(), super::share_context(ctx));
+    let (cx2, ctx2) = (cx.clone(), super::share_context(ctx));
     let work = async move {
-        go_live(&env2, &ctx2, &builder, guild.as_deref(), channel.as_deref(), mode)
+        go_live(&cx2, &ctx2, &builder, guild.as_deref(), channel.as_deref(), mode)
             .await
             .unwrap_or_else(|e| {
                 log::error("live_failed", &e);
@@ -120,18 +121,19 @@ pub(super) fn live(
                 )
             })
     };
-    deferred(interaction, env, ctx, work)
+    deferred(interaction, cx, ctx, work)
 }
 
 async fn go_live(
-    env: &Env,
+    cx: &Cx,
     ctx: &Context,
     builder: &str,
     guild: Option<&str>,
     channel: Option<&str>,
     mode: Mode,
 ) -> Result<Message, Failure> {
-    let db = config::db(env)?;
+    let env = &cx.env;
+    let db = cx.db()?;
     let context = rows::live_context(&db, builder, guild).await?;
     let Some(LiveContext {
         is_builder: 1,
@@ -154,7 +156,7 @@ async fn go_live(
     let Some(context) = context else {
         return Err("live context vanished".into());
     };
-    let twitch = Twitch::from_env(env)?;
+    let twitch = Twitch::from_env(env, cx.now_ms)?;
     let Some(stream) = twitch.live_stream(&twitch_id).await? else {
         return Ok(Message::oops(
             "You're not live right now",
@@ -162,7 +164,7 @@ async fn go_live(
         ));
     };
     let url = format!("https://twitch.tv/{}", stream.user_login);
-    let now = Date::now().as_millis() as f64;
+    let now = cx.now_ms;
     if let (Some(guild), Some(role)) = (guild, &context.live_role_id) {
         rows::give_live_role(&db, builder, guild, role, now).await?;
     }
@@ -237,7 +239,7 @@ async fn go_live(
         "went_live",
         json!({ "builder": builder, "login": login, "guild": guild }),
     );
-    super::deliver_soon(env, ctx);
+    super::deliver_soon(cx, ctx);
     Ok(reply)
 }
 

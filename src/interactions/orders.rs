@@ -3,6 +3,7 @@
 
 use super::{later, Answer, UserError};
 use crate::config;
+use crate::context::Cx;
 use crate::discord::model::Interaction;
 use crate::discord::response::{
     colour, ActionRow, Button, Embed, EmbedField, EmbedFooter, InteractionResponse, Message,
@@ -11,20 +12,20 @@ use crate::domain::custom_id::CustomId;
 use crate::domain::money::Cents;
 use crate::domain::seller::GuildTag;
 use crate::store::orders::{self, OrderRow};
-use worker::Env;
 
 pub const PER_PAGE: u32 = 5;
 
 /// `paging`: a Newer/Older click (the message is updated in place) rather than the command.
-pub(super) fn show(interaction: &Interaction, page: u32, paging: bool, env: &Env) -> Answer {
+pub(super) fn show(interaction: &Interaction, page: u32, paging: bool, cx: &Cx) -> Answer {
     let Some(buyer) = interaction.invoker().map(|u| u.id.clone()) else {
         return Answer::Built(InteractionResponse::message(
             UserError::UnknownCommand.message(),
         ));
     };
-    let env = env.clone();
+    let cx = cx.clone();
+    let env = cx.env.clone();
     let work = async move {
-        let db = config::db(&env)?;
+        let db = cx.db()?;
         let (rows, more) = orders::buyer_orders(&db, &buyer, page, PER_PAGE).await?;
         Ok((rows, more, config::public_base_url(&env)))
     };

@@ -6,16 +6,16 @@
 //! this member in this channel (administrators included).
 
 use super::{later, Answer, UserError};
+use crate::context::Cx;
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{
     colour, Embed, EmbedField, EmbedFooter, InteractionResponse, Message,
 };
 use crate::domain::ids::Snowflake;
 use crate::domain::settings::SettingsUpdate;
+use crate::log;
 use crate::store::{self, guilds::GuildSettings};
-use crate::{config, log};
 use serde_json::json;
-use worker::{Date, Env};
 
 const ADMINISTRATOR: u64 = 1 << 3;
 const MANAGE_GUILD: u64 = 1 << 5;
@@ -43,7 +43,7 @@ fn refuse(error: UserError) -> Answer {
     Answer::Built(InteractionResponse::message(error.message()))
 }
 
-pub(super) fn set(interaction: &Interaction, options: &[CommandOption], env: &Env) -> Answer {
+pub(super) fn set(interaction: &Interaction, options: &[CommandOption], cx: &Cx) -> Answer {
     let update = update_from(options);
     let Some(guild_id) = interaction.guild_id.clone() else {
         return refuse(UserError::NeedsServer);
@@ -62,10 +62,10 @@ pub(super) fn set(interaction: &Interaction, options: &[CommandOption], env: &En
         .invoker()
         .map(|u| u.id.clone())
         .unwrap_or_default();
-    let env = env.clone();
+    let cx = cx.clone();
     let work = async move {
-        let db = config::db(&env)?;
-        let now = Date::now().as_millis() as f64;
+        let db = cx.db()?;
+        let now = cx.now_ms;
         let settings =
             store::guilds::save_guild_settings(&db, &guild_id, &update, &by, now).await?;
         log::event(
@@ -87,13 +87,13 @@ pub(super) fn set(interaction: &Interaction, options: &[CommandOption], env: &En
     )
 }
 
-pub(super) fn show(interaction: &Interaction, env: &Env) -> Answer {
+pub(super) fn show(interaction: &Interaction, cx: &Cx) -> Answer {
     let Some(guild_id) = interaction.guild_id.clone() else {
         return refuse(UserError::NeedsServer);
     };
-    let env = env.clone();
+    let cx = cx.clone();
     let work = async move {
-        let db = config::db(&env)?;
+        let db = cx.db()?;
         let settings = store::guilds::guild_settings(&db, &guild_id).await?;
         Ok(settings.unwrap_or_else(|| GuildSettings::empty(&guild_id)))
     };

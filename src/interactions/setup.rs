@@ -4,6 +4,7 @@
 
 use super::{later, Answer, Failure, UserError};
 use crate::clients::stripe::Stripe;
+use crate::context::Cx;
 use crate::discord::model::Interaction;
 use crate::discord::response::{colour, ActionRow, Button, Embed, InteractionResponse, Message};
 use crate::domain::link_token::LinkClaims;
@@ -11,9 +12,8 @@ use crate::domain::seller::{fallback_handle, handle_from};
 use crate::flows::onboarding;
 use crate::{config, log, store};
 use serde_json::json;
-use worker::{Date, Env};
 
-pub(super) fn stripe(interaction: &Interaction, env: &Env) -> Answer {
+pub(super) fn stripe(interaction: &Interaction, cx: &Cx) -> Answer {
     let Some(user) = interaction.invoker() else {
         return Answer::Built(InteractionResponse::message(
             UserError::UnknownCommand.message(),
@@ -21,8 +21,8 @@ pub(super) fn stripe(interaction: &Interaction, env: &Env) -> Answer {
     };
     let (discord_id, username) = (user.id.clone(), user.username.clone());
     let interaction_id = interaction.id.clone();
-    let env = env.clone();
-    let work = async move { run(&env, &discord_id, &username, &interaction_id).await };
+    let cx = cx.clone();
+    let work = async move { run(&cx, &discord_id, &username, &interaction_id).await };
     later(
         "setup_stripe_failed",
         UserError::StripeUnavailable,
@@ -32,15 +32,16 @@ pub(super) fn stripe(interaction: &Interaction, env: &Env) -> Answer {
 }
 
 async fn run(
-    env: &Env,
+    cx: &Cx,
     discord_id: &str,
     username: &str,
     interaction_id: &str,
 ) -> Result<Message, Failure> {
-    let db = config::db(env)?;
+    let env = &cx.env;
+    let db = cx.db()?;
     let stripe = Stripe::from_env(env)?;
     let secret = config::secret(env, "LINK_SIGNING_SECRET")?;
-    let now = Date::now().as_millis() as f64;
+    let now = cx.now_ms;
     let handle = handle_from(username, discord_id);
     let fallback = fallback_handle(&handle, discord_id);
     let standing =
@@ -72,7 +73,7 @@ async fn run(
         discord_id: discord_id.to_owned(),
         account_id: account.id.clone(),
     };
-    let (refresh_url, return_url) = onboarding::onboarding_urls(env, &secret, &claims, now);
+    let (refresh_url, return_url) = onboarding::onboarding_urls(cx, &secret, &claims, now);
     let url = stripe
         .onboarding_link(
             &account.id,

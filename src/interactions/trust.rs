@@ -2,16 +2,16 @@
 //! access, and how to grow) and `/c500 vouch @user` (certified builders, once per buyer).
 
 use super::{later, Answer, UserError};
+use crate::context::Cx;
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{
     colour, Embed, EmbedField, EmbedFooter, InteractionResponse, Message,
 };
 use crate::domain::ids::Snowflake;
 use crate::domain::trust::Tier;
+use crate::log;
 use crate::store::trust::{self as rows, Passport, Vouched};
-use crate::{config, log};
 use serde_json::json;
-use worker::{Date, Env};
 
 fn tier_badge(tier: Tier) -> &'static str {
     match tier {
@@ -81,7 +81,7 @@ pub fn passport(user: &str, p: Option<&Passport>) -> Message {
 }
 
 /// `/c500 profile [user]`.
-pub(super) fn profile(interaction: &Interaction, o: &[CommandOption], env: &Env) -> Answer {
+pub(super) fn profile(interaction: &Interaction, o: &[CommandOption], cx: &Cx) -> Answer {
     let me = interaction
         .invoker()
         .map(|u| u.id.clone())
@@ -89,9 +89,9 @@ pub(super) fn profile(interaction: &Interaction, o: &[CommandOption], env: &Env)
     let whom = option_str(o, "user")
         .and_then(Snowflake::parse)
         .map_or(me, |s| s.as_str().to_owned());
-    let env = env.clone();
+    let cx = cx.clone();
     let work = async move {
-        let db = config::db(&env)?;
+        let db = cx.db()?;
         Ok((rows::passport(&db, &whom).await?, whom))
     };
     later(
@@ -103,7 +103,7 @@ pub(super) fn profile(interaction: &Interaction, o: &[CommandOption], env: &Env)
 }
 
 /// `/c500 vouch @user`.
-pub(super) fn vouch(interaction: &Interaction, o: &[CommandOption], env: &Env) -> Answer {
+pub(super) fn vouch(interaction: &Interaction, o: &[CommandOption], cx: &Cx) -> Answer {
     let builder = interaction
         .invoker()
         .map(|u| u.id.clone())
@@ -126,10 +126,10 @@ pub(super) fn vouch(interaction: &Interaction, o: &[CommandOption], env: &Env) -
         .and_then(|r| r.users.get(buyer.as_str()))
         .map(|u| u.username.clone())
         .unwrap_or_default();
-    let env = env.clone();
+    let cx = cx.clone();
     let work = async move {
-        let db = config::db(&env)?;
-        let now = Date::now().as_millis() as f64;
+        let db = cx.db()?;
+        let now = cx.now_ms;
         let result = rows::vouch(&db, &builder, buyer.as_str(), &name, now).await?;
         log::event(
             "vouch",

@@ -4,11 +4,12 @@
 use super::assets::css_path;
 use super::PageError;
 use crate::clients::stripe::Stripe;
+use crate::context::Cx;
 use crate::domain::link_token::{self, LinkClaims};
 use crate::flows::onboarding;
 use crate::{config, http, store};
 use askama::Template;
-use worker::{Date, Env, Request, Response};
+use worker::{Request, Response};
 
 #[derive(Template)]
 #[template(path = "onboarding.html")]
@@ -55,11 +56,8 @@ fn expired_link() -> Response {
 
 /// Whose account an onboarding link is about, from its signed token (NotFound: a missing,
 /// forged or expired token, shown as "this link has expired").
-fn onboarding_claims(
-    req: &Request,
-    env: &Env,
-    now: f64,
-) -> Result<(String, LinkClaims), PageError> {
+fn onboarding_claims(req: &Request, cx: &Cx, now: f64) -> Result<(String, LinkClaims), PageError> {
+    let env = &cx.env;
     let secret = config::secret(env, "LINK_SIGNING_SECRET")?;
     let token = token_param(req).ok_or(PageError::NotFound)?;
     let claims = link_token::verify(&secret, &token, now).map_err(|_| PageError::NotFound)?;
@@ -68,11 +66,12 @@ fn onboarding_claims(
 
 /// `GET /onboarding/refresh?token=`: Stripe sends builders here when an Account Link has
 /// expired; the signed token says whose account it is, so a fresh link goes to them only.
-pub async fn onboarding_refresh(req: &Request, env: &Env) -> Response {
-    let now = Date::now().as_millis() as f64;
+pub async fn onboarding_refresh(req: &Request, cx: &Cx) -> Response {
+    let env = &cx.env;
+    let now = cx.now_ms;
     let result = async {
-        let (secret, claims) = onboarding_claims(req, env, now)?;
-        let (refresh_url, return_url) = onboarding::onboarding_urls(env, &secret, &claims, now);
+        let (secret, claims) = onboarding_claims(req, cx, now)?;
+        let (refresh_url, return_url) = onboarding::onboarding_urls(cx, &secret, &claims, now);
         // Each visit makes a new single-use link, so each gets its own key: a nonce this
         // request owns (a key reused with other parameters is an error at Stripe). An
         // Account Link moves no money; a retry inside this request reuses the key.
@@ -97,12 +96,13 @@ pub async fn onboarding_refresh(req: &Request, env: &Env) -> Response {
 
 /// `GET /onboarding/return?token=`: where Stripe sends builders after onboarding. Shows the
 /// account's state as Stripe reports it now (and records it).
-pub async fn onboarding_return(req: &Request, env: &Env) -> Response {
-    let now = Date::now().as_millis() as f64;
+pub async fn onboarding_return(req: &Request, cx: &Cx) -> Response {
+    let env = &cx.env;
+    let now = cx.now_ms;
     let result = async {
-        let (_, claims) = onboarding_claims(req, env, now)?;
+        let (_, claims) = onboarding_claims(req, cx, now)?;
         let account = Stripe::from_env(env)?.account(&claims.account_id).await?;
-        store::builders::sync_account(&config::db(env)?, &account, now).await?;
+        store::builders::sync_account(&cx.db()?, &account, now).await?;
         Ok::<_, PageError>(account)
     };
     match result.await {

@@ -3,12 +3,13 @@
 
 use super::assets::css_path;
 use super::PageError;
+use crate::context::Cx;
 use crate::domain::money::Cents;
 use crate::domain::order::OrderStatus;
 use crate::store::orders::{self, CheckoutState, OrderPage};
 use crate::{config, http};
 use askama::Template;
-use worker::{Env, Request, Response};
+use worker::{Request, Response};
 
 pub struct OrderView {
     pub id: String,
@@ -99,13 +100,14 @@ fn render(status: u16, page: OrderTemplate<'_>) -> Response {
 }
 
 /// `GET /success?session_id=`: where Stripe sends the buyer after paying.
-pub async fn success(req: &Request, env: &Env) -> Response {
+pub async fn success(req: &Request, cx: &Cx) -> Response {
+    let env = &cx.env;
     let Some(session) = http::query_param(&req.inner().url(), "session_id") else {
         return http::redirect("/");
     };
     let css = css_path();
     let result = async {
-        let db = config::db(env)?;
+        let db = cx.db()?;
         Ok::<_, PageError>(orders::checkout_state(&db, &session).await?)
     };
     match result.await {
@@ -157,14 +159,14 @@ pub fn cancel() -> Response {
 }
 
 /// `GET /orders/{token}`: the order and its timeline, for whoever holds the link.
-pub async fn status(env: &Env, token: &str) -> Response {
+pub async fn status(cx: &Cx, token: &str) -> Response {
     let css = css_path();
     let result = async {
         // Tokens are 32 base32 characters; anything else is not one.
         if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(PageError::NotFound);
         }
-        let db = config::db(env)?;
+        let db = cx.db()?;
         orders::order_page(&db, token)
             .await?
             .ok_or(PageError::NotFound)

@@ -3,6 +3,7 @@
 
 use super::assets::css_path;
 use super::{not_found, PageError};
+use crate::context::Cx;
 use crate::domain::ids::ListingId;
 use crate::domain::listing::{Kind, ListingStatus};
 use crate::domain::money::Cents;
@@ -10,7 +11,7 @@ use crate::domain::seller::GuildTag;
 use crate::{config, http, log, store};
 use askama::Template;
 use std::cell::{Cell, RefCell};
-use worker::{Context, Date, Env, Response};
+use worker::{Context, Response};
 
 /// One drop card, formatted for display.
 pub struct DropView {
@@ -114,7 +115,8 @@ thread_local! {
     static REFRESHING: Cell<bool> = const { Cell::new(false) };
 }
 
-fn page_cache_ms(env: &Env) -> f64 {
+fn page_cache_ms(cx: &Cx) -> f64 {
+    let env = &cx.env;
     env.var("PAGE_CACHE_SECONDS")
         .ok()
         .and_then(|v| v.to_string().parse::<f64>().ok())
@@ -123,9 +125,9 @@ fn page_cache_ms(env: &Env) -> f64 {
         * 1000.0
 }
 
-pub async fn landing(env: &Env, ctx: &Context) -> Response {
-    let now = Date::now().as_millis() as f64;
-    let ttl = page_cache_ms(env);
+pub async fn landing(cx: &Cx, ctx: &Context) -> Response {
+    let now = cx.now_ms;
+    let ttl = page_cache_ms(cx);
     if ttl > 0.0 {
         let cached = LANDING.with(|c| {
             c.borrow()
@@ -138,9 +140,9 @@ pub async fn landing(env: &Env, ctx: &Context) -> Response {
             }
             if age <= ttl * 6.0 {
                 if !REFRESHING.with(|r| r.replace(true)) {
-                    let env = env.clone();
+                    let cx = cx.clone();
                     ctx.wait_until(async move {
-                        if let Err(e) = render_landing(&env, Date::now().as_millis() as f64).await {
+                        if let Err(e) = render_landing(&cx, cx.now_ms).await {
                             log::error("page_refresh_failed", &format!("{e:?}"));
                         }
                         REFRESHING.with(|r| r.set(false));
@@ -150,15 +152,16 @@ pub async fn landing(env: &Env, ctx: &Context) -> Response {
             }
         }
     }
-    match render_landing(env, now).await {
+    match render_landing(cx, now).await {
         Ok(body) => http::html_with(200, body, LANDING_CACHE_CONTROL, "miss"),
         Err(e) => e.into_response(),
     }
 }
 
 /// Reads D1, renders, and keeps the result for the next visitors.
-async fn render_landing(env: &Env, now: f64) -> Result<String, PageError> {
-    let db = config::db(env)?;
+async fn render_landing(cx: &Cx, now: f64) -> Result<String, PageError> {
+    let env = &cx.env;
+    let db = cx.db()?;
     let drops = store::listings::live_drops(&db, now, 24).await?;
     let base_url = config::public_base_url(env);
     let page = Landing {
@@ -191,12 +194,13 @@ fn availability(p: &store::listings::DropPage, now: f64) -> &'static str {
 }
 
 /// `GET /drops/{id}`: one drop, with OpenGraph and Twitter tags so a pasted link unfurls.
-pub async fn drop_page(env: &Env, id: &str) -> Response {
+pub async fn drop_page(cx: &Cx, id: &str) -> Response {
+    let env = &cx.env;
     let Some(id) = ListingId::parse(id).filter(|l| l.as_str() == id) else {
         return not_found();
     };
     let result = async {
-        let db = config::db(env)?;
+        let db = cx.db()?;
         let page = store::listings::drop_page(&db, id.as_str())
             .await?
             .ok_or(PageError::NotFound)?;
@@ -219,7 +223,7 @@ pub async fn drop_page(env: &Env, id: &str) -> Response {
             summary,
             description: &page.description,
             specs: page.specs.as_deref(),
-            availability: availability(&page, Date::now().as_millis() as f64),
+            availability: availability(&page, cx.now_ms),
             discord_url,
             og_image: page
                 .image_url
@@ -233,13 +237,14 @@ pub async fn drop_page(env: &Env, id: &str) -> Response {
 }
 
 /// `GET /builders/{handle}`: a builder's shop, live drops first, then past ones.
-pub async fn builder_page(env: &Env, handle: &str) -> Response {
+pub async fn builder_page(cx: &Cx, handle: &str) -> Response {
+    let env = &cx.env;
     let result = async {
-        let db = config::db(env)?;
+        let db = cx.db()?;
         let (profile, drops) = store::listings::builder_shop(&db, handle)
             .await?
             .ok_or(PageError::NotFound)?;
-        let now = Date::now().as_millis() as f64;
+        let now = cx.now_ms;
         let (live, past): (Vec<_>, Vec<_>) = drops
             .iter()
             .filter(|d| !d.release_at.is_some_and(|at| at > now))

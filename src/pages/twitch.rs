@@ -4,21 +4,24 @@
 
 use super::onboarding::onboarding_page;
 use crate::clients::twitch::Twitch;
+use crate::context::Cx;
 use crate::domain::oauth_state;
+use crate::error::Failure;
 use crate::flows::twitch::callback_url;
 use crate::store::twitch as rows;
 use crate::{config, http, log};
 use serde_json::json;
-use worker::{Date, Env, Request, Response};
+use worker::{Request, Response};
 
 fn page(status: u16, title: &str, message: &str) -> Response {
     onboarding_page(status, title, message, None)
 }
 
-pub async fn callback(req: &Request, env: &Env) -> Response {
+pub async fn callback(req: &Request, cx: &Cx) -> Response {
+    let env = &cx.env;
     let url = req.inner().url();
     let param = |name| http::query_param(&url, name);
-    let now = Date::now().as_millis() as f64;
+    let now = cx.now_ms;
     let refused = || {
         page(400, "This link has expired", "Twitch links are private and work once. Run /c500 setup twitch in Discord for a fresh one.")
     };
@@ -46,21 +49,13 @@ pub async fn callback(req: &Request, env: &Env) -> Response {
         return refused();
     };
     let result = async {
-        let db = config::db(env).map_err(|e| e.to_string())?;
-        if !rows::redeem_state(&db, &nonce, &discord_id, now)
-            .await
-            .map_err(|e| e.to_string())?
-        {
+        let db = cx.db()?;
+        if !rows::redeem_state(&db, &nonce, &discord_id, now).await? {
             return Ok(None);
         }
-        let twitch = Twitch::from_env(env).map_err(|e| e.to_string())?;
-        let user = twitch
-            .user_from_code(&code, &callback_url(env))
-            .await
-            .map_err(|e| e.to_string())?;
-        let linked = rows::link_account(&db, &discord_id, &user.id, &user.login, now)
-            .await
-            .map_err(|e| e.to_string())?;
+        let twitch = Twitch::from_env(env, cx.now_ms)?;
+        let user = twitch.user_from_code(&code, &callback_url(cx)).await?;
+        let linked = rows::link_account(&db, &discord_id, &user.id, &user.login, now).await?;
         if linked {
             // So the LIVE role comes off when the stream ends; cron is the backstop.
             let callback = format!("{}/webhooks/twitch", config::public_base_url(env));
@@ -80,7 +75,7 @@ pub async fn callback(req: &Request, env: &Env) -> Response {
             "twitch_linked",
             json!({ "discord": discord_id, "twitch": user.id, "linked": linked }),
         );
-        Ok::<_, String>(Some((linked, user.login)))
+        Ok::<_, Failure>(Some((linked, user.login)))
     };
     match result.await {
         Ok(Some((true, login))) => page(200, "Twitch linked! 🟣", &format!("C500 now knows you stream as {login}. Head back to Discord.")),

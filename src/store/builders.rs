@@ -117,7 +117,7 @@ pub async fn ensure_builder(
     let read_rows = batch.read::<BuilderStripe>(read);
     let done = batch.run(db).await?;
     done.first(&read_rows)?
-        .ok_or_else(|| StoreError("builder row missing after upsert".to_owned()))
+        .ok_or_else(|| StoreError::Unexpected("builder row missing after upsert".to_owned()))
 }
 
 /// Records a Stripe account's flags as Stripe reported them just now (a fresh read, never

@@ -3,6 +3,8 @@
 //! decrement, an order and its hold, stock, timeline and outbox jobs.
 
 use super::listings::image_sql;
+use super::outbox::{enqueue_if, Check, Table, When};
+use super::timeline::Entry;
 use super::{cents, num, upsert_user, Batch, Counted, StoreError};
 use crate::domain::buying::{BuyFacts, HoldFacts, ListingFacts};
 use crate::domain::jobs::Job;
@@ -154,7 +156,7 @@ pub async fn reserve(
     let done = batch.run(db).await?;
     let row = done
         .first(&facts_rows)?
-        .ok_or_else(|| StoreError("buyer row missing after upsert".to_owned()))?;
+        .ok_or_else(|| StoreError::Unexpected("buyer row missing after upsert".to_owned()))?;
     let listing = match (&row.listing_id, &row.seller_id) {
         (Some(_), Some(seller)) => Some(ListingFacts {
             live: row.status.as_deref() == Some("live"),
@@ -250,30 +252,13 @@ pub async fn release_unstarted_hold(
     Ok(())
 }
 
-/// An outbox job, written only when `condition` holds. The condition is SQL that must use
-/// ?5 (the subject; D1 refuses bindings a statement doesn't use) and may use ?3 (now).
-pub fn enqueue_if(
-    db: &D1Database,
-    job: &Job,
-    dedupe_key: &str,
-    condition: &str,
-    subject: &str,
-    now_ms: f64,
-) -> Result<D1PreparedStatement, StoreError> {
-    let json = serde_json::to_string(job).map_err(|e| StoreError(e.to_string()))?;
-    Ok(db
-        .prepare(format!(
-            "INSERT INTO outbox (dedupe_key, job, next_attempt_at, created_at, updated_at)
-             SELECT ?1, ?2, ?3, ?3, ?3 WHERE {condition}
-             ON CONFLICT (dedupe_key) DO NOTHING"
-        ))
-        .bind(&[
-            dedupe_key.into(),
-            json.into(),
-            num(now_ms),
-            JsValue::NULL,
-            subject.into(),
-        ])?)
+/// A dispute's jobs are written only for a payment C500 knows.
+fn order_by_payment_intent() -> When {
+    When::Row {
+        table: Table::Orders,
+        key: "payment_intent_id",
+        checks: vec![],
+    }
 }
 
 /// A Checkout payment as the webhook reports it.
@@ -341,17 +326,25 @@ pub fn paid_statements(
         .bind(&[order(), now.clone()])?;
     let timeline = db
         .prepare(
-            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-             SELECT id, ?2, NULL, status, 'stripe',
-               CASE status WHEN 'paid' THEN 'Payment received; C500 holds it until the build is proven or shipped'
-                 ELSE 'Paid after the hold lapsed and the drop sold out: refunding in full' END
-             FROM orders WHERE id = ?1 AND created_at = ?2",
+            Entry {
+                at: "?2",
+                from: "NULL",
+                to: "status",
+                actor: "'stripe'",
+                detail: "CASE status WHEN 'paid' THEN 'Payment received; C500 holds it until the build is proven or shipped'
+                           ELSE 'Paid after the hold lapsed and the drop sold out: refunding in full' END",
+            }
+            .sql("id = ?1 AND created_at = ?2"),
         )
         .bind(&[order(), now.clone()])?;
-    let paid =
-        "EXISTS (SELECT 1 FROM orders WHERE id = ?5 AND status = 'paid' AND created_at = ?3)";
-    let cancelled =
-        "EXISTS (SELECT 1 FROM orders WHERE id = ?5 AND status = 'cancelled' AND created_at = ?3)";
+    let paid = &When::row(
+        Table::Orders,
+        vec![Check::Is("status", "paid"), Check::Now("created_at")],
+    );
+    let cancelled = &When::row(
+        Table::Orders,
+        vec![Check::Is("status", "cancelled"), Check::Now("created_at")],
+    );
     let id = p.order_id;
     let mut statements = vec![
         insert,
@@ -449,7 +442,7 @@ pub fn hold_ended_statements(
         },
         // One key however the hold ended (webhook or sweep): one embed edit.
         &format!("embed:{listing_id}:{hold_id}:ended"),
-        "?5 IS NOT NULL",
+        &When::Always,
         hold_id,
         now_ms,
     )?);
@@ -468,11 +461,18 @@ pub fn dispute_opened_statements(
     // Exactly-once keys on ids, never on prose: the dispute's ledger row says it closed.
     let not_closed = "NOT EXISTS (SELECT 1 FROM ledger d WHERE d.id = 'stripe-' || ?3 AND d.status <> 'pending')";
     Ok(vec![
-        db.prepare(format!(
-            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-             SELECT id, ?2, status, 'disputed', 'stripe', 'Dispute ' || ?3 || ' opened'
-             FROM orders WHERE payment_intent_id = ?1 AND status NOT IN ('disputed', 'refunded', 'cancelled') AND {not_closed}"
-        ))
+        db.prepare(
+            Entry {
+                at: "?2",
+                from: "status",
+                to: "'disputed'",
+                actor: "'stripe'",
+                detail: "'Dispute ' || ?3 || ' opened'",
+            }
+            .sql(&format!(
+                "payment_intent_id = ?1 AND status NOT IN ('disputed', 'refunded', 'cancelled') AND {not_closed}"
+            )),
+        )
         .bind(&[payment_intent.into(), now.clone(), dispute_id.into()])?,
         enqueue_if(
             db,
@@ -482,7 +482,7 @@ pub fn dispute_opened_statements(
                 opened: true,
             },
             &format!("hq_dispute:{dispute_id}:opened"),
-            "EXISTS (SELECT 1 FROM orders WHERE payment_intent_id = ?5)",
+            &order_by_payment_intent(),
             payment_intent,
             now_ms,
         )?,
@@ -508,13 +508,19 @@ pub fn dispute_closed_statements(
     let detail = format!("Dispute {dispute_id} closed: {outcome}");
     let mut statements = vec![
         db.prepare(
-            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-             SELECT id, ?2, status,
-               CASE WHEN ?4 = 1 THEN 'refunded' ELSE COALESCE((SELECT e.from_status FROM order_events e
-                 WHERE e.order_id = orders.id AND e.to_status = 'disputed' ORDER BY e.id DESC LIMIT 1), status) END,
-               'stripe', ?3
-             FROM orders WHERE payment_intent_id = ?1
-               AND NOT EXISTS (SELECT 1 FROM ledger d WHERE d.id = 'stripe-' || ?5 AND d.status <> 'pending')",
+            Entry {
+                at: "?2",
+                from: "status",
+                // Back to what it was before the dispute, unless lost.
+                to: "CASE WHEN ?4 = 1 THEN 'refunded' ELSE COALESCE((SELECT e.from_status FROM order_events e
+                       WHERE e.order_id = orders.id AND e.to_status = 'disputed' ORDER BY e.id DESC LIMIT 1), status) END",
+                actor: "'stripe'",
+                detail: "?3",
+            }
+            .sql(
+                "payment_intent_id = ?1
+                 AND NOT EXISTS (SELECT 1 FROM ledger d WHERE d.id = 'stripe-' || ?5 AND d.status <> 'pending')",
+            ),
         )
         .bind(&[payment_intent.into(), now.clone(), detail.as_str().into(), JsValue::from(u8::from(lost)), dispute_id.into()])?,
         enqueue_if(
@@ -525,7 +531,7 @@ pub fn dispute_closed_statements(
                 opened: false,
             },
             &format!("hq_dispute:{dispute_id}:closed"),
-            "EXISTS (SELECT 1 FROM orders WHERE payment_intent_id = ?5)",
+            &order_by_payment_intent(),
             payment_intent,
             now_ms,
         )?,

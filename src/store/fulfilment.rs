@@ -1,7 +1,8 @@
 //! The SQL of fulfilment: shipping, HQ's waiver, the builder's queue and the cron timers
 //! (the money itself is store::ledger's). Each change is conditional on the state it expects.
 
-use super::buying::enqueue_if;
+use super::outbox::{enqueue_if, Check, Table, When};
+use super::timeline::Entry;
 use super::{num, Batch, Counted, StoreError};
 use crate::domain::escrow::Escrow;
 use crate::domain::jobs::Job;
@@ -50,11 +51,23 @@ pub async fn mark_shipped(
     let shippable =
         "id = ?1 AND seller_id = ?2 AND status IN ('paid', 'building') AND escrow = 'held'";
     let event = db
-        .prepare(format!(
-            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-             SELECT id, ?3, status, 'shipped', ?2, 'Shipped with ' || ?4 || ' ' || ?5 FROM orders WHERE {shippable}"
-        ))
-        .bind(&[id.into(), seller.into(), now.clone(), carrier.into(), tracking.into()])?;
+        .prepare(
+            Entry {
+                at: "?3",
+                from: "status",
+                to: "'shipped'",
+                actor: "?2",
+                detail: "'Shipped with ' || ?4 || ' ' || ?5",
+            }
+            .sql(shippable),
+        )
+        .bind(&[
+            id.into(),
+            seller.into(),
+            now.clone(),
+            carrier.into(),
+            tracking.into(),
+        ])?;
     let update = db
         .prepare(format!(
             "UPDATE orders SET status = 'shipped', carrier = ?4, tracking = ?5, shipped_at = ?3, updated_at = ?3
@@ -67,7 +80,10 @@ pub async fn mark_shipped(
             order: id.to_owned(),
         },
         &format!("shipped:{id}"),
-        "EXISTS (SELECT 1 FROM orders WHERE id = ?5 AND status = 'shipped' AND shipped_at = ?3)",
+        &When::row(
+            Table::Orders,
+            vec![Check::Is("status", "shipped"), Check::Now("shipped_at")],
+        ),
         id,
         now_ms,
     )?;
@@ -89,10 +105,16 @@ pub async fn waive_proof(
     let now = num(now_ms);
     let open = "id = ?1 AND kind = 'commission' AND status IN ('paid', 'building') AND proof_waived_by IS NULL";
     let event = db
-        .prepare(format!(
-            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-             SELECT id, ?3, status, status, ?2, 'Live proof waived by C500 HQ' FROM orders WHERE {open}"
-        ))
+        .prepare(
+            Entry {
+                at: "?3",
+                from: "status",
+                to: "status",
+                actor: "?2",
+                detail: "'Live proof waived by C500 HQ'",
+            }
+            .sql(open),
+        )
         .bind(&[id.into(), admin.into(), now.clone()])?;
     let update = db
         .prepare(format!(
@@ -176,10 +198,16 @@ pub async fn complete_due(
        AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.order_id = orders.id AND r.status = 'open')";
     let now = num(now_ms);
     let event = db
-        .prepare(format!(
-            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-             SELECT id, ?2, status, 'completed', 'cron', 'No report within the window: completed' FROM orders WHERE {due}"
-        ))
+        .prepare(
+            Entry {
+                at: "?2",
+                from: "status",
+                to: "'completed'",
+                actor: "'cron'",
+                detail: "'No report within the window: completed'",
+            }
+            .sql(due),
+        )
         .bind(&[num(shipped_before_ms), now.clone()])?;
     let buyers = db
         .prepare(format!(
@@ -227,19 +255,25 @@ pub async fn flag_overdue(
     }
     let mut statements = Vec::new();
     for Id { id } in &ids {
-        statements.push(enqueue_if(
-            db,
-            &Job::Overdue { order: id.clone() },
-            &format!("overdue:{id}"),
-            "?5 IS NOT NULL",
-            id,
-            now_ms,
-        )?);
+        for (job, key) in [
+            (Job::Overdue { order: id.clone() }, format!("overdue:{id}")),
+            (
+                Job::OverdueHq { order: id.clone() },
+                format!("overdue-hq:{id}"),
+            ),
+        ] {
+            statements.push(enqueue_if(db, &job, &key, &When::Always, id, now_ms)?);
+        }
         statements.push(
             db.prepare(
-                "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-                 SELECT id, ?2, status, status, 'cron', 'No live proof 7 days past the promised date: flagged to HQ'
-                 FROM orders WHERE id = ?1 AND flagged_overdue_at IS NULL",
+                Entry {
+                    at: "?2",
+                    from: "status",
+                    to: "status",
+                    actor: "'cron'",
+                    detail: "'No live proof 7 days past the promised date: flagged to HQ'",
+                }
+                .sql("id = ?1 AND flagged_overdue_at IS NULL"),
             )
             .bind(&[id.as_str().into(), num(now_ms)])?,
         );

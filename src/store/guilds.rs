@@ -71,7 +71,7 @@ pub async fn save_guild_settings(
         ])?
         .first::<GuildSettings>(None)
         .counted().await?;
-    row.ok_or_else(|| StoreError("guild settings upsert returned no row".to_owned()))
+    row.ok_or_else(|| StoreError::Unexpected("guild settings upsert returned no row".to_owned()))
 }
 
 pub async fn guild_settings(

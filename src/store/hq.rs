@@ -1,7 +1,7 @@
 //! The SQL of HQ's tools: buyers' reports, resolving them, and global bans. Every admin
 //! action is written to `admin_actions` in the same batch as its effect.
 
-use super::buying::enqueue_if;
+use super::outbox::{enqueue_if, Check, Table, When};
 use super::{num, upsert_user, Batch, Counted, StoreError};
 use crate::domain::jobs::Job;
 use wasm_bindgen::JsValue;
@@ -41,7 +41,7 @@ pub async fn open_report(
             report: id.to_owned(),
         },
         &format!("report:{id}"),
-        "EXISTS (SELECT 1 FROM reports WHERE id = ?5)",
+        &When::row(Table::Reports, vec![]),
         id,
         now_ms,
     )?;
@@ -89,7 +89,7 @@ pub async fn resolve_report(
             report: id.to_owned(),
         },
         &format!("report_resolved:{id}"),
-        "EXISTS (SELECT 1 FROM reports WHERE id = ?5 AND resolved_at = ?3)",
+        &When::row(Table::Reports, vec![Check::Now("resolved_at")]),
         id,
         now_ms,
     )?;
@@ -148,7 +148,7 @@ pub async fn set_ban(
                 user: user.to_owned(),
             },
             &format!("ban:{user}:{now_ms}"),
-            "?5 IS NOT NULL",
+            &When::Always,
             user,
             now_ms,
         )?);

@@ -4,7 +4,8 @@
 //! batch. Facts Stripe reports (refunds, disputes) are written as they come, commutatively,
 //! and mark the order `money_dirty` until the escrow state is settled from them.
 
-use super::buying::enqueue_if;
+use super::outbox::{enqueue_if, Check, Table, When};
+use super::timeline::Entry;
 use super::{cents, num, Batch, Counted, StoreError};
 use crate::domain::escrow::{Escrow, Facts, MoveKind, MoveStatus, Movement, Step};
 use crate::domain::jobs::Job;
@@ -60,7 +61,7 @@ struct LedgerRow {
 }
 
 fn unknown(what: &str, value: &str) -> StoreError {
-    StoreError(format!("unknown {what} {value:?} in D1"))
+    StoreError::Unexpected(format!("unknown {what} {value:?} in D1"))
 }
 
 fn movement(r: LedgerRow) -> Result<Movement, StoreError> {
@@ -140,8 +141,10 @@ pub async fn apply(
     let now = num(now_ms);
     let id = || JsValue::from(f.order_id.as_str());
     let next = m.seq + 1;
-    let won = format!(
-        "EXISTS (SELECT 1 FROM orders WHERE id = ?5 AND money_seq = {next} AND updated_at = ?3)"
+    // The outbox's jobs are written only if the compare-and-set below won.
+    let won_job = When::row(
+        Table::Orders,
+        vec![Check::Int("money_seq", next), Check::Now("updated_at")],
     );
     let mut batch = Batch::new();
     let cas = batch.read::<serde_json::Value>(db
@@ -195,9 +198,15 @@ pub async fn apply(
             Some(why) => format!("{}: {why}", timeline_note(f, step)),
             None => timeline_note(f, step),
         };
+        let entry = Entry {
+            at: "?2",
+            from: "?3",
+            to: "?4",
+            actor: "?5",
+            detail: "?6",
+        };
         batch.add(guarded(
-            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE {won}",
+            &entry.sql("id = ?1 AND {won}"),
             vec![
                 id(),
                 now.clone(),
@@ -223,11 +232,22 @@ pub async fn apply(
                     payment_intent: pi.clone(),
                 },
                 &format!("refunded:{pi}"),
-                &won,
+                &won_job,
                 &f.order_id,
                 now_ms,
             )?);
         }
+        // Stock came back (or the sold count changed): the drop's embed shows it.
+        batch.add(enqueue_if(
+            db,
+            &Job::RefreshEmbed {
+                listing: m.listing_id.clone(),
+            },
+            &format!("embed:{}:refunded:{}", m.listing_id, f.order_id),
+            &won_job,
+            &f.order_id,
+            now_ms,
+        )?);
     }
     if let Some(owed) = step.newly_owed {
         batch.add(enqueue_if(
@@ -237,7 +257,7 @@ pub async fn apply(
                 cents: owed.get(),
             },
             &format!("owed:{}:{next}", f.order_id),
-            &won,
+            &won_job,
             &f.order_id,
             now_ms,
         )?);
@@ -374,9 +394,17 @@ pub fn refund_statements(
             // The buyer's timeline says so once, whoever refunded (before the row is written).
             statements.push(
                 db.prepare(
-                    "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-                     SELECT o.id, ?3, o.status, o.status, 'stripe', ?2 FROM orders o WHERE o.payment_intent_id = ?4
-                       AND NOT EXISTS (SELECT 1 FROM ledger WHERE stripe_id = ?1 AND status = 'succeeded')",
+                    Entry {
+                        at: "?3",
+                        from: "status",
+                        to: "status",
+                        actor: "'stripe'",
+                        detail: "?2",
+                    }
+                    .sql(
+                        "payment_intent_id = ?4
+                         AND NOT EXISTS (SELECT 1 FROM ledger WHERE stripe_id = ?1 AND status = 'succeeded')",
+                    ),
                 )
                 .bind(&[
                     r.id.into(),

@@ -1,7 +1,8 @@
 //! The SQL of drops: saving and editing them, and the views the pages show.
 
 use super::buying::{self, SELLER_CAN_SELL};
-use super::{cents, num, outbox, Batch, Counted, StoreError};
+use super::outbox::{self, enqueue_if, Check, Table, When};
+use super::{cents, num, Batch, Counted, StoreError};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
@@ -146,13 +147,13 @@ pub async fn edit_listing(
             num(now_ms),
             change.guild.map_or(JsValue::NULL, |g| g.name().into()),
         ])?;
-    let job = buying::enqueue_if(
+    let job = enqueue_if(
         db,
         &crate::domain::jobs::Job::RefreshEmbed {
             listing: listing.to_owned(),
         },
         &format!("embed:{listing}:edit:{now_ms}"),
-        "EXISTS (SELECT 1 FROM listings WHERE id = ?5 AND updated_at = ?3)",
+        &When::row(Table::Listings, vec![Check::Now("updated_at")]),
         listing,
         now_ms,
     )?;
@@ -172,13 +173,16 @@ pub async fn delist_listing(
              WHERE id = ?1 AND seller_id = ?2 AND status = 'live' RETURNING id",
         )
         .bind(&[listing.into(), seller.into(), num(now_ms)])?;
-    let job = buying::enqueue_if(
+    let job = enqueue_if(
         db,
         &crate::domain::jobs::Job::RefreshEmbed {
             listing: listing.to_owned(),
         },
         &format!("embed:{listing}:delisted"),
-        "EXISTS (SELECT 1 FROM listings WHERE id = ?5 AND status = 'delisted' AND updated_at = ?3)",
+        &When::row(
+            Table::Listings,
+            vec![Check::Is("status", "delisted"), Check::Now("updated_at")],
+        ),
         listing,
         now_ms,
     )?;

@@ -1,9 +1,105 @@
-//! The outbox's SQL (claim, finish, retry) and the views its jobs render from.
+//! The outbox's SQL: the one writer of jobs (`enqueue_if`, in the batch of the change that
+//! causes them), claim, finish, retry, and the views its jobs render from.
 
-use super::{Counted, StoreError};
+use super::{num, Counted, StoreError};
+use crate::domain::jobs::Job;
 use serde::Deserialize;
+use std::fmt::Write as _;
 use wasm_bindgen::JsValue;
-use worker::D1Database;
+use worker::{D1Database, D1PreparedStatement};
+
+/// When a job is written, as part of its batch: always, or only if a row about the job's
+/// subject shows that this batch made the change (a losing or repeated batch writes none).
+#[derive(Debug, Clone, PartialEq)]
+pub enum When {
+    Always,
+    /// A row of `table` whose `key` column is the subject and for which every check holds.
+    Row {
+        table: Table,
+        key: &'static str,
+        checks: Vec<Check>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Orders,
+    Listings,
+    Reports,
+}
+
+impl Table {
+    fn as_str(self) -> &'static str {
+        match self {
+            Table::Orders => "orders",
+            Table::Listings => "listings",
+            Table::Reports => "reports",
+        }
+    }
+}
+
+/// One column test of [`When::Row`]. Values come from the code, never from users.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    /// The column holds this literal (a status).
+    Is(&'static str, &'static str),
+    /// The column holds this integer (a sequence number).
+    Int(&'static str, i64),
+    /// The column holds the batch's clock: this batch wrote it.
+    Now(&'static str),
+}
+
+impl When {
+    /// The row whose `id` is the subject.
+    pub fn row(table: Table, checks: Vec<Check>) -> When {
+        When::Row {
+            table,
+            key: "id",
+            checks,
+        }
+    }
+
+    /// The SQL condition: the subject is ?2 and the clock ?3 of the INSERT below.
+    fn sql(&self) -> String {
+        match self {
+            When::Always => "?2 IS NOT NULL".to_owned(),
+            When::Row { table, key, checks } => {
+                let mut sql = format!("EXISTS (SELECT 1 FROM {} WHERE {key} = ?2", table.as_str());
+                for check in checks {
+                    // Infallible: writing to a String.
+                    let _ = match check {
+                        Check::Is(column, literal) => write!(sql, " AND {column} = '{literal}'"),
+                        Check::Int(column, value) => write!(sql, " AND {column} = {value}"),
+                        Check::Now(column) => write!(sql, " AND {column} = ?3"),
+                    };
+                }
+                sql.push(')');
+                sql
+            }
+        }
+    }
+}
+
+/// The one writer of outbox jobs: `job` about `subject`, deduplicated by `dedupe_key` (from
+/// ids we own, so a retried batch never doubles it), written only `when` it holds.
+pub fn enqueue_if(
+    db: &D1Database,
+    job: &Job,
+    dedupe_key: &str,
+    when: &When,
+    subject: &str,
+    now_ms: f64,
+) -> Result<D1PreparedStatement, StoreError> {
+    let json = serde_json::to_string(job).map_err(|e| StoreError::Unexpected(e.to_string()))?;
+    Ok(db
+        .prepare(format!(
+            "INSERT INTO outbox (dedupe_key, job, next_attempt_at, created_at, updated_at)
+             SELECT ?1, ?4, ?3, ?3, ?3 WHERE {}
+             ON CONFLICT (dedupe_key) DO NOTHING",
+            when.sql()
+        ))
+        .bind(&[dedupe_key.into(), subject.into(), num(now_ms), json.into()])?)
+}
 
 /// A job claimed for delivery.
 #[derive(Debug, Deserialize)]
@@ -44,11 +140,11 @@ pub async fn claim_due(
 /// Queues one job on its own (deduplicated by `dedupe_key`).
 pub async fn enqueue(
     db: &D1Database,
-    job: &crate::domain::jobs::Job,
+    job: &Job,
     dedupe_key: &str,
     now_ms: f64,
 ) -> Result<(), StoreError> {
-    super::buying::enqueue_if(db, job, dedupe_key, "?5 IS NOT NULL", dedupe_key, now_ms)?
+    enqueue_if(db, job, dedupe_key, &When::Always, dedupe_key, now_ms)?
         .run()
         .counted()
         .await?;

@@ -1,7 +1,8 @@
 //! The SQL of Twitch: single-use OAuth states, linked accounts, live proof, LIVE roles.
 
-use super::buying::enqueue_if;
-use super::{num, rows, upsert_user, Batch, Counted, StoreError};
+use super::outbox::{enqueue_if, Check, Table, When};
+use super::timeline::Entry;
+use super::{num, upsert_user, Batch, Counted, ReturnedId, StoreError};
 use crate::domain::jobs::Job;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -106,11 +107,22 @@ pub async fn prove_orders(
     let mut statements = Vec::new();
     for id in ids {
         statements.push(
-            db.prepare(format!(
-                "INSERT INTO order_events (order_id, at, from_status, to_status, actor, detail)
-                 SELECT id, ?3, status, 'building', ?2, 'Live on the workbench: ' || ?4 FROM orders WHERE {provable}"
-            ))
-            .bind(&[id.as_str().into(), builder.into(), now.clone(), stream_url.into()])?,
+            db.prepare(
+                Entry {
+                    at: "?3",
+                    from: "status",
+                    to: "'building'",
+                    actor: "?2",
+                    detail: "'Live on the workbench: ' || ?4",
+                }
+                .sql(provable),
+            )
+            .bind(&[
+                id.as_str().into(),
+                builder.into(),
+                now.clone(),
+                stream_url.into(),
+            ])?,
         );
         statements.push(
             db.prepare(format!(
@@ -122,34 +134,35 @@ pub async fn prove_orders(
             db,
             &Job::LiveProof { order: id.clone() },
             &format!("live_proof:{id}"),
-            "EXISTS (SELECT 1 FROM orders WHERE id = ?5 AND status = 'building' AND updated_at = ?3)",
+            &When::row(
+                Table::Orders,
+                vec![Check::Is("status", "building"), Check::Now("updated_at")],
+            ),
             id,
             now_ms,
         )?);
     }
-    let checks = ids.len();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut placeholders = Vec::new();
     let mut binds: Vec<JsValue> = vec![num(now_ms)];
     for (i, id) in ids.iter().enumerate() {
         placeholders.push(format!("?{}", i + 2));
         binds.push(id.as_str().into());
     }
-    statements.push(
+    let mut batch = Batch::of(statements);
+    let moved = batch.read::<ReturnedId>(
         db.prepare(format!(
             "SELECT id FROM orders WHERE status = 'building' AND updated_at = ?1 AND id IN ({})",
             placeholders.join(", ")
         ))
         .bind(&binds)?,
     );
-    if checks == 0 {
-        return Ok(Vec::new());
-    }
-    let results = db.batch(statements).counted().await?;
-    #[derive(Deserialize)]
-    struct Id {
-        id: String,
-    }
-    Ok(rows::<Id>(&results, checks * 3)?
+    Ok(batch
+        .run(db)
+        .await?
+        .rows(&moved)?
         .into_iter()
         .map(|r| r.id)
         .collect())
@@ -182,7 +195,7 @@ pub async fn give_live_role(
             give: true,
         },
         &format!("role:{guild}:{builder}:{role}:give:{now_ms}"),
-        "?5 IS NOT NULL",
+        &When::Always,
         builder,
         now_ms,
     )?;
@@ -253,6 +266,11 @@ pub async fn expire_live_roles(
         num(given_before_ms),
         now_ms,
     )?;
-    let results = db.batch(statements).counted().await?;
-    Ok(rows::<serde_json::Value>(&results, 2)?.len())
+    // take_roles' last statement lists the roles taken.
+    let (batch, taken) = Batch::ending_with_read::<serde_json::Value>(statements);
+    let done = batch.run(db).await?;
+    Ok(match &taken {
+        Some(taken) => done.rows(taken)?.len(),
+        None => 0,
+    })
 }

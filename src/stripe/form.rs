@@ -16,29 +16,12 @@ impl Form {
         self
     }
 
+    /// `application/x-www-form-urlencoded` (space as `+`, as HTML forms and Stripe's own
+    /// libraries send it).
     pub fn encode(&self) -> String {
-        let mut out = String::new();
-        for (i, (k, v)) in self.0.iter().enumerate() {
-            if i > 0 {
-                out.push('&');
-            }
-            escape_into(&mut out, k);
-            out.push('=');
-            escape_into(&mut out, v);
-        }
-        out
-    }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn escape_into(out: &mut String, s: &str) {
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push_str(&format!("{b:02X}"));
-        }
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&self.0)
+            .finish()
     }
 }
 
@@ -59,7 +42,7 @@ mod tests {
         assert_eq!(
             form.encode(),
             "type=express&capabilities%5Btransfers%5D%5Brequested%5D=true\
-             &return_url=https%3A%2F%2Fc500.store%2Fonboarding%2Freturn%3Ftoken%3Da.b%26x%3D1%202\
+             &return_url=https%3A%2F%2Fc500.store%2Fonboarding%2Freturn%3Ftoken%3Da.b%26x%3D1+2\
              &metadata%5Bname%5D=K%C3%A9yz"
         );
         assert_eq!(Form::new().encode(), "");

@@ -4,36 +4,36 @@
 
 use super::{internal, WebhookError};
 use crate::clients::stripe::Stripe;
+use crate::context::Cx;
 use crate::domain::buying::ASYNC_PAYMENT_HOLD_MS;
 use crate::domain::escrow::MoveStatus;
 use crate::domain::ids::token_from_random;
 use crate::domain::money::{split, Cents};
 use crate::store::buying::{self, Payment};
 use crate::store::ledger::{self, StripeRefund};
+use crate::store::{Batch, Read, ReturnedId};
 use crate::stripe::event::{Charge, CheckoutSession, Dispute, Event};
-use worker::{D1Database, D1PreparedStatement, Env};
+use worker::{D1Database, D1PreparedStatement};
 
 /// An event's statements, and the order whose money must be settled after the batch.
 pub struct Plan {
-    pub statements: Vec<D1PreparedStatement>,
-    /// Index in `statements` of one that returns the id of that order (if it has one).
-    pub order_id_at: Option<usize>,
+    pub batch: Batch,
+    /// The statement that returns the id of that order (if it has one).
+    pub order: Option<Read<ReturnedId>>,
 }
 
 impl Plan {
     pub fn effects(statements: Vec<D1PreparedStatement>) -> Plan {
         Plan {
-            statements,
-            order_id_at: None,
+            batch: Batch::of(statements),
+            order: None,
         }
     }
 
     /// Statements whose last one returns the id of the order to settle.
     fn money(statements: Vec<D1PreparedStatement>) -> Plan {
-        Plan {
-            order_id_at: statements.len().checked_sub(1),
-            statements,
-        }
+        let (batch, order) = Batch::ending_with_read(statements);
+        Plan { batch, order }
     }
 
     fn none() -> Plan {
@@ -47,11 +47,12 @@ fn object<T: for<'de> serde::Deserialize<'de>>(event: &Event) -> Result<T, Webho
 
 /// `env` is for the reads some events need first (a charge's refunds, as Stripe lists them).
 pub async fn plan(
-    env: &Env,
+    cx: &Cx,
     db: &D1Database,
     event: &Event,
     now_ms: f64,
 ) -> Result<Plan, WebhookError> {
+    let env = &cx.env;
     match event.kind.as_str() {
         "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
             let session: CheckoutSession = object(event)?;

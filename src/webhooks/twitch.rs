@@ -3,12 +3,14 @@
 //! is applied once. A `webhook_callback_verification` is answered with its challenge; a
 //! `stream.offline` notification takes back the builder's LIVE roles.
 
+use crate::context::Cx;
+use crate::error::Failure;
 use crate::store::twitch as rows;
 use crate::twitch::eventsub;
 use crate::{config, http, log, outbox, store};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{Context, Date, Env, Request, Response};
+use worker::{Context, Request, Response};
 
 #[derive(Deserialize)]
 struct Message {
@@ -23,7 +25,8 @@ struct Subscription {
     kind: String,
 }
 
-pub async fn eventsub(mut req: Request, env: &Env, ctx: &Context) -> Response {
+pub async fn eventsub(mut req: Request, cx: &Cx, ctx: &Context) -> Response {
+    let env = &cx.env;
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let (id, timestamp, signature, kind) = (
         header("twitch-eventsub-message-id"),
@@ -41,7 +44,7 @@ pub async fn eventsub(mut req: Request, env: &Env, ctx: &Context) -> Response {
     let Ok(body) = req.bytes().await else {
         return http::text(400, "unreadable body");
     };
-    let now_secs = (Date::now().as_millis() / 1000) as i64;
+    let now_secs = (cx.now_ms / 1000.0) as i64;
     if let Err(e) = eventsub::verify(
         &secret,
         id.as_deref(),
@@ -69,7 +72,7 @@ pub async fn eventsub(mut req: Request, env: &Env, ctx: &Context) -> Response {
             http::text(200, message.challenge.as_deref().unwrap_or_default())
         }
         Some("notification") if message.subscription.kind == "stream.offline" => {
-            offline(env, ctx, &id, message.event.as_ref()).await
+            offline(cx, ctx, &id, message.event.as_ref()).await
         }
         Some("revocation") => {
             log::event(
@@ -82,31 +85,26 @@ pub async fn eventsub(mut req: Request, env: &Env, ctx: &Context) -> Response {
     }
 }
 
-async fn offline(env: &Env, ctx: &Context, id: &str, event: Option<&Value>) -> Response {
+async fn offline(cx: &Cx, ctx: &Context, id: &str, event: Option<&Value>) -> Response {
     let Some(broadcaster) = event
         .and_then(|e| e.get("broadcaster_user_id"))
         .and_then(Value::as_str)
     else {
         return http::text(400, "no broadcaster");
     };
-    let now = Date::now().as_millis() as f64;
+    let now = cx.now_ms;
     let result = async {
-        let db = config::db(env).map_err(|e| e.to_string())?;
+        let db = cx.db()?;
         // The message id is recorded in the same batch as its effects: a replay changes nothing.
-        let effects =
-            rows::stream_ended_statements(&db, broadcaster, now).map_err(|e| e.to_string())?;
-        match store::apply_event_once(&db, "twitch", id, "stream.offline", now, effects)
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            store::Applied::Before => Ok::<_, String>(None),
-            // Results: the record, then the effects; the last one lists the roles taken.
-            store::Applied::Now(results) => Ok(Some(
-                results
-                    .last()
-                    .and_then(|r| r.results::<Value>().ok())
-                    .map_or(0, |r| r.len()),
-            )),
+        let effects = rows::stream_ended_statements(&db, broadcaster, now)?;
+        let (effects, roles) = store::Batch::ending_with_read::<Value>(effects);
+        match store::apply_event_once(&db, "twitch", id, "stream.offline", now, effects).await? {
+            store::Applied::Before => Ok::<_, Failure>(None),
+            // The effects' last statement lists the roles taken.
+            store::Applied::Now(done) => Ok(Some(match &roles {
+                Some(roles) => done.rows(roles)?.len(),
+                None => 0,
+            })),
         }
     };
     match result.await {
@@ -115,9 +113,9 @@ async fn offline(env: &Env, ctx: &Context, id: &str, event: Option<&Value>) -> R
                 "stream_offline",
                 json!({ "twitch": broadcaster, "roles_taken": taken, "duplicate": taken.is_none() }),
             );
-            let env = env.clone();
+            let cx = cx.clone();
             ctx.wait_until(async move {
-                if let Err(e) = outbox::drain(&env, 10).await {
+                if let Err(e) = outbox::drain(&cx, 10).await {
                     log::error("outbox_drain_failed", &e);
                 }
             });
