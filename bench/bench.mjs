@@ -73,8 +73,9 @@ async function helpReply() {
 }
 
 const scenarios = {
-  PING: { method: "POST", path: "/interactions", body: pingBody, headers: key.headers(pingBody) },
-  "/c500 help": { method: "POST", path: "/interactions", body: helpBody, headers: key.headers(helpBody) },
+  // Signed when read (once per load): a signature older than five minutes is refused.
+  PING: { method: "POST", path: "/interactions", body: pingBody, get headers() { return key.headers(pingBody); } },
+  "/c500 help": { method: "POST", path: "/interactions", body: helpBody, get headers() { return key.headers(helpBody); } },
   "GET /": { method: "GET", path: "/", body: null, headers: {} },
 };
 
@@ -83,11 +84,12 @@ async function load(url, scenario, { concurrency, ms }) {
   const { hostname, port } = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies = [];
+  const headers = scenario.headers;
   let errors = 0;
   const one = () =>
     new Promise((resolve) => {
       const t0 = process.hrtime.bigint();
-      const req = http.request({ hostname, port, path: scenario.path, method: scenario.method, headers: scenario.headers, agent }, (res) => {
+      const req = http.request({ hostname, port, path: scenario.path, method: scenario.method, headers, agent }, (res) => {
         res.resume();
         res.on("end", () => {
           if (res.statusCode !== 200) errors += 1;

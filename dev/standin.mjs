@@ -722,6 +722,7 @@ export async function startStandin({
       STRIPE_API_BASE: `${url}/stripe`,
       TWITCH_API_BASE: `${url}/twitch`,
       TWITCH_AUTH_BASE: `${url}/twitch-auth`,
+      DISCORD_CDN_BASE: `${url}/_standin/cdn`,
     },
     close: () => new Promise((resolve) => server.close(resolve)),
   };

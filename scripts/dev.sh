@@ -30,6 +30,7 @@ if [ ! -f .dev.vars ] || [ ! -f .dev/discord-key.pem ] || ! grep -q '^LINK_SIGNI
       "STRIPE_API_BASE=http://127.0.0.1:8790/stripe",
       "TWITCH_API_BASE=http://127.0.0.1:8790/twitch",
       "TWITCH_AUTH_BASE=http://127.0.0.1:8790/twitch-auth",
+      "DISCORD_CDN_BASE=http://127.0.0.1:8790/_standin/cdn",
       "HQ_GUILD_ID=1200000000000000001",
       "HQ_CHANNEL_ID=1200000000000000002",
       "ADMIN_USER_IDS=100000000000000009",

@@ -76,14 +76,20 @@ pub fn is_admin(env: &Env, user_id: &str) -> bool {
         })
 }
 
+/// Whether C500 runs on a live Stripe key (`sk_live_…` or a restricted `rk_live_…`).
+pub fn stripe_live(env: &Env) -> bool {
+    env.secret("STRIPE_SECRET_KEY")
+        .map(|k| {
+            let k = k.to_string();
+            k.starts_with("sk_live_") || k.starts_with("rk_live_")
+        })
+        .unwrap_or(false)
+}
+
 /// Tests only: `ORDER_ID_SEED` makes order ids a function of the seed, the buyer, the drop
 /// and the attempt, so a test can replay an id collision. Ignored with a live Stripe key.
 pub fn order_id_seed(env: &Env) -> Option<String> {
-    let live = env
-        .secret("STRIPE_SECRET_KEY")
-        .map(|k| k.to_string().starts_with("sk_live_"))
-        .unwrap_or(false);
-    if live {
+    if stripe_live(env) {
         return None;
     }
     env.var("ORDER_ID_SEED")

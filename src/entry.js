@@ -38,8 +38,41 @@ function isInteraction(request) {
   return url.slice(start, end < 0 ? undefined : end) === "/interactions";
 }
 
+// Discord's interactions are a few KiB; lib.rs refuses a bigger body too (interactions.rs
+// MAX_BODY, the same number). Checked before reading: a Content-Length over it is refused
+// at once, and a body without one is read only up to it.
+const MAX_BODY = 64 * 1024;
+const TOO_LARGE = () => new Response("payload too large", { status: 413, headers: { "content-type": "text/plain; charset=utf-8" } });
+
+async function readCapped(request) {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared > MAX_BODY) return null;
+  if (declared <= MAX_BODY || !request.body) return new Uint8Array(await request.arrayBuffer());
+  const reader = request.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body;
+}
+
 async function interaction(request, env, ctx) {
-  const body = new Uint8Array(await request.arrayBuffer());
+  const body = await readCapped(request);
+  if (body === null) return TOO_LARGE();
   const headers = request.headers;
   const signature = headers.get("x-signature-ed25519");
   const timestamp = headers.get("x-signature-timestamp");

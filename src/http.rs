@@ -137,6 +137,50 @@ fn well_escaped(query: &str) -> bool {
     })
 }
 
+/// Why a body could not be read within its cap.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BodyError {
+    /// Bigger than the cap: said so by Content-Length, or found while streaming.
+    TooLarge,
+    /// The stream failed (the client went away).
+    Unreadable,
+}
+
+/// Reads a body of at most `cap` bytes. A Content-Length over the cap is refused before a
+/// byte is read; otherwise the stream is read chunk by chunk and given up as soon as it
+/// passes the cap, so a lying or missing Content-Length never makes us buffer more.
+pub async fn read_capped(
+    content_length: Option<String>,
+    stream: worker::Result<worker::ByteStream>,
+    cap: usize,
+) -> Result<Vec<u8>, BodyError> {
+    if let Some(declared) = content_length.and_then(|v| v.trim().parse::<u64>().ok()) {
+        if declared > cap as u64 {
+            return Err(BodyError::TooLarge);
+        }
+    }
+    let mut stream = match stream {
+        Ok(stream) => stream,
+        // No body at all (a GET-like request) reads as empty.
+        Err(_) => return Ok(Vec::new()),
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+        let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
+        if body.len() + chunk.len() > cap {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A request's body, at most `cap` bytes (see [`read_capped`]).
+pub async fn request_body(req: &mut worker::Request, cap: usize) -> Result<Vec<u8>, BodyError> {
+    let declared = req.headers().get("content-length").ok().flatten();
+    read_capped(declared, req.stream(), cap).await
+}
+
 /// A 302 to `location` (never cached: these are one-time links).
 pub fn redirect(location: &str) -> Response {
     ResponseBuilder::new()

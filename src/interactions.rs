@@ -45,6 +45,7 @@ pub enum UserError {
     UnknownForm,
     NeedsServer,
     NeedsManageServer,
+    NeedsManageRoles,
     NothingToSet,
     Internal,
     AdminsOnly,
@@ -80,6 +81,10 @@ impl UserError {
             UserError::NeedsManageServer => Message::oops(
                 "Manage Server needed",
                 "Only members who can manage this server can change C500's settings here.",
+            ),
+            UserError::NeedsManageRoles => Message::oops(
+                "Manage Roles needed",
+                "C500 hands out the drop and LIVE roles for you, so only members who can manage roles themselves may choose them.",
             ),
             UserError::NothingToSet => Message::oops(
                 "Nothing to set",
@@ -136,9 +141,9 @@ pub fn respond(
         }
     };
     if body.len() > MAX_BODY {
-        return Outcome::Now(Reply::text(401, UNAUTHORIZED));
+        return Outcome::Now(Reply::text(413, "payload too large"));
     }
-    if let Err(e) = key.check(signature, timestamp, signed) {
+    if let Err(e) = key.check(signature, timestamp, signed, (cx.now_ms / 1000.0) as i64) {
         log::event(
             "interaction_rejected",
             json!({ "reason": format!("{e:?}") }),
@@ -294,7 +299,7 @@ fn dispatch(interaction: Interaction, cx: &Cx, ctx: &Context) -> Answer {
 fn route(interaction: Interaction, cx: &Cx, ctx: &Context) -> Answer {
     let data = interaction.data.as_ref();
     let response = match interaction.kind {
-        kind::PING => InteractionResponse::pong(),
+        kind::PING => return Answer::Static(InteractionResponse::PONG_JSON),
         kind::APPLICATION_COMMAND => {
             let (path, options) = data.map(|d| d.subcommand_path()).unwrap_or_default();
             let name = data.and_then(|d| d.name.as_deref()).unwrap_or_default();

@@ -7,7 +7,7 @@ use crate::config::ConfigError;
 use crate::context::Cx;
 use crate::discord::model::Attachment;
 use crate::domain::ids::ListingId;
-use crate::domain::listing::MAX_PHOTO_BYTES;
+use crate::domain::listing::{downloaded_type_matches, on_discord_cdn, MAX_PHOTO_BYTES};
 use crate::error::{Failure, UpstreamError};
 use crate::http;
 use serde::{Deserialize, Serialize};
@@ -32,23 +32,33 @@ pub async fn keep(
     attachment: &Attachment,
     kind: &str,
 ) -> Result<(), Failure> {
+    let refused = |why: String| Err(Failure::Upstream(UpstreamError(why)));
+    let also = cx.env.var("DISCORD_CDN_BASE").ok().map(|v| v.to_string());
+    if !on_discord_cdn(&attachment.url, also.as_deref()) {
+        return refused(format!("photo not on Discord's CDN: {}", attachment.url));
+    }
     let mut init = RequestInit::new();
     init.with_method(Method::Get);
     let request = Request::new_with_init(&attachment.url, &init)?;
     let mut response = Fetch::Request(request).send().await?;
     if response.status_code() != 200 {
-        return Err(Failure::Upstream(UpstreamError(format!(
+        return refused(format!(
             "photo download answered {}",
             response.status_code()
-        ))));
+        ));
     }
-    let bytes = response.bytes().await?;
-    if bytes.is_empty() || bytes.len() as u64 > MAX_PHOTO_BYTES {
-        return Err(Failure::Upstream(UpstreamError(format!(
-            "photo of {} bytes refused",
-            bytes.len()
-        ))));
+    let served = response.headers().get("content-type").ok().flatten();
+    if !downloaded_type_matches(served.as_deref(), kind) {
+        return refused(format!("photo served as {served:?}, declared {kind}"));
     }
+    // Streamed under the cap: a file bigger than declared is never buffered whole.
+    let declared = response.headers().get("content-length").ok().flatten();
+    let cap = usize::try_from(MAX_PHOTO_BYTES).unwrap_or(usize::MAX);
+    let bytes = match http::read_capped(declared, response.stream(), cap).await {
+        Ok(bytes) if !bytes.is_empty() => bytes,
+        Ok(_) => return refused("empty photo".to_owned()),
+        Err(e) => return refused(format!("photo download: {e:?}")),
+    };
     kv(cx)?
         .put_bytes(&format!("photo:{listing}"), &bytes)?
         .metadata(PhotoMeta {

@@ -68,15 +68,29 @@ async fn apply_stripe(mut req: Request, cx: &Cx, ctx: &Context) -> Result<Respon
     let env = &cx.env;
     let secret = config::secret(env, "STRIPE_WEBHOOK_SECRET").map_err(internal)?;
     let header = req.headers().get("stripe-signature").ok().flatten();
-    let body = req.bytes().await.map_err(|_| WebhookError::Malformed)?;
-    if body.len() > MAX_BODY {
-        return Err(WebhookError::TooLarge);
-    }
+    let body = http::request_body(&mut req, MAX_BODY)
+        .await
+        .map_err(|e| match e {
+            http::BodyError::TooLarge => WebhookError::TooLarge,
+            http::BodyError::Unreadable => WebhookError::Malformed,
+        })?;
     let now_ms = cx.now_ms;
     let now_secs = (now_ms / 1000.0) as i64;
     signature::verify_any(&secret, header.as_deref(), &body, now_secs)
         .map_err(WebhookError::Signature)?;
     let event = Event::parse(&body).ok_or(WebhookError::Malformed)?;
+    if let Some(why) = event.foreign(config::stripe_live(env)) {
+        // Signed with our secret, so acknowledged (no retries for three days), but nothing
+        // of ours changes and no order is ever made from it.
+        log::event(
+            "stripe_event_ignored",
+            json!({ "id": event.id, "type": event.kind, "livemode": event.livemode, "why": why }),
+        );
+        return Ok(http::json(
+            200,
+            json!({ "received": true, "ignored": why }).to_string(),
+        ));
+    }
 
     let db = cx.db().map_err(internal)?;
     store::take_round_trips();

@@ -213,6 +213,29 @@ test("a file that isn't a picture is named and nothing is saved", async () => {
   assert.equal(await listingCount(), before);
 });
 
+test("a photo is fetched only from Discord's CDN, and only if it is the picture it claims; else nothing is saved", async () => {
+  await makeSeller(SELLER);
+  const before = await listingCount();
+  const fetched = () => w.standin.state.calls.filter((c) => c.path?.includes("elsewhere")).length;
+  // Declared a PNG, but the link leaves Discord's CDN: never fetched.
+  const offCdn = submitWithPhoto("c5:v1:drop:r.1.0.0.builder.0", { ...good, item_title: "Off CDN" }, { name: "board.png", type: "image/png" });
+  const attachment = Object.values(offCdn.data.resolved.attachments)[0];
+  attachment.url = `${w.standin.url}/elsewhere/board.png`;
+  assert.match((await reply(offCdn)).data.embeds[0].title, /Couldn't read your photo/);
+  for (const url of ["https://evil.example/board.png", "https://cdn.discordapp.com.evil.example/board.png"]) {
+    const i = submitWithPhoto("c5:v1:drop:r.1.0.0.builder.0", { ...good, item_title: "Off CDN" }, { name: "board.png", type: "image/png" });
+    Object.values(i.data.resolved.attachments)[0].url = url;
+    assert.match((await reply(i)).data.embeds[0].title, /Couldn't read your photo/, url);
+  }
+  assert.equal(fetched(), 0);
+  // On the CDN and declared a PNG, but what comes back is text: refused.
+  const lying = await reply(submitWithPhoto("c5:v1:drop:r.1.0.0.builder.0", { ...good, item_title: "Not Really A PNG" }, { name: "notes.txt", type: "image/png" }));
+  assert.match(lying.data.embeds[0].title, /Couldn't read your photo/);
+  assert.equal(await listingCount(), before);
+  const keys = (await w.mf.getKVNamespace("KV").then((kv) => kv.list({ prefix: "photo:" }))).keys;
+  assert.equal(keys.length, (await w.db.prepare("SELECT COUNT(*) AS n FROM listings WHERE photo_type IS NOT NULL").first()).n, "no photo kept without its drop");
+});
+
 test("an image link given with the slash command reaches the drop through its form", async () => {
   await makeSeller(SELLER);
   const start = await reply(drop([opt("type", "ready_to_ship"), opt("image_url", "https://i.imgur.com/linked.jpg")]));

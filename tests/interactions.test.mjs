@@ -1,6 +1,7 @@
 // POST /interactions on the real runtime: signatures, PING, help, unknowns, spec validity.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 import { startWorker, slashCommand, component } from "./harness.mjs";
 import { TestKey } from "../dev/keys.mjs";
 import { execFileSync } from "node:child_process";
@@ -97,7 +98,7 @@ test("autocomplete gets a valid (empty) choice list", async () => {
   assert.deepEqual(body, { type: 8, data: { choices: [] } });
 });
 
-test("every bad signature is a 401 and nothing is parsed", async () => {
+test("every bad signature, and every replay of a good one, is a 401 and nothing is parsed", async () => {
   const good = JSON.stringify({ type: 1 });
   const h = w.key.headers(good);
   const other = new TestKey();
@@ -112,6 +113,9 @@ test("every bad signature is a 401 and nothing is parsed", async () => {
     "tampered body": [JSON.stringify({ type: 2 }), h],
     "tampered timestamp": [good, { ...h, "x-signature-timestamp": String(Number(h["x-signature-timestamp"]) + 1) }],
     "garbage body signed by nobody": ["not json", h],
+    "genuine signature, timestamp 6 minutes old (a replay)": [good, w.key.headers(good, String(Number(h["x-signature-timestamp"]) - 360))],
+    "genuine signature, timestamp 6 minutes ahead": [good, w.key.headers(good, String(Number(h["x-signature-timestamp"]) + 360))],
+    "genuine signature, timestamp not a number": [good, w.key.headers(good, "yesterday")],
   };
   for (const [name, [body, headers]] of Object.entries(cases)) {
     const res = await w.postInteraction(body, headers);
@@ -143,4 +147,42 @@ test("the generic route (any other URL spelling) answers exactly like the fast p
 test("GET /interactions is not a thing", async () => {
   const res = await w.get("/interactions", { method: "PUT" });
   assert.equal(res.status, 405);
+});
+
+/** A raw POST: `declared` as its Content-Length (or chunked when null), sending `send` bytes in
+ * 10 KiB chunks, and the status of whatever answer comes first (the worker may answer
+ * before the body is all sent: that is the point). */
+function rawPost(path, { declared, send }) {
+  const { hostname, port } = new URL(w.url);
+  return new Promise((resolve, reject) => {
+    const headers = { "content-type": "application/json", ...(declared === null ? { "transfer-encoding": "chunked" } : { "content-length": String(declared) }) };
+    const req = http.request({ hostname, port, path, method: "POST", headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+      req.destroy();
+    });
+    req.on("error", (e) => (e.code === "ECONNRESET" || e.code === "EPIPE" ? undefined : reject(e)));
+    let sent = 0;
+    const more = () => {
+      while (sent < send) {
+        const n = Math.min(10 * 1024, send - sent);
+        sent += n;
+        if (!req.write("y".repeat(n))) return req.once("drain", more);
+      }
+      if (declared === null) req.end();
+    };
+    more();
+  });
+}
+
+test("an oversized body is a 413 on every endpoint, before it is read, whether its Content-Length says so or not", async () => {
+  for (const [path, cap] of [["/interactions", 64 * 1024], ["/webhooks/stripe", 256 * 1024], ["/webhooks/twitch", 64 * 1024]]) {
+    // Declared too big: refused before a byte is read (only 1 KiB is ever sent).
+    assert.equal(await rawPost(path, { declared: cap + 1, send: 1024 }), 413, `${path} with Content-Length`);
+    // No Content-Length: read only up to the cap.
+    assert.equal(await rawPost(path, { declared: null, send: cap + 20 * 1024 }), 413, `${path} streamed`);
+  }
+  // A body within the cap still gets its ordinary answer.
+  const ping = JSON.stringify({ type: 1 });
+  assert.equal((await w.postInteraction(ping, w.key.headers(ping))).status, 200);
 });

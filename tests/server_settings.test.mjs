@@ -5,6 +5,8 @@ import { startWorker, slashCommand } from "./harness.mjs";
 import { validateInteractionResponse } from "../dev/discord-spec.mjs";
 
 const MANAGE_GUILD = String(1 << 5);
+const MANAGE_ROLES = 1 << 28;
+const MANAGE_GUILD_AND_ROLES = String((1 << 5) | MANAGE_ROLES);
 const GUILD = "1500000000000000001";
 let w;
 before(async () => {
@@ -53,9 +55,21 @@ test("set with nothing to set says so", async () => {
   assert.equal(await stored(), null);
 });
 
+test("Manage Server alone cannot choose a role the bot hands out; nothing is stored", async () => {
+  for (const role of ["drop_role", "live_role"]) {
+    const embed = await reply(configCommand("set", [opt("shop_channel", "1600000000000000010"), opt(role, "1700000000000000020", 8)]));
+    assert.match(embed.title, /Manage Roles needed/, role);
+    assert.equal(await stored(), null, role);
+  }
+  // Manage Roles without Manage Server is not enough either.
+  const embed = await reply(configCommand("set", [opt("drop_role", "1700000000000000020", 8)], { permissions: String(MANAGE_ROLES) }));
+  assert.match(embed.title, /Manage Server needed/);
+  assert.equal(await stored(), null);
+});
+
 test("a manager sets channels and roles; later sets keep what they do not name", async () => {
   const first = await reply(
-    configCommand("set", [opt("shop_channel", "1600000000000000010"), opt("drop_role", "1700000000000000020", 8)]),
+    configCommand("set", [opt("shop_channel", "1600000000000000010"), opt("drop_role", "1700000000000000020", 8)], { permissions: MANAGE_GUILD_AND_ROLES }),
   );
   assert.match(first.title, /Saved/);
   assert.match(JSON.stringify(first.fields), /<#1600000000000000010>/);
@@ -83,7 +97,7 @@ test("show for a server that never set anything explains the defaults", async ()
 });
 
 test("settings are per server", async () => {
-  await reply(configCommand("set", [opt("live_role", "1700000000000000030", 8)], { guildId: "1500000000000000002" }));
+  await reply(configCommand("set", [opt("live_role", "1700000000000000030", 8)], { guildId: "1500000000000000002", permissions: MANAGE_GUILD_AND_ROLES }));
   assert.equal((await stored("1500000000000000002")).live_role_id, "1700000000000000030");
   assert.equal((await stored()).live_role_id, null);
 });

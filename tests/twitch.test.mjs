@@ -50,6 +50,7 @@ test("linking Twitch: OAuth code flow, signed single-use state, EventSub subscri
   assert.equal(authorize.searchParams.get("client_id"), "harness-twitch-client");
   assert.equal(authorize.searchParams.get("redirect_uri"), "http://c500.test/oauth/twitch/callback");
   assert.equal(authorize.searchParams.get("response_type"), "code");
+  assert.equal(authorize.searchParams.get("force_verify"), "true", "Twitch's consent screen is always shown");
   assert.equal(page.status, 200);
   assert.match(await page.text(), /Twitch linked/);
   const user = await w.db.prepare("SELECT twitch_user_id, twitch_login FROM users WHERE discord_id = ?1").bind(BUILDER).first();

@@ -122,3 +122,28 @@ test("the stand-in delivers a signed webhook built on Stripe's fixture", async (
   assert.equal(result.event.object, "event");
   assert.equal(await processedCount(result.event.id), 1);
 });
+
+test("a signed event C500 could not have caused is acknowledged and changes nothing", async () => {
+  const cases = {
+    "a live event while C500 runs on a test key": { livemode: true },
+    "a connected account's own payment": { account: "acct_builder_1" },
+    "a connected account's own refund": { account: "acct_builder_1", type: "charge.refunded" },
+  };
+  for (const [name, change] of Object.entries(cases)) {
+    const base = JSON.parse(event(change.type ?? "checkout.session.completed"));
+    base.data.object = { id: "cs_foreign", object: "checkout.session", payment_status: "paid", amount_total: 46500, currency: "usd", metadata: { order_id: "C5-FOREIGN1", listing_id: "D-1" } };
+    const payload = JSON.stringify({ ...base, ...change, type: change.type ?? base.type });
+    const res = await post(payload, header(payload));
+    assert.equal(res.status, 200, name);
+    const body = await res.json();
+    assert.equal(body.received, true, name);
+    assert.ok(body.ignored, name);
+    assert.equal(await processedCount(base.id), 0, name);
+  }
+  assert.equal((await w.db.prepare("SELECT COUNT(*) AS n FROM orders WHERE id = 'C5-FOREIGN1'").first()).n, 0);
+  // A connected account's event about the account itself is still C500's business.
+  const payload = event("account.updated");
+  const own = JSON.stringify({ ...JSON.parse(payload), account: "acct_1" });
+  assert.equal((await post(own, header(own))).status, 200);
+  assert.equal(await processedCount(JSON.parse(own).id), 1);
+});

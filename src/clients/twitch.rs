@@ -77,12 +77,16 @@ impl Twitch {
     }
 
     /// Where to send someone to authorise C500 (no scopes: only their identity).
+    /// `force_verify` shows Twitch's consent screen even to someone who authorised C500
+    /// before: whoever opens a builder's link sees whose Twitch account is about to be linked
+    /// instead of being linked silently.
     pub fn authorize_url(&self, redirect_uri: &str, state: &str) -> String {
         let query = Form::new()
             .field("client_id", self.client_id.as_str())
             .field("redirect_uri", redirect_uri)
             .field("response_type", "code")
             .field("scope", "")
+            .field("force_verify", "true")
             .field("state", state)
             .encode();
         format!("{}/oauth2/authorize?{query}", self.auth)

@@ -217,6 +217,9 @@ pub struct Choice {
 
 impl InteractionResponse {
     /// Answers a PING.
+    /// PONG, serialised: Discord's health check is answered without building anything.
+    pub const PONG_JSON: &'static str = r#"{"type":1}"#;
+
     pub fn pong() -> Self {
         InteractionResponse {
             kind: 1,
@@ -499,6 +502,10 @@ mod tests {
     #[test]
     fn pong_is_type_one_only() {
         assert_eq!(InteractionResponse::pong().to_json(), r#"{"type":1}"#);
+        assert_eq!(
+            InteractionResponse::pong().to_json(),
+            InteractionResponse::PONG_JSON
+        );
     }
 
     #[test]

@@ -15,8 +15,18 @@ use ed25519_dalek::VerifyingKey;
 pub enum SignatureError {
     MissingHeader,
     MalformedSignature,
+    /// The timestamp is not a number of seconds, or too far from now (a replay).
+    Stale,
     Invalid,
 }
+
+/// How far a request's timestamp may be from our clock, either way. Discord sends each
+/// interaction once, as it happens, and wants the answer within 3 s, so a genuine request is
+/// seconds old at most; the rest of the window is for clock skew (Discord's clocks and
+/// Cloudflare's are NTP-disciplined, normally within a second). Five minutes is the tolerance
+/// Stripe's webhook signatures use by default; past it, a captured Buy, ship or refund
+/// cannot be replayed. The signature covers the timestamp, so it cannot be moved.
+pub const MAX_AGE_SECS: i64 = 300;
 
 /// The application's public key, parsed once (point decompression is not free): having one
 /// proves DISCORD_PUBLIC_KEY is a point on the curve.
@@ -33,12 +43,14 @@ impl PublicKey {
     }
 
     /// Checks the `X-Signature-Ed25519` and `X-Signature-Timestamp` header values, given
-    /// whether the runtime found a valid signature by this key over `timestamp ‖ body`.
+    /// whether the runtime found a valid signature by this key over `timestamp ‖ body`, and
+    /// that the timestamp is within [`MAX_AGE_SECS`] of `now_secs`.
     pub fn check(
         &self,
         signature_hex: Option<&str>,
         timestamp: Option<&str>,
         signed: bool,
+        now_secs: i64,
     ) -> Result<(), SignatureError> {
         let (Some(signature_hex), Some(timestamp)) = (signature_hex, timestamp) else {
             return Err(SignatureError::MissingHeader);
@@ -47,6 +59,12 @@ impl PublicKey {
             return Err(SignatureError::MissingHeader);
         }
         hex::decode_array::<64>(signature_hex).ok_or(SignatureError::MalformedSignature)?;
+        let at = timestamp
+            .parse::<i64>()
+            .map_err(|_| SignatureError::Stale)?;
+        if now_secs.abs_diff(at) > MAX_AGE_SECS.unsigned_abs() {
+            return Err(SignatureError::Stale);
+        }
         if signed {
             Ok(())
         } else {
@@ -62,6 +80,7 @@ impl PublicKey {
         signature_hex: Option<&str>,
         timestamp: Option<&str>,
         body: &[u8],
+        now_secs: i64,
     ) -> Result<(), SignatureError> {
         use ed25519_dalek::{Signature, Verifier};
         let signed = match (signature_hex.and_then(hex::decode_array::<64>), timestamp) {
@@ -74,7 +93,7 @@ impl PublicKey {
             }
             _ => false,
         };
-        self.check(signature_hex, timestamp, signed)
+        self.check(signature_hex, timestamp, signed, now_secs)
     }
 }
 
@@ -112,22 +131,35 @@ mod tests {
         let public = PublicKey::from_hex(&key.public_hex()).unwrap();
         let body = br#"{"type":1}"#;
         let sig = key.sign("1700000000", body);
-        assert_eq!(public.verify(Some(&sig), Some("1700000000"), body), Ok(()));
         assert_eq!(
-            public.verify(Some(&sig.to_uppercase()), Some("1700000000"), body),
+            public.verify(Some(&sig), Some("1700000000"), body, 1_700_000_000),
             Ok(())
         );
         assert_eq!(
-            public.verify(Some(&sig), Some("1700000001"), body),
+            public.verify(
+                Some(&sig.to_uppercase()),
+                Some("1700000000"),
+                body,
+                1_700_000_000
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            public.verify(Some(&sig), Some("1700000001"), body, 1_700_000_000),
             Err(SignatureError::Invalid)
         );
         assert_eq!(
-            public.verify(Some(&sig), Some("1700000000"), br#"{"type":2}"#),
+            public.verify(
+                Some(&sig),
+                Some("1700000000"),
+                br#"{"type":2}"#,
+                1_700_000_000
+            ),
             Err(SignatureError::Invalid)
         );
         let other = TestKey::new(8).sign("1700000000", body);
         assert_eq!(
-            public.verify(Some(&other), Some("1700000000"), body),
+            public.verify(Some(&other), Some("1700000000"), body, 1_700_000_000),
             Err(SignatureError::Invalid)
         );
     }
@@ -136,29 +168,60 @@ mod tests {
     fn refuses_missing_and_malformed_headers() {
         let public = PublicKey::from_hex(&TestKey::new(7).public_hex()).unwrap();
         assert_eq!(
-            public.verify(None, Some("1"), b""),
+            public.verify(None, Some("1"), b"", 1_700_000_000),
             Err(SignatureError::MissingHeader)
         );
         assert_eq!(
-            public.verify(Some("00"), None, b""),
+            public.verify(Some("00"), None, b"", 1_700_000_000),
             Err(SignatureError::MissingHeader)
         );
         assert_eq!(
-            public.verify(Some("00"), Some(""), b""),
+            public.verify(Some("00"), Some(""), b"", 1_700_000_000),
             Err(SignatureError::MissingHeader)
         );
         assert_eq!(
-            public.verify(Some("zz"), Some("1"), b""),
+            public.verify(Some("zz"), Some("1"), b"", 1_700_000_000),
             Err(SignatureError::MalformedSignature)
         );
         assert_eq!(
-            public.verify(Some(&"g".repeat(128)), Some("1"), b""),
+            public.verify(Some(&"g".repeat(128)), Some("1"), b"", 1_700_000_000),
             Err(SignatureError::MalformedSignature)
         );
         assert_eq!(
-            public.verify(Some(&"0".repeat(128)), Some("1"), b""),
+            public.verify(
+                Some(&"0".repeat(128)),
+                Some("1700000000"),
+                b"",
+                1_700_000_000
+            ),
             Err(SignatureError::Invalid)
         );
+    }
+
+    #[test]
+    fn refuses_a_genuine_signature_on_a_timestamp_far_from_now() {
+        let key = TestKey::new(7);
+        let public = PublicKey::from_hex(&key.public_hex()).unwrap();
+        let body = br#"{"type":1}"#;
+        let at = 1_700_000_000;
+        let sig = key.sign(&at.to_string(), body);
+        let verify = |now| public.verify(Some(&sig), Some("1700000000"), body, now);
+        assert_eq!(verify(at + MAX_AGE_SECS), Ok(()));
+        assert_eq!(
+            verify(at - MAX_AGE_SECS),
+            Ok(()),
+            "a clock a little behind Discord's"
+        );
+        assert_eq!(verify(at + MAX_AGE_SECS + 1), Err(SignatureError::Stale));
+        assert_eq!(verify(at - MAX_AGE_SECS - 1), Err(SignatureError::Stale));
+        for stamp in ["", "soon", "1700000000.5", "-1", "99999999999999999999"] {
+            let sig = key.sign(stamp, body);
+            assert_ne!(
+                public.verify(Some(&sig), Some(stamp), body, at),
+                Ok(()),
+                "{stamp:?}"
+            );
+        }
     }
 
     #[test]

@@ -278,6 +278,32 @@ pub fn check_photo(content_type: Option<&str>, size: u64) -> Result<&'static str
     Ok(kind)
 }
 
+/// Where Discord keeps uploaded attachments. Only these are fetched: an attachment's URL
+/// arrives inside the (signed) interaction, but C500 must never be made to fetch, and then
+/// serve as its own, whatever a URL points at.
+pub const DISCORD_CDN: [&str; 2] = [
+    "https://cdn.discordapp.com/",
+    "https://media.discordapp.net/",
+];
+
+/// Whether `url` is on Discord's CDN, or under `also` (`DISCORD_CDN_BASE`: the stand-in's
+/// CDN in tests and `make dev`). A prefix that ends in `/` pins the host exactly.
+pub fn on_discord_cdn(url: &str, also: Option<&str>) -> bool {
+    let also = also.map(|base| format!("{}/", base.trim_end_matches('/')));
+    DISCORD_CDN
+        .iter()
+        .copied()
+        .chain(also.as_deref())
+        .any(|prefix| url.starts_with(prefix))
+}
+
+/// Whether a downloaded photo's `Content-Type` is the picture type its upload declared.
+pub fn downloaded_type_matches(content_type: Option<&str>, declared: &str) -> bool {
+    content_type
+        .and_then(|t| t.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case(declared))
+}
+
 /// A builder's change from `/c500 inventory`: a new price and the units now available.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InventoryEdit {
@@ -325,6 +351,51 @@ impl InventoryEdit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn photos_are_fetched_only_from_discords_cdn() {
+        for url in [
+            "https://cdn.discordapp.com/attachments/1/2/board.png",
+            "https://media.discordapp.net/attachments/1/2/board.png?ex=1",
+        ] {
+            assert!(on_discord_cdn(url, None), "{url}");
+        }
+        for url in [
+            "http://cdn.discordapp.com/attachments/1/2/board.png",
+            "https://cdn.discordapp.com.evil.example/board.png",
+            "https://cdn.discordapp.com@evil.example/board.png",
+            "https://evil.example/https://cdn.discordapp.com/board.png",
+            "https://cdn.discordapp.com",
+            "",
+        ] {
+            assert!(!on_discord_cdn(url, None), "{url}");
+        }
+        let standin = Some("http://127.0.0.1:8790/_standin/cdn");
+        assert!(on_discord_cdn(
+            "http://127.0.0.1:8790/_standin/cdn/a/b.png",
+            standin
+        ));
+        assert!(!on_discord_cdn(
+            "http://127.0.0.1:8790/_standin/cdnx/b.png",
+            standin
+        ));
+        assert!(!on_discord_cdn(
+            "http://127.0.0.1:8790/other/b.png",
+            standin
+        ));
+    }
+
+    #[test]
+    fn a_download_must_be_the_declared_picture_type() {
+        assert!(downloaded_type_matches(Some("image/png"), "image/png"));
+        assert!(downloaded_type_matches(
+            Some("IMAGE/PNG; charset=binary"),
+            "image/png"
+        ));
+        assert!(!downloaded_type_matches(Some("text/html"), "image/png"));
+        assert!(!downloaded_type_matches(Some("image/jpeg"), "image/png"));
+        assert!(!downloaded_type_matches(None, "image/png"));
+    }
 
     #[test]
     fn photos_must_be_pictures_of_sane_size() {

@@ -19,6 +19,7 @@ use serde_json::json;
 
 const ADMINISTRATOR: u64 = 1 << 3;
 const MANAGE_GUILD: u64 = 1 << 5;
+const MANAGE_ROLES: u64 = 1 << 28;
 
 /// The settings a `/c500 config set` names, read from its options.
 fn update_from(options: &[CommandOption]) -> SettingsUpdate {
@@ -32,11 +33,24 @@ fn update_from(options: &[CommandOption]) -> SettingsUpdate {
     }
 }
 
-/// Whether a member's resolved permissions (a decimal bitfield) allow managing the server.
-pub fn may_manage(permissions: Option<&str>) -> bool {
+/// Whether a member's resolved permissions (a decimal bitfield) include any of `wanted`
+/// (or Administrator, which implies every permission).
+fn allows(permissions: Option<&str>, wanted: u64) -> bool {
     permissions
         .and_then(|p| p.parse::<u64>().ok())
-        .is_some_and(|bits| bits & (ADMINISTRATOR | MANAGE_GUILD) != 0)
+        .is_some_and(|bits| bits & (ADMINISTRATOR | wanted) != 0)
+}
+
+/// Whether a member's resolved permissions allow managing the server.
+pub fn may_manage(permissions: Option<&str>) -> bool {
+    allows(permissions, MANAGE_GUILD)
+}
+
+/// Whether they may choose a role the bot will hand out: the bot gives the drop and LIVE
+/// roles on its own authority, so a member who could not give a role themselves must not be
+/// able to make the bot give it (Manage Server alone is not enough).
+pub fn may_choose_roles(permissions: Option<&str>) -> bool {
+    allows(permissions, MANAGE_ROLES)
 }
 
 fn refuse(error: UserError) -> Answer {
@@ -57,6 +71,10 @@ pub(super) fn set(interaction: &Interaction, options: &[CommandOption], cx: &Cx)
     }
     if update.is_empty() {
         return refuse(UserError::NothingToSet);
+    }
+    if (update.drop_role.is_some() || update.live_role.is_some()) && !may_choose_roles(permissions)
+    {
+        return refuse(UserError::NeedsManageRoles);
     }
     let by = interaction
         .invoker()

@@ -14,6 +14,9 @@ pub struct Event {
     /// When Stripe created the event (unix seconds): orders late and out-of-order events.
     #[serde(default)]
     pub created: i64,
+    /// Set on events about a connected account's own objects (Connect).
+    #[serde(default)]
+    pub account: Option<String>,
     pub data: EventData,
 }
 
@@ -26,6 +29,19 @@ impl Event {
     pub fn parse(body: &[u8]) -> Option<Event> {
         let event: Event = serde_json::from_slice(body).ok()?;
         (event.id.starts_with("evt_") && !event.kind.is_empty()).then_some(event)
+    }
+
+    /// Why this signed event cannot be one C500 caused, if it cannot: a live event while C500
+    /// runs on a test key (or the reverse), or a connected account's own event about anything
+    /// but the account (C500 takes payments on its platform account, never on a builder's).
+    pub fn foreign(&self, live_key: bool) -> Option<&'static str> {
+        if self.livemode != live_key {
+            return Some("livemode differs from the secret key's mode");
+        }
+        if self.account.is_some() && !self.kind.starts_with("account.") {
+            return Some("a connected account's event about something other than the account");
+        }
+        None
     }
 }
 
@@ -86,6 +102,41 @@ pub struct Dispute {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_events_c500_could_have_caused_are_its_own() {
+        let event = |livemode: bool, account: Option<&str>, kind: &str| Event {
+            id: "evt_1".into(),
+            kind: kind.into(),
+            livemode,
+            created: 0,
+            account: account.map(str::to_owned),
+            data: EventData {
+                object: serde_json::Value::Null,
+            },
+        };
+        assert_eq!(
+            event(false, None, "checkout.session.completed").foreign(false),
+            None
+        );
+        assert_eq!(event(true, None, "charge.refunded").foreign(true), None);
+        assert_eq!(
+            event(false, Some("acct_1"), "account.updated").foreign(false),
+            None
+        );
+        assert!(event(true, None, "checkout.session.completed")
+            .foreign(false)
+            .is_some());
+        assert!(event(false, None, "checkout.session.completed")
+            .foreign(true)
+            .is_some());
+        assert!(event(false, Some("acct_1"), "checkout.session.completed")
+            .foreign(false)
+            .is_some());
+        assert!(event(false, Some("acct_1"), "charge.refunded")
+            .foreign(false)
+            .is_some());
+    }
+
     use super::*;
 
     #[test]

@@ -25,6 +25,9 @@ struct Subscription {
     kind: String,
 }
 
+/// EventSub notifications are a few hundred bytes (Twitch caps a message well below this).
+const MAX_BODY: usize = 64 * 1024;
+
 pub async fn eventsub(mut req: Request, cx: &Cx, ctx: &Context) -> Response {
     let env = &cx.env;
     let header = |name: &str| req.headers().get(name).ok().flatten();
@@ -41,8 +44,10 @@ pub async fn eventsub(mut req: Request, cx: &Cx, ctx: &Context) -> Response {
         );
         return http::text(500, "server misconfigured");
     };
-    let Ok(body) = req.bytes().await else {
-        return http::text(400, "unreadable body");
+    let body = match http::request_body(&mut req, MAX_BODY).await {
+        Ok(body) => body,
+        Err(http::BodyError::TooLarge) => return http::text(413, "payload too large"),
+        Err(http::BodyError::Unreadable) => return http::text(400, "unreadable body"),
     };
     let now_secs = (cx.now_ms / 1000.0) as i64;
     if let Err(e) = eventsub::verify(
