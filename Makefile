@@ -1,7 +1,7 @@
 # C500 Collective. Two commands do everything on a fresh machine:
 #   make dev    run the worker locally with local D1/KV, demo data and the stand-ins
 #   make test   install what is missing, build, and run every test
-.PHONY: setup build dev test test-unit test-runtime lint bench register commands deploy migrate-remote clean
+.PHONY: setup build dev test test-unit test-runtime lint bench register commands deploy doctor migrate-remote clean
 
 setup:
 	@bash scripts/setup.sh
@@ -35,6 +35,9 @@ commands:
 # DISCORD_GUILD_ID, DISCORD_API_BASE) from the environment, else from .dev.vars.
 register: setup
 	@set -a; [ -z "$$DISCORD_BOT_TOKEN" ] && [ -f .dev.vars ] && . ./.dev.vars; set +a; node dev/register.mjs
+
+doctor:
+	@node dev/doctor.mjs $(if $(DEPLOYED),--deployed,)
 
 deploy: build
 	@bash scripts/deploy.sh

@@ -13,6 +13,14 @@ wrangler.toml still has placeholder ids. Create the resources once and paste the
 MSG
   exit 1
 fi
+echo "▸ checking the deployed configuration (make doctor)"
+if ! node dev/doctor.mjs --deployed; then
+  if [ -n "${FIRST:-}" ]; then
+    echo "  (FIRST=1: deploying anyway, so the worker exists to hold its secrets; run make doctor DEPLOYED=1 after)"
+  else
+    exit 1
+  fi
+fi
 echo "▸ applying migrations to the remote D1"
 npx wrangler d1 migrations apply DB --remote
 echo "▸ deploying"

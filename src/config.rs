@@ -5,13 +5,52 @@ use crate::discord::signature::PublicKey;
 use std::cell::RefCell;
 use worker::{D1Database, Env};
 
-/// Something the deployment is missing or has wrong: a 500 for us, never the caller's fault.
-#[derive(Debug)]
-pub struct ConfigError(pub &'static str);
+/// Something the deployment is missing or has wrong: ours, never the caller's fault. It
+/// names the setting (never its value), in the log and in what users are told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The variable, secret or binding, as the README names it.
+    pub setting: &'static str,
+    /// `None`: not set at all; otherwise what is wrong with it.
+    pub malformed: Option<&'static str>,
+}
+
+impl ConfigError {
+    pub const fn missing(setting: &'static str) -> ConfigError {
+        ConfigError {
+            setting,
+            malformed: None,
+        }
+    }
+
+    pub const fn malformed(setting: &'static str, why: &'static str) -> ConfigError {
+        ConfigError {
+            setting,
+            malformed: Some(why),
+        }
+    }
+
+    /// What a user is told: the deployment is unfinished, and which setting it lacks.
+    pub fn user_message(&self) -> String {
+        match self.malformed {
+            None => format!(
+                "C500 isn't fully set up yet: the maintainer must set {}.",
+                self.setting
+            ),
+            Some(why) => format!(
+                "C500 isn't fully set up yet: the maintainer must fix {} ({why}).",
+                self.setting
+            ),
+        }
+    }
+}
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "configuration: {}", self.0)
+        match self.malformed {
+            None => write!(f, "configuration: {} is not set", self.setting),
+            Some(why) => write!(f, "configuration: {} is malformed: {why}", self.setting),
+        }
     }
 }
 
@@ -29,12 +68,76 @@ pub fn discord_public_key(env: &Env) -> Result<PublicKey, ConfigError> {
     let hex = env
         .var("DISCORD_PUBLIC_KEY")
         .map(|v| v.to_string())
-        .map_err(|_| ConfigError("DISCORD_PUBLIC_KEY is not set"))?;
-    let key = PublicKey::from_hex(&hex).ok_or(ConfigError(
-        "DISCORD_PUBLIC_KEY is not a 32-byte hex Ed25519 key",
+        .map_err(|_| ConfigError::missing("DISCORD_PUBLIC_KEY"))?;
+    let key = PublicKey::from_hex(&hex).ok_or(ConfigError::malformed(
+        "DISCORD_PUBLIC_KEY",
+        "not a 32-byte hex Ed25519 key",
     ))?;
     DISCORD_KEY.with(|cell| *cell.borrow_mut() = Some(key.clone()));
     Ok(key)
+}
+
+/// The secrets and vars the product cannot work without (README, Configuration); `make
+/// doctor` (dev/doctor.mjs) checks the same list before a deploy, and a test keeps the two
+/// equal.
+pub const REQUIRED: [&str; 10] = [
+    "DISCORD_PUBLIC_KEY",
+    "DISCORD_APPLICATION_ID",
+    "DISCORD_BOT_TOKEN",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "TWITCH_CLIENT_ID",
+    "TWITCH_CLIENT_SECRET",
+    "TWITCH_EVENTSUB_SECRET",
+    "LINK_SIGNING_SECRET",
+    "PUBLIC_BASE_URL",
+];
+
+/// Everything missing or malformed in this deployment, by name (never a value): what
+/// `/healthz` reports. Reads every setting, so it is for health checks, not hot paths.
+pub fn problems(env: &Env) -> Vec<ConfigError> {
+    let value = |name: &str| {
+        env.secret(name)
+            .map(|s| s.to_string())
+            .or_else(|_| env.var(name).map(|v| v.to_string()))
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+    };
+    let mut found = Vec::new();
+    for name in REQUIRED {
+        let Some(v) = value(name) else {
+            found.push(ConfigError::missing(name));
+            continue;
+        };
+        let malformed = match name {
+            "DISCORD_PUBLIC_KEY" if PublicKey::from_hex(&v).is_none() => {
+                Some("not a 32-byte hex Ed25519 key")
+            }
+            "DISCORD_APPLICATION_ID" if !v.trim().bytes().all(|b| b.is_ascii_digit()) => {
+                Some("not a Discord id")
+            }
+            "STRIPE_SECRET_KEY" if !(v.starts_with("sk_") || v.starts_with("rk_")) => {
+                Some("not a Stripe secret key (sk_… or rk_…)")
+            }
+            "STRIPE_WEBHOOK_SECRET" if !v.split(',').all(|s| s.trim().starts_with("whsec_")) => {
+                Some("not Stripe signing secrets (whsec_…, comma-separated)")
+            }
+            "PUBLIC_BASE_URL" if !(v.starts_with("https://") || v.starts_with("http://")) => {
+                Some("not an http(s) URL")
+            }
+            _ => None,
+        };
+        if let Some(why) = malformed {
+            found.push(ConfigError::malformed(name, why));
+        }
+    }
+    if env.d1("DB").is_err() {
+        found.push(ConfigError::missing("DB"));
+    }
+    if env.kv("KV").is_err() {
+        found.push(ConfigError::missing("KV"));
+    }
+    found
 }
 
 pub fn secret(env: &Env, name: &'static str) -> Result<String, ConfigError> {
@@ -42,12 +145,12 @@ pub fn secret(env: &Env, name: &'static str) -> Result<String, ConfigError> {
         .map(|s| s.to_string())
         .ok()
         .filter(|s| !s.is_empty())
-        .ok_or(ConfigError(name))
+        .ok_or(ConfigError::missing(name))
 }
 
 pub fn db(env: &Env) -> Result<D1Database, ConfigError> {
     env.d1("DB")
-        .map_err(|_| ConfigError("the D1 binding DB is missing"))
+        .map_err(|_| ConfigError::missing("the D1 binding DB"))
 }
 
 /// `PUBLIC_BASE_URL` without a trailing slash, for links in embeds and redirects.

@@ -62,6 +62,21 @@ impl std::fmt::Display for Failure {
     }
 }
 
+impl Failure {
+    /// The deployment's own mistake behind this failure, if that is what it is: a user is
+    /// then told which setting is missing instead of "try again".
+    pub fn config(&self) -> Option<&crate::config::ConfigError> {
+        use crate::clients::{discord::DiscordError, stripe::StripeError, twitch::TwitchError};
+        match self {
+            Failure::Config(e)
+            | Failure::Stripe(StripeError::Config(e))
+            | Failure::Discord(DiscordError::Config(e))
+            | Failure::Twitch(TwitchError::Config(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 impl From<getrandom::Error> for Failure {
     fn from(e: getrandom::Error) -> Self {
         Failure::Bug(format!("no randomness: {e}"))

@@ -193,10 +193,19 @@ fn later<T: 'static>(
             Ok(value) => reply(value),
             Err(e) => {
                 log::error(event, &e);
-                InteractionResponse::message(failure.message())
+                InteractionResponse::message(failure_message(&e, failure))
             }
         }
     }))
+}
+
+/// What a user sees when our side failed: the setting the deployment lacks, named (never
+/// its value), or else `fallback` ("try again in a moment").
+fn failure_message(e: &Failure, fallback: UserError) -> Message {
+    match e.config() {
+        Some(missing) => Message::oops("Not set up yet", missing.user_message()),
+        None => fallback.message(),
+    }
 }
 
 /// A reply to send: built for this interaction, static and serialised once, or built

@@ -108,15 +108,29 @@ async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::Schedu
     cron::run(&context::Cx::new(&env), &event.cron()).await;
 }
 
-/// Liveness plus a one-row D1 read, so a broken binding shows up here first.
+/// Liveness, a one-row D1 read (a broken binding shows up here first), and every required
+/// setting that is missing or malformed, by name only: 503 until the deployment is whole.
 async fn healthz(env: &Env) -> Response {
     let db_ok = match config::db(env) {
         Ok(db) => store::ping(&db).await.is_ok(),
         Err(_) => false,
     };
-    let status = if db_ok { 200 } else { 503 };
-    http::json(
-        status,
-        serde_json::json!({ "ok": db_ok, "db": db_ok }).to_string(),
-    )
+    let problems = config::problems(env);
+    for problem in &problems {
+        log::error("config", problem);
+    }
+    let ok = db_ok && problems.is_empty();
+    let names = |malformed: bool| -> Vec<&str> {
+        problems
+            .iter()
+            .filter(|p| p.malformed.is_some() == malformed)
+            .map(|p| p.setting)
+            .collect()
+    };
+    let body = if problems.is_empty() {
+        serde_json::json!({ "ok": ok, "db": db_ok })
+    } else {
+        serde_json::json!({ "ok": ok, "db": db_ok, "missing": names(false), "malformed": names(true) })
+    };
+    http::json(if ok { 200 } else { 503 }, body.to_string())
 }

@@ -8,6 +8,7 @@ use crate::domain::custom_id::CustomId;
 use crate::domain::ids::ListingId;
 use crate::domain::listing::Kind;
 use crate::domain::listing::ListingStatus;
+use crate::domain::markdown::escape as md;
 use crate::domain::money::Cents;
 use crate::domain::seller::GuildTag;
 use crate::store::outbox::{ListingCard, OrderView};
@@ -90,7 +91,7 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
         ),
     ];
     if let Some(specs) = card.specs.as_ref().filter(|s| !s.is_empty()) {
-        fields.push(EmbedField::new("Specs", specs.clone(), false));
+        fields.push(EmbedField::new("Specs", md(specs), false));
     }
     if let Some(at) = card.release_at {
         fields.push(EmbedField::new(
@@ -111,8 +112,8 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
     });
     Message {
         embeds: vec![Embed {
-            title: Some(card.title.clone()),
-            description: Some(card.description.clone()),
+            title: Some(md(&card.title)),
+            description: Some(md(&card.description)),
             color: Some(match state {
                 Availability::Available | Availability::AllInCheckout => colour::SAKURA,
                 // The brand's sold-out colour: lavender, "instead of harsh red".
@@ -156,7 +157,7 @@ pub fn order_confirmed(order: &OrderView, base: &str) -> Message {
             title: Some("🎉 Order Confirmed!".to_owned()),
             description: Some(format!(
                 "Hurray! Your purchase of **{}** is confirmed. C500 holds your payment until your builder proves the work.",
-                order.title
+                md(&order.title)
             )),
             color: Some(colour::MINT),
             fields: vec![
@@ -187,7 +188,7 @@ pub fn new_order(order: &OrderView, in_channel: bool) -> Message {
             title: Some(format!("🔔 NEW ORDER! Order #{}", order.id)),
             description: Some(format!(
                 "**{}** (x1) for <@{}>. Paid {}; your payout after C500's fee is **{}**, held by C500 until you ship.\n{shipping}",
-                order.title,
+                md(&order.title),
                 order.buyer_id,
                 Cents::new(order.gross_cents),
                 Cents::new(order.payout_cents),
@@ -213,7 +214,7 @@ pub fn late_payment_refunded(order: &OrderView) -> Message {
         title: Some("💸 Refunded in full".to_owned()),
         description: Some(format!(
             "Your payment for **{}** arrived after your 30-minute hold had ended, and the last unit had sold meanwhile. We never oversell, so C500 refunded all {} to you (order `{}`). It shows on your statement in 5–10 days.",
-            order.title,
+            md(&order.title),
             Cents::new(order.gross_cents),
             order.id
         )),
@@ -237,7 +238,7 @@ pub fn order_refunded(order: &OrderView, base: &str) -> Message {
             description: Some(format!(
                 "Your order `{}` for **{}** was refunded ({}). It shows on your statement in 5–10 days.",
                 order.id,
-                order.title,
+                md(&order.title),
                 Cents::new(order.gross_cents)
             )),
             color: Some(colour::LAVENDER),
@@ -256,7 +257,7 @@ pub fn live_proof(order: &OrderView, base: &str) -> Message {
             title: Some("✨ Exciting News!".to_owned()),
             description: Some(format!(
                 "Your order (`{}`) is on the workbench RIGHT NOW.\n\nWatch **{}** being built live here: {link}",
-                order.id, order.title
+                order.id, md(&order.title)
             )),
             color: Some(colour::SAKURA),
             ..Embed::default()
@@ -274,15 +275,15 @@ pub fn shipped(order: &OrderView, base: &str) -> Message {
     let carrier = order.carrier.as_deref().unwrap_or_default();
     let tracking = order.tracking.as_deref().unwrap_or_default();
     let number = match crate::domain::fulfilment::tracking_url(carrier, tracking) {
-        Some(url) => format!("[{tracking}]({url})"),
-        None => format!("`{tracking}`"),
+        Some(url) => format!("[{}]({url})", md(tracking)),
+        None => md(tracking),
     };
     Message {
         embeds: vec![Embed {
             title: Some("📦 Order Dispatched!".to_owned()),
             description: Some(format!(
                 "Your **{}** is on its way with {}. Tracking: {number}",
-                order.title,
+                md(&order.title),
                 crate::domain::fulfilment::carrier_name(carrier)
             )),
             color: Some(colour::MINT),
@@ -304,7 +305,7 @@ pub fn overdue_hq(order: &OrderView) -> Message {
         title: Some("⏰ Overdue commission".to_owned()),
         description: Some(format!(
             "Order `{}` (**{}**) by <@{}> for <@{}> has no live proof 7 days past its promised date. The buyer may be refunded with `/c500 refund`.",
-            order.id, order.title, order.seller_id, order.buyer_id
+            order.id, md(&order.title), order.seller_id, order.buyer_id
         )),
         color: Some(colour::OOPS),
         ..Embed::default()
@@ -318,7 +319,7 @@ pub fn overdue_buyer(order: &OrderView, base: &str) -> Message {
             title: Some("⏰ Your commission is running late".to_owned()),
             description: Some(format!(
                 "**{}** (order `{}`) hasn't been shown on the workbench a week past its promised date. C500 HQ has been told and will follow up; C500 still holds your payment.",
-                order.title, order.id
+                md(&order.title), order.id
             )),
             color: Some(colour::LAVENDER),
             ..Embed::default()
@@ -334,7 +335,12 @@ pub fn hq_report(r: &crate::store::hq::ReportView) -> Message {
         title: Some(format!("🚩 Report {}", r.id)),
         description: Some(format!(
             "<@{}> reported order `{}` (**{}**) by <@{}>:\n> {}\n\nResolve with `/c500 admin resolve report:{}`. The builder has not been told.",
-            r.reporter_id, r.order_id, r.title, r.seller_id, r.reason, r.id
+            r.reporter_id,
+            r.order_id,
+            md(&r.title),
+            r.seller_id,
+            md(&r.reason),
+            r.id
         )),
         color: Some(colour::OOPS),
         fields: vec![
@@ -352,8 +358,8 @@ pub fn report_resolved(r: &crate::store::hq::ReportView) -> Message {
         description: Some(format!(
             "About order `{}` (**{}**). C500 HQ: {}",
             r.order_id,
-            r.title,
-            r.resolution.as_deref().unwrap_or("resolved")
+            md(&r.title),
+            md(r.resolution.as_deref().unwrap_or("resolved"))
         )),
         color: Some(colour::DREAMY),
         ..Embed::default()
@@ -365,7 +371,8 @@ pub fn ban_notice(reason: &str) -> Message {
     embed_only(Embed {
         title: Some("⛔ Banned from C500".to_owned()),
         description: Some(format!(
-            "You have been globally blacklisted from the C500 Marketplace for {reason}. To appeal, contact C500 HQ."
+            "You have been globally blacklisted from the C500 Marketplace for {}. To appeal, contact C500 HQ.",
+            md(reason)
         )),
         color: Some(colour::OOPS),
         ..Embed::default()
@@ -390,7 +397,10 @@ pub fn hq_dispute(order: &OrderView, dispute: &str, opened: bool) -> Message {
             title: Some(title.to_owned()),
             description: Some(format!(
                 "Order `{}` (**{}**), buyer <@{}>, builder <@{}>. Dispute `{dispute}`. {what}",
-                order.id, order.title, order.buyer_id, order.seller_id
+                order.id,
+                md(&order.title),
+                order.buyer_id,
+                order.seller_id
             )),
             color: Some(colour::OOPS),
             fields: vec![
@@ -414,7 +424,7 @@ pub fn hq_owed(order: &OrderView, cents: i64) -> Message {
                 "Order `{}` (**{}**): the buyer <@{}> got money back after the payout, and Stripe refused to take \
                  **{}** back from the builder <@{}> (their balance is short). It stays on the builder's record; \
                  C500 asks Stripe again every day. `/c500 admin absorb order:{}` takes the loss on C500 instead.",
-                order.id, order.title, order.buyer_id, Cents::new(cents), order.seller_id, order.id
+                order.id, md(&order.title), order.buyer_id, Cents::new(cents), order.seller_id, order.id
             )),
             color: Some(colour::OOPS),
             fields: vec![
@@ -438,5 +448,103 @@ pub fn hq_notice(title: &str, body: &str) -> Message {
             ..Embed::default()
         }],
         ..Message::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A hostile text: a masked link, a header, a mention, @everyone and code.
+    const HOSTILE: &str = "[Claim your refund](https://evil.example)\n# FREE <@666> @everyone `x`";
+
+    /// Every string a message carries where Discord renders markdown.
+    fn rendered(message: &Message) -> Vec<String> {
+        let value = serde_json::to_value(message).unwrap();
+        let mut out = vec![value["content"].as_str().unwrap_or_default().to_owned()];
+        for embed in value["embeds"].as_array().into_iter().flatten() {
+            for key in ["title", "description"] {
+                out.push(embed[key].as_str().unwrap_or_default().to_owned());
+            }
+            for field in embed["fields"].as_array().into_iter().flatten() {
+                out.push(field["name"].as_str().unwrap_or_default().to_owned());
+                out.push(field["value"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+        out
+    }
+
+    fn assert_inert(name: &str, message: &Message) {
+        for text in rendered(message) {
+            for raw in [
+                "[Claim your refund]",
+                "(https://evil",
+                "\n# FREE",
+                "<@666>",
+                " @everyone",
+                "`x`",
+            ] {
+                assert!(!text.contains(raw), "{name}: {raw:?} survives in {text:?}");
+            }
+        }
+        let all = rendered(message).join("\n");
+        assert!(
+            all.contains(r"\[Claim your refund\]"),
+            "{name}: the text is shown, escaped: {all}"
+        );
+    }
+
+    fn order() -> OrderView {
+        serde_json::from_value(json!({
+            "id": "C5-7K2M9QAB", "status_token": "tok", "status": "paid", "escrow": "held",
+            "kind": "commission", "buyer_id": "1", "seller_id": "2", "guild_id": null,
+            "listing_id": "D-1", "title": HOSTILE, "image_url": null, "item_cents": 45000,
+            "shipping_cents": 1500, "gross_cents": 46500, "fee_cents": 4650, "payout_cents": 41850,
+            "paid_at": 0.0, "promised_by": null, "orders_channel_id": null, "carrier": "usps",
+            "tracking": "9400 1000", "stream_url": "https://twitch.tv/keyz"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn user_text_is_escaped_in_every_message_c500_sends() {
+        let card: ListingCard = serde_json::from_value(json!({
+            "id": "D-ABCDEFGH", "seller_id": "2", "channel_id": null, "message_id": null,
+            "kind": "ready_to_ship", "title": HOSTILE, "description": HOSTILE, "specs": HOSTILE,
+            "image_url": null, "guild_tag": "", "price_cents": 45000, "shipping_cents": 0,
+            "lead_time_weeks": null, "quantity": 3, "stock": 3, "held": 0, "status": "live",
+            "release_at": null
+        }))
+        .unwrap();
+        let report: crate::store::hq::ReportView = serde_json::from_value(json!({
+            "id": "R-1", "order_id": "C5-7K2M9QAB", "reporter_id": "1", "reason": HOSTILE,
+            "status": "resolved", "resolution": HOSTILE, "seller_id": "2", "title": HOSTILE,
+            "order_status": "paid", "escrow": "held"
+        }))
+        .unwrap();
+        let o = order();
+        let base = "https://c500.store";
+        let table: Vec<(&str, Message)> = vec![
+            ("drop_embed", drop_embed(&card, base)),
+            ("order_confirmed", order_confirmed(&o, base)),
+            ("new_order in channel", new_order(&o, true)),
+            ("new_order by DM", new_order(&o, false)),
+            ("late_payment_refunded", late_payment_refunded(&o)),
+            ("order_refunded", order_refunded(&o, base)),
+            ("live_proof", live_proof(&o, base)),
+            ("shipped", shipped(&o, base)),
+            ("overdue_hq", overdue_hq(&o)),
+            ("overdue_buyer", overdue_buyer(&o, base)),
+            ("hq_report", hq_report(&report)),
+            ("report_resolved", report_resolved(&report)),
+            ("ban_notice", ban_notice(HOSTILE)),
+            ("hq_dispute opened", hq_dispute(&o, "dp_1", true)),
+            ("hq_dispute closed", hq_dispute(&o, "dp_1", false)),
+            ("hq_owed", hq_owed(&o, 41850)),
+        ];
+        for (name, message) in &table {
+            assert_inert(name, message);
+        }
     }
 }

@@ -22,7 +22,7 @@ struct PhotoMeta {
 fn kv(cx: &Cx) -> Result<worker::KvStore, Failure> {
     let env = &cx.env;
     env.kv("KV")
-        .map_err(|_| ConfigError("the KV binding KV is missing").into())
+        .map_err(|_| ConfigError::missing("the KV binding KV").into())
 }
 
 /// Copies an uploaded photo into KV for `listing`.

@@ -177,7 +177,7 @@ impl Twitch {
         let kv = self
             .env
             .kv("KV")
-            .map_err(|_| TwitchError::Config(ConfigError("the KV binding KV is missing")))?;
+            .map_err(|_| TwitchError::Config(ConfigError::missing("the KV binding KV")))?;
         let now = self.now_ms;
         if let Ok(Some(cached)) = kv.get(APP_TOKEN_KEY).json::<CachedToken>().await {
             if cached.expires_at_ms > now {

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod jobs;
 pub mod link_token;
 pub mod listing;
+pub mod markdown;
 pub mod money;
 pub mod oauth_state;
 pub mod order;

@@ -41,7 +41,7 @@ pub(super) fn click(
             Ok(message) => message,
             Err(e) => {
                 log::error("buy_failed", &e);
-                UserError::Internal.message()
+                super::failure_message(&e, UserError::Internal)
             }
         }
     };

@@ -11,6 +11,7 @@ use crate::domain::fulfilment::{
 };
 use crate::domain::ids::OrderId;
 use crate::domain::listing::Kind;
+use crate::domain::markdown::escape as md;
 use crate::domain::order::OrderStatus;
 use crate::flows::escrow as money;
 use crate::store::fulfilment::{self as rows, ActionOrder, QueueRow};
@@ -88,7 +89,7 @@ pub(super) fn ship(
         let result = ship_order(&cx2, &ctx2, &typed, &seller, &carrier, &tracking).await;
         result.unwrap_or_else(|e| {
             log::error("ship_failed", &e);
-            UserError::Internal.message()
+            super::failure_message(&e, UserError::Internal)
         })
     };
     deferred(interaction, cx, ctx, work)
@@ -163,7 +164,7 @@ async fn ship_order(
         format!(
             "`{}` ({}) is on its way with {}; the buyer has the tracking link. {paid}",
             order.id,
-            order.title,
+            md(&order.title),
             carrier_name(carrier)
         ),
     ))
@@ -200,7 +201,7 @@ pub(super) fn refund(
             .await
             .unwrap_or_else(|e| {
                 log::error("refund_failed", &e);
-                UserError::StripeUnavailable.message()
+                super::failure_message(&e, UserError::StripeUnavailable)
             })
     };
     deferred(interaction, cx, ctx, work)
@@ -270,7 +271,7 @@ async fn refund_order(
             format!(
                 "`{}` ({}) is refunded ({} back to the buyer); the buyer has been told.",
                 order.id,
-                order.title,
+                md(&order.title),
                 m.facts.refunded()
             ),
         ),
@@ -278,7 +279,8 @@ async fn refund_order(
             "↩️ Refund on its way",
             format!(
                 "`{}` ({}): the refund is claimed and Stripe didn't confirm it just now; C500 finishes it within minutes and the buyer will be told.",
-                order.id, order.title
+                order.id,
+                md(&order.title)
             ),
         ),
     })
@@ -327,7 +329,7 @@ pub(super) fn queue(interaction: &Interaction, cx: &Cx) -> Answer {
                     .map(|p| format!(" · promised <t:{}:d>", (p / 1000.0) as i64))
                     .unwrap_or_default();
                 EmbedField::new(
-                    format!("{} · {}", o.id, o.title),
+                    format!("{} · {}", o.id, md(&o.title)),
                     format!(
                         "{} · paid <t:{}:R>{promised}\n{}",
                         o.status.label(),
@@ -482,7 +484,7 @@ pub(super) fn reconcile(interaction: &Interaction, cx: &Cx, ctx: &Context) -> An
         .await;
         result.unwrap_or_else(|e| {
             log::error("reconcile_failed", &e);
-            UserError::StripeUnavailable.message()
+            super::failure_message(&e, UserError::StripeUnavailable)
         })
     };
     deferred(interaction, cx, ctx, work)

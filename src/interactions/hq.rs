@@ -7,6 +7,7 @@ use crate::context::Cx;
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{colour, Embed, InteractionResponse, Message};
 use crate::domain::ids::{OrderId, ReportId, Snowflake};
+use crate::domain::markdown::escape as md;
 use crate::store::hq::{self as rows, Reported};
 use crate::{config, log};
 use serde_json::json;
@@ -20,7 +21,10 @@ fn banned(reason: &str) -> InteractionResponse {
         if reason.is_empty() {
             "Your account is banned across the Collective. To appeal, contact C500 HQ.".to_owned()
         } else {
-            format!("Your account is banned across the Collective ({reason}). To appeal, contact C500 HQ.")
+            format!(
+                "Your account is banned across the Collective ({}). To appeal, contact C500 HQ.",
+                md(reason)
+            )
         },
     ))
 }

@@ -13,6 +13,7 @@ use crate::domain::custom_id::CustomId;
 use crate::domain::ids::ListingId;
 use crate::domain::listing::InventoryEdit;
 use crate::domain::listing::ListingStatus;
+use crate::domain::markdown::escape as md;
 use crate::domain::money::Cents;
 use crate::domain::seller::GuildTag;
 use crate::log;
@@ -72,7 +73,7 @@ fn list_view(cards: &[ListingCard]) -> Message {
         .take(10)
         .map(|c| {
             EmbedField::new(
-                format!("{} · `{}`", c.title, c.id),
+                format!("{} · `{}`", md(&c.title), c.id),
                 format!("{} · {}", Cents::new(c.price_cents), stock_line(c)),
                 false,
             )
@@ -131,7 +132,7 @@ fn detail_view(card: &ListingCard) -> Message {
     Message {
         components: vec![ActionRow::new(buttons)],
         ..Message::ephemeral_embed(Embed {
-            title: Some(card.title.clone()),
+            title: Some(md(&card.title)),
             description: Some(format!("`{}`", card.id)),
             color: Some(colour::SAKURA),
             fields: vec![

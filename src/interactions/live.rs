@@ -12,6 +12,7 @@ use crate::discord::response::{
     colour, ActionRow, AllowedMentions, Button, Embed, InteractionResponse, Message,
 };
 use crate::domain::ids::{token_from_random, OrderId};
+use crate::domain::markdown::escape as md;
 use crate::domain::oauth_state;
 use crate::store::twitch::{self as rows, LiveContext};
 use crate::{config, log};
@@ -270,7 +271,7 @@ fn announcement(
             description: Some(if title.is_empty() {
                 text
             } else {
-                format!("{text}\n> {title}")
+                format!("{text}\n> {}", md(title))
             }),
             url: Some(url.to_owned()),
             color: Some(colour::SAKURA),

@@ -9,6 +9,7 @@ use crate::discord::response::{
     colour, ActionRow, Button, Embed, EmbedField, EmbedFooter, InteractionResponse, Message,
 };
 use crate::domain::custom_id::CustomId;
+use crate::domain::markdown::escape as md;
 use crate::domain::money::Cents;
 use crate::domain::seller::GuildTag;
 use crate::store::orders::{self, OrderRow};
@@ -53,10 +54,10 @@ fn order_field(o: &OrderRow, base: &str) -> EmbedField {
         status.push_str(&format!(" (Live Stream Proof: {url})"));
     }
     if let (Some(carrier), Some(tracking)) = (&o.carrier, &o.tracking) {
-        status.push_str(&format!(" (Tracking: {carrier} {tracking})"));
+        status.push_str(&format!(" (Tracking: {carrier} {})", md(tracking)));
     }
     EmbedField::new(
-        format!("{} (Order #{})", o.title, o.id),
+        format!("{} (Order #{})", md(&o.title), o.id),
         format!(
             "Builder <@{}> ({badge})\nStatus {status}\nPrice {}\n[Order page]({base}/orders/{})",
             o.seller_id,
