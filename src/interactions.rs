@@ -170,16 +170,6 @@ pub enum Outcome {
     Later(Pin<Box<dyn Future<Output = Reply>>>),
 }
 
-impl Outcome {
-    /// The answer, awaiting the I/O if there is any (the generic route).
-    pub async fn resolve(self) -> Reply {
-        match self {
-            Outcome::Now(reply) => reply,
-            Outcome::Later(work) => work.await,
-        }
-    }
-}
-
 /// The answer after `work` (I/O) is done: `reply` shapes a success; a failure is logged as
 /// `event` and shown as `failure`, since it is ours and not the user's.
 fn later<T: 'static>(
@@ -272,13 +262,12 @@ fn deferred(
                 .var("DISCORD_APPLICATION_ID")
                 .map(|v| v.to_string())
                 .unwrap_or_default();
-            let sent = match Discord::from_env(&env) {
-                Ok(discord) => discord
+            let sent = async {
+                Discord::from_env(&env)?
                     .edit_original(&application, &token, &message)
                     .await
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
+            }
+            .await;
             match sent {
                 Ok(()) => log::event("deferred_reply_sent", json!({})),
                 Err(e) => log::error("deferred_reply_failed", &e),

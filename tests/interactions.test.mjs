@@ -130,7 +130,7 @@ test("a signed body that is not an interaction is a 400", async () => {
   assert.equal(res.status, 400);
 });
 
-test("the generic route (any other URL spelling) answers exactly like the fast path", async () => {
+test("another spelling of the URL (a query string) answers exactly like /interactions", async () => {
   for (const payload of [{ type: 1 }, slashCommand(["help"]), slashCommand(["nope"])]) {
     const body = JSON.stringify(payload);
     const headers = w.key.headers(body);

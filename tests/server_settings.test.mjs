@@ -102,7 +102,7 @@ test("settings are per server", async () => {
   assert.equal((await stored()).live_role_id, null);
 });
 
-test("the generic route gives the same I/O-backed answer", async () => {
+test("another spelling of the URL gives the same I/O-backed answer", async () => {
   const body = JSON.stringify(configCommand("show"));
   const res = await w.get("/interactions?via=generic", { method: "POST", headers: w.key.headers(body), body });
   assert.equal(res.status, 200);

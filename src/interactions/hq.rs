@@ -2,7 +2,7 @@
 //! is never told), `/c500 admin resolve|ban|unban`, and the global ban every interaction
 //! with I/O checks first ("a banned user can do nothing, anywhere").
 
-use super::{later, Answer, UserError};
+use super::{later, Answer, Failure, UserError};
 use crate::context::Cx;
 use crate::discord::model::{option_str, CommandOption, Interaction};
 use crate::discord::response::{colour, Embed, InteractionResponse, Message};
@@ -37,18 +37,13 @@ pub(super) fn unless_banned(
 ) -> Answer {
     let cx = cx.clone();
     Answer::Later(Box::pin(async move {
-        let reason = match cx.db() {
-            Ok(db) => rows::ban_reason(&db, &user)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
+        let reason = async { Ok::<_, Failure>(rows::ban_reason(&cx.db()?, &user).await?) }.await;
         match reason {
             Ok(None) => work.await,
             Ok(Some(reason)) => banned(&reason),
             Err(e) => {
                 log::error("ban_check_failed", &e);
-                InteractionResponse::message(UserError::Internal.message())
+                InteractionResponse::message(super::failure_message(&e, UserError::Internal))
             }
         }
     }))
