@@ -126,7 +126,8 @@ async function load(url, scenario, { concurrency, ms }) {
 // Start each worker alone (time to its first answer, a PING: the same request for all three,
 // no D1), STARTS times interleaved; then keep all three running and measure them
 // interleaved, round after round, so drift on a shared machine hits all alike.
-const ROUNDS = args.includes("--quick") ? 1 : 5;
+// Seven rounds: the median of seven moves less with one disturbed round than that of five.
+const ROUNDS = args.includes("--quick") ? 1 : 7;
 const STARTS = args.includes("--quick") ? 1 : 5;
 const started = {};
 const startups = {}; // name → [ms]
@@ -147,7 +148,10 @@ for (let i = 0; i < STARTS; i++) {
 const samples = {}; // name → scenario → { latency: [], throughput: [] }
 for (let round = 1; round <= ROUNDS; round++) {
   for (const [sname, s] of Object.entries(scenarios)) {
-    for (const [name, { url }] of Object.entries(started)) {
+    // The order rotates each round, so no worker is always measured first after a switch.
+    const order = Object.entries(started);
+    for (let k = 0; k < (round - 1) % order.length; k++) order.push(order.shift());
+    for (const [name, { url }] of order) {
       const latency = await load(url, s, { concurrency: 1, ms: SECONDS * 1000 });
       const throughput = await load(url, s, { concurrency: CONCURRENCY, ms: SECONDS * 1000 });
       const slot = ((samples[name] ??= {})[sname] ??= { latency: [], throughput: [] });
@@ -305,7 +309,7 @@ const fmt = (x) => x.toFixed(3);
 let md = `# Benchmark\n\nWritten by \`make bench\` on ${new Date().toISOString().slice(0, 10)} (${process.platform}, Node ${process.version}, ` +
   `${(await import("node:os")).cpus().length} cores). Each worker runs alone in workerd through Miniflare; the load generator ` +
   `(bench/bench.mjs, keep-alive HTTP/1.1 on loopback, ${WARMUP_MS} ms warm-up) talks to Miniflare's entry socket, not wrangler dev's proxy. ` +
-  `Latency is measured with one client (unloaded); throughput with ${CONCURRENCY} clients in a closed loop; ${SECONDS} s each; the three workers run side by side and are measured interleaved over ${ROUNDS} rounds, each figure being the median round. ` +
+  `Latency is measured with one client (unloaded); throughput with ${CONCURRENCY} clients in a closed loop; ${SECONDS} s each; the three workers run side by side and are measured interleaved over ${ROUNDS} rounds (the order rotating each round), each figure being the median round. ` +
   `The JS peer answers /c500 help with C500's exact reply bytes. ` +
   `The empty worker answers every route with a fixed body, so its GET / is the floor for a page.\n\n`;
 md += `| worker | request | p50 (ms) | p99 (ms) | req/s @${CONCURRENCY} | p50 @${CONCURRENCY} (ms) | p99 @${CONCURRENCY} (ms) |\n|---|---|---:|---:|---:|---:|---:|\n`;

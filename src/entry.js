@@ -44,10 +44,8 @@ function isInteraction(request) {
 const MAX_BODY = 64 * 1024;
 const TOO_LARGE = () => new Response("payload too large", { status: 413, headers: { "content-type": "text/plain; charset=utf-8" } });
 
-async function readCapped(request) {
-  const declared = Number(request.headers.get("content-length") ?? NaN);
-  if (declared > MAX_BODY) return null;
-  if (declared <= MAX_BODY || !request.body) return new Uint8Array(await request.arrayBuffer());
+// A body without a Content-Length (chunked) is read here, up to MAX_BODY.
+async function readStreamCapped(request) {
   const reader = request.body.getReader();
   const chunks = [];
   let size = 0;
@@ -71,7 +69,11 @@ async function readCapped(request) {
 }
 
 async function interaction(request, env, ctx) {
-  const body = await readCapped(request);
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared > MAX_BODY) return TOO_LARGE();
+  // Discord always sends a Content-Length: that common case is one native read, no stream.
+  const body =
+    declared <= MAX_BODY || !request.body ? new Uint8Array(await request.arrayBuffer()) : await readStreamCapped(request);
   if (body === null) return TOO_LARGE();
   const headers = request.headers;
   const signature = headers.get("x-signature-ed25519");
@@ -86,29 +88,40 @@ async function interaction(request, env, ctx) {
 // (discord/signature.rs); a missing or unusable key is named there too.
 const SIGNATURE = /^[0-9a-fA-F]{128}$/;
 const encoder = new TextEncoder();
-let cachedKey = { hex: undefined, key: undefined };
+// The key for DISCORD_PUBLIC_KEY, imported once per isolate: `pending` until WebCrypto has
+// it, then `key` as well, so a request does not wait a turn for a settled promise. A key
+// that does not import stays cached and keeps answering "no".
+let cachedKey = { hex: undefined, pending: undefined, key: undefined };
 
 async function signedByDiscord(publicKey, signature, timestamp, body) {
   if (!publicKey || !signature || !timestamp || !SIGNATURE.test(signature)) return false;
   if (cachedKey.hex !== publicKey) {
-    // Imported once per isolate; a rejected import stays cached and keeps answering "no".
-    cachedKey = { hex: publicKey, key: crypto.subtle.importKey("raw", hexBytes(publicKey.trim()), "Ed25519", false, ["verify"]) };
+    const raw = hexBytes(publicKey.trim());
+    const pending = raw ? crypto.subtle.importKey("raw", raw, "Ed25519", false, ["verify"]) : Promise.resolve(null);
+    const entry = { hex: publicKey, pending, key: undefined };
+    pending.then((key) => (entry.key = key), () => {});
+    cachedKey = entry;
   }
   try {
+    const key = cachedKey.key ?? (await cachedKey.pending);
+    if (!key) return false;
     const stamp = encoder.encode(timestamp);
     const message = new Uint8Array(stamp.length + body.length);
     message.set(stamp);
     message.set(body, stamp.length);
-    return await crypto.subtle.verify("Ed25519", await cachedKey.key, hexBytes(signature), message);
+    return await crypto.subtle.verify("Ed25519", key, hexBytes(signature), message);
   } catch {
     return false;
   }
 }
 
+// V8's native hex decoder; null for anything that is not hex.
 function hexBytes(hex) {
-  const bytes = new Uint8Array(hex.length >> 1);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(i * 2, 2), 16);
-  return bytes;
+  try {
+    return Uint8Array.fromHex(hex);
+  } catch {
+    return null;
+  }
 }
 
 export default {
