@@ -150,7 +150,12 @@ CREATE TABLE orders (
   -- 1: a money fact was recorded and the escrow state not yet settled from it (cron finishes).
   money_dirty INTEGER NOT NULL DEFAULT 0 CHECK (money_dirty IN (0, 1)),
   -- HQ took this order's loss on C500 (/c500 admin absorb).
-  loss_absorbed_by TEXT
+  loss_absorbed_by TEXT,
+  -- What the buyer was charged in (gross_cents is in it): C500 asks for 'usd' only.
+  currency TEXT NOT NULL DEFAULT 'usd',
+  -- Why a payment was refused instead of becoming an order (another currency, or an amount
+  -- other than the held price plus shipping): refunded in full, HQ told. NULL for a good one.
+  refused TEXT CHECK (refused IS NULL OR refused IN ('amount', 'currency'))
 );
 CREATE INDEX orders_buyer ON orders (buyer_id, created_at);
 CREATE INDEX orders_seller ON orders (seller_id, status, created_at);

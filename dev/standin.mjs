@@ -458,10 +458,13 @@ export async function startStandin({
 
   /** The buyer pays a session: PaymentIntent and Charge created, the session completed.
    *  `delayed`: a bank debit, so the session completes unpaid. Returns the session. */
-  function paySession(id, { delayed = false, shipping = DEMO_ADDRESS } = {}) {
+  // `charged` ({ amount, currency }) makes the payment differ from what the session asked,
+  // as an edited Checkout or an account setting could: C500 must refuse it.
+  function paySession(id, { delayed = false, shipping = DEMO_ADDRESS, charged } = {}) {
     const session = stripeObjects.get(id);
     if (!session) throw new Error(`no session ${id}`);
     if (session.status !== "open") throw new Error(`session ${id} is ${session.status}`);
+    if (charged) Object.assign(session, { amount_total: charged.amount ?? session.amount_total, currency: charged.currency ?? session.currency });
     const pi = create("payment_intent", "pi", { object: "payment_intent", amount: session.amount_total, amount_received: delayed ? 0 : session.amount_total,
       currency: session.currency, status: delayed ? "processing" : "succeeded", metadata: session.payment_intent_metadata ?? {},
       transfer_group: session.transfer_group ?? null, transfer_data: null, latest_charge: null });

@@ -9,9 +9,9 @@ use crate::domain::ids::ListingId;
 use crate::domain::listing::Kind;
 use crate::domain::listing::ListingStatus;
 use crate::domain::markdown::escape as md;
-use crate::domain::money::Cents;
+use crate::domain::money::{self, Cents};
 use crate::domain::seller::GuildTag;
-use crate::store::outbox::{ListingCard, OrderView};
+use crate::store::outbox::{ListingCard, OrderView, RefusedPayment};
 
 /// Where a drop's stock stands, as its embed shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,6 +221,61 @@ pub fn late_payment_refunded(order: &OrderView) -> Message {
         color: Some(colour::LAVENDER),
         ..Embed::default()
     })
+}
+
+/// What C500 shows of a refused payment: the amount charged and the price asked, and why.
+fn refused_terms(p: &RefusedPayment) -> (String, String, &'static str) {
+    let why = if p.refused == "currency" {
+        "it wasn't in US dollars"
+    } else {
+        "it wasn't the drop's price"
+    };
+    (
+        money::charged(p.charged_cents, &p.currency),
+        Cents::new(p.asked_cents).to_string(),
+        why,
+    )
+}
+
+/// DM: a payment C500 did not ask for was refunded, and nothing was ordered.
+pub fn refused_payment_refunded(p: &RefusedPayment) -> Message {
+    let (charged, asked, why) = refused_terms(p);
+    embed_only(Embed {
+        title: Some("💸 Refunded in full".to_owned()),
+        description: Some(format!(
+            "Stripe charged you {charged} for **{}**, but {why} ({asked}), so C500 made no order from it and refunded all {charged} to you (ref `{}`). It shows on your statement in 5–10 days. The unit is back on sale if you'd like to try again.",
+            md(&p.title),
+            p.id
+        )),
+        color: Some(colour::LAVENDER),
+        ..Embed::default()
+    })
+}
+
+/// HQ: a payment that was not what C500 asked Stripe for.
+pub fn hq_refused_payment(p: &RefusedPayment) -> Message {
+    let (charged, asked, why) = refused_terms(p);
+    Message {
+        embeds: vec![Embed {
+            title: Some("⚠️ Payment refused: not what C500 asked for".to_owned()),
+            description: Some(format!(
+                "Checkout `{}` for **{}** (ref `{}`, buyer <@{}>, builder <@{}>) was paid {charged}, but {why} ({asked}). C500 made no order from it and is refunding it in full. Nothing in C500 asks for that: look at the session and the account's Checkout settings in the Stripe Dashboard.",
+                p.checkout_session_id.as_deref().unwrap_or("?"),
+                md(&p.title),
+                p.id,
+                p.buyer_id,
+                p.seller_id
+            )),
+            color: Some(colour::OOPS),
+            fields: vec![
+                EmbedField::new("Charged", charged, true),
+                EmbedField::new("Asked", asked, true),
+                EmbedField::new("Escrow", p.escrow.label(), true),
+            ],
+            ..Embed::default()
+        }],
+        ..Message::default()
+    }
 }
 
 fn embed_only(embed: Embed) -> Message {
@@ -523,6 +578,12 @@ mod tests {
             "order_status": "paid", "escrow": "held"
         }))
         .unwrap();
+        let refused: RefusedPayment = serde_json::from_value(json!({
+            "id": "C5-7K2M9QAB", "buyer_id": "1", "seller_id": "2", "title": HOSTILE,
+            "refused": "amount", "currency": "usd", "charged_cents": 100, "asked_cents": 45000,
+            "checkout_session_id": "cs_1", "escrow": "held"
+        }))
+        .unwrap();
         let o = order();
         let base = "https://c500.store";
         let table: Vec<(&str, Message)> = vec![
@@ -542,6 +603,11 @@ mod tests {
             ("hq_dispute opened", hq_dispute(&o, "dp_1", true)),
             ("hq_dispute closed", hq_dispute(&o, "dp_1", false)),
             ("hq_owed", hq_owed(&o, 41850)),
+            (
+                "refused_payment_refunded",
+                refused_payment_refunded(&refused),
+            ),
+            ("hq_refused_payment", hq_refused_payment(&refused)),
         ];
         for (name, message) in &table {
             assert_inert(name, message);

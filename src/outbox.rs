@@ -208,6 +208,27 @@ async fn deliver(
                 .await?;
             Ok(Delivery::Done)
         }
+        Job::RefusedRefund { order } | Job::HqRefusedPayment { order } => {
+            let Some(payment) = rows::refused_payment(db, order).await? else {
+                return Ok(Delivery::Skipped("no such refused payment"));
+            };
+            if matches!(job, Job::RefusedRefund { .. }) {
+                discord
+                    .direct_message(
+                        &payment.buyer_id,
+                        &messages::refused_payment_refunded(&payment),
+                    )
+                    .await?;
+            } else {
+                let Some(channel) = hq_channel else {
+                    return Ok(Delivery::Skipped("HQ_CHANNEL_ID is not set"));
+                };
+                discord
+                    .post_message(channel, &messages::hq_refused_payment(&payment))
+                    .await?;
+            }
+            Ok(Delivery::Done)
+        }
         Job::HqOwed { order, cents } => {
             let Some(channel) = hq_channel else {
                 return Ok(Delivery::Skipped("HQ_CHANNEL_ID is not set"));

@@ -3,7 +3,7 @@
 // disputes; the buyer's DM, the builder's notice and the embed edit through the outbox.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, component, makeSeller, postDrop, control, waitFor, runCron, ageClaims } from "./harness.mjs";
+import { startWorker, component, makeSeller, postDrop, control, waitFor, runCron, ageClaims, STRIPE_SECRET_KEY } from "./harness.mjs";
 
 const SELLER = "2200000000000000001";
 const GUILD = "1500000000000000001";
@@ -152,6 +152,80 @@ test("paid after the hold lapsed and the drop sold out: refunded in full, never 
   // Cron has nothing left to refund.
   await runCron(w);
   assert.equal(w.standin.state.calls.filter((c) => c.method === "POST" && c.path === "/stripe/v1/refunds" && c.status === 200).length, 1);
+});
+
+// Issue 10.3: only what C500 could have caused. A payment that is not the held unit's price
+// plus shipping in US dollars never becomes an order: refunded in full, HQ told, the unit
+// back on sale at once; redelivering the event changes nothing.
+for (const [what, charged, reason, detail] of [
+  ["an amount other than the drop's price", { amount: 100 }, "amount", /amount other than the drop's price/],
+  ["a currency other than US dollars", { currency: "eur" }, "currency", /currency other than US dollars/],
+]) {
+  test(`a payment in ${what} is refunded in full and HQ is told; never an order`, async () => {
+    const drop = await postDrop(w, SELLER, { quantity: 1, shipping: 1500, price: "50" });
+    const h = await hold(drop.id);
+    assert.equal(await stock(drop.id), 0, "the hold took the unit");
+    const { session, delivered } = await pay(h.checkout_session_id, { charged });
+    assert.equal(delivered.status, 200);
+    const o = await order(h.id);
+    assert.equal(o.status, "cancelled");
+    assert.equal(o.refused, reason);
+    assert.equal(o.gross_cents, session.amount_total, "the record says what Stripe charged");
+    assert.equal(o.currency, session.currency);
+    assert.equal((await w.db.prepare("SELECT status FROM reservations WHERE id = ?1").bind(h.id).first()).status, "released");
+    assert.equal(await stock(drop.id), 1, "the unit is back on sale");
+    const events = (await w.db.prepare("SELECT from_status, to_status, detail FROM order_events WHERE order_id = ?1 ORDER BY id").bind(h.id).all()).results;
+    assert.equal(events[0].from_status, null);
+    assert.equal(events[0].to_status, "cancelled");
+    assert.match(events[0].detail, detail);
+    assert.ok(events.every((e) => e.to_status === "cancelled"), JSON.stringify(events));
+    // Refunded in full: exactly what was charged, once, with a key from our ids.
+    const refund = await waitFor(() => w.standin.state.calls.find((c) => c.path === "/stripe/v1/refunds" && c.method === "POST" && c.status === 200), { what: "refund" });
+    assert.equal(refund.idempotencyKey, `c500-refund-${h.id}`);
+    await waitFor(async () => (await order(h.id)).escrow === "refunded", { what: "escrow refunded" });
+    const objects = [...w.standin.stripeObjects.values()];
+    const refunded = objects.filter((x) => x.object === "refund" && x.payment_intent === o.payment_intent_id).reduce((sum, r) => sum + r.amount, 0);
+    assert.equal(refunded, session.amount_total, "refunds = charged");
+    assert.equal(objects.filter((x) => x.object === "transfer" && x.transfer_group === h.id).length, 0, "no payout");
+    // HQ is told; the buyer hears it was refunded; nobody hears of a sale.
+    const alert = await waitFor(() => discordCalls((c) => c.path === `/discord/api/v10/channels/${HQ_CHANNEL}/messages` && /Payment refused/.test(c.body?.embeds?.[0]?.title))[0], { what: "HQ alert" });
+    assert.match(alert.body.embeds[0].description, new RegExp(h.checkout_session_id));
+    const dm = await waitFor(() => discordCalls((c) => c.path === `/discord/api/v10/channels/dm${h.buyer}/messages`)[0], { what: "buyer DM" });
+    assert.match(dm.body.embeds[0].title, /Refunded in full/);
+    assert.match(dm.body.embeds[0].description, /made no order/);
+    await runCron(w);
+    assert.equal(discordCalls((c) => c.path === `/discord/api/v10/channels/${ORDERS_CHANNEL}/messages` || c.path === `/discord/api/v10/channels/dm${SELLER}/messages`).length, 0, "no sale announced");
+    assert.equal(discordCalls((c) => c.path === `/discord/api/v10/channels/dm${h.buyer}/messages`).length, 1, "one DM to the buyer, the refund");
+    // Stripe delivers the event again: nothing changes, nothing is sent twice.
+    await w.standin.sendStripeEvent({ type: "checkout.session.completed", object: session, id: delivered.event.id });
+    await runCron(w);
+    assert.equal(await stock(drop.id), 1);
+    assert.equal(w.standin.state.calls.filter((c) => c.path === "/stripe/v1/refunds" && c.method === "POST" && c.status === 200).length, 1);
+    assert.equal(discordCalls((c) => c.path === `/discord/api/v10/channels/${HQ_CHANNEL}/messages`).length, 1);
+    assert.equal(discordCalls((c) => c.path === `/discord/api/v10/channels/dm${h.buyer}/messages`).length, 1);
+  });
+}
+
+test("a paid Checkout without C500's metadata is never an order: HQ is told once, nothing is refunded", async () => {
+  const form = new URLSearchParams({ mode: "payment", "line_items[0][quantity]": "1", "line_items[0][price_data][currency]": "usd",
+    "line_items[0][price_data][unit_amount]": "2500", "line_items[0][price_data][product_data][name]": "HQ sticker pack",
+    success_url: "https://example.test/ok" });
+  const res = await fetch(`${w.standin.bases.STRIPE_API_BASE}/v1/checkout/sessions`, {
+    method: "POST", body: form,
+    headers: { authorization: `Bearer ${STRIPE_SECRET_KEY}`, "idempotency-key": `test-${Date.now()}`, "content-type": "application/x-www-form-urlencoded" },
+  });
+  assert.equal(res.status, 200);
+  const created = await res.json();
+  const before = (await w.db.prepare("SELECT COUNT(*) AS n FROM orders").first()).n;
+  const { session, delivered } = await pay(created.id);
+  assert.equal(delivered.status, 200);
+  await w.standin.sendStripeEvent({ type: "checkout.session.completed", object: session });
+  await runCron(w);
+  assert.equal((await w.db.prepare("SELECT COUNT(*) AS n FROM orders").first()).n, before, "no order");
+  const posts = discordCalls((c) => c.path === `/discord/api/v10/channels/${HQ_CHANNEL}/messages`);
+  assert.equal(posts.length, 1, "one notice for two deliveries");
+  assert.match(posts[0].body.embeds[0].description, new RegExp(`${created.id}.*\\$25\\.00`));
+  assert.equal(w.standin.state.calls.filter((c) => c.path === "/stripe/v1/refunds").length, 0, "not refunded: it may be HQ's own");
 });
 
 test("a failed automatic refund is retried by cron with the same key", async () => {

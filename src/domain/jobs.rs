@@ -16,6 +16,11 @@ pub enum Job {
     RefreshEmbed { listing: String },
     /// DM the buyer that their late payment was refunded.
     LateRefund { order: String },
+    /// DM the buyer that a payment C500 did not ask for (another amount or currency) was
+    /// refunded and nothing was ordered.
+    RefusedRefund { order: String },
+    /// Tell HQ about that payment (its own job: a failed DM never posts to HQ twice).
+    HqRefusedPayment { order: String },
     /// DM the buyer about a refund (the embed's stock is its own `RefreshEmbed` job).
     RefundedByPaymentIntent { payment_intent: String },
     /// DM the buyer that their commission is on the workbench, with the stream link.

@@ -52,6 +52,27 @@ impl fmt::Display for Cents {
     }
 }
 
+/// An amount Stripe charged in `currency` (its lowercase code), in that currency's smallest
+/// unit, as people read it: `$12.50` for dollars, `50.00 EUR`, `5000 JPY`. Only a refused
+/// payment (store::buying) is ever in another currency than C500's US dollars.
+pub fn charged(amount: i64, currency: &str) -> String {
+    if currency == "usd" {
+        return Cents(amount).to_string();
+    }
+    let code = currency.to_ascii_uppercase();
+    // Stripe's zero-decimal currencies: the amount is already whole units.
+    const ZERO_DECIMAL: [&str; 16] = [
+        "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
+        "xaf", "xof", "xpf",
+    ];
+    if ZERO_DECIMAL.contains(&currency) {
+        return format!("{amount} {code}");
+    }
+    let sign = if amount < 0 { "-" } else { "" };
+    let abs = amount.unsigned_abs();
+    format!("{sign}{}.{:02} {code}", abs / 100, abs % 100)
+}
+
 /// How a gross amount splits between C500 and the builder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Split {
@@ -194,6 +215,15 @@ pub fn parse_shipping(input: &str) -> Result<Cents, PriceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_charged_amount_reads_in_its_own_currency() {
+        assert_eq!(charged(125_050, "usd"), "$1,250.50");
+        assert_eq!(charged(5_000, "eur"), "50.00 EUR");
+        assert_eq!(charged(5, "gbp"), "0.05 GBP");
+        assert_eq!(charged(5_000, "jpy"), "5000 JPY");
+        assert_eq!(charged(-250, "cad"), "-2.50 CAD");
+    }
 
     #[test]
     fn parses_what_people_type() {

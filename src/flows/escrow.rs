@@ -259,7 +259,8 @@ pub async fn run(
 }
 
 /// After a fact was recorded (a webhook, a cron pass): settle the order's money, carry out
-/// what follows, and refund a payment that came too late for its unit.
+/// what follows, and refund a cancelled order's payment (it came too late for its unit, or
+/// was refused as not what C500 asked for).
 pub async fn settle(cx: &Cx, order_id: &str) -> Result<(), Failure> {
     let db = cx.db()?;
     let money = match run(cx, &db, order_id, Event::Recompute, Who::C500).await {
@@ -270,12 +271,9 @@ pub async fn settle(cx: &Cx, order_id: &str) -> Result<(), Failure> {
     let f = &money.facts;
     if f.status == OrderStatus::Cancelled && f.escrow == Escrow::Held && f.kept().get() > 0 {
         match run(cx, &db, order_id, Event::Refund(Actor::C500), Who::C500).await {
-            Ok(Ok(_)) => log::event(
-                "late_payment_refunded",
-                json!({ "order": order_id, "why": "paid after the hold lapsed, sold out" }),
-            ),
+            Ok(Ok(_)) => log::event("cancelled_payment_refunded", json!({ "order": order_id })),
             Ok(Err(refusal)) => log::event(
-                "late_payment_refund_refused",
+                "cancelled_payment_refund_refused",
                 json!({ "order": order_id, "refusal": format!("{refusal:?}") }),
             ),
             Err(e) => return Err(e.into()),

@@ -270,13 +270,24 @@ pub struct Payment<'a> {
     pub shipping_address: Option<String>,
     /// What Stripe charged, split by domain::money.
     pub split: Split,
+    /// The currency Stripe charged in (lowercase ISO code; empty if the event had none).
+    pub currency: &'a str,
     pub status_token: &'a str,
     pub now_ms: f64,
 }
 
+/// Why a payment cannot be for its hold, in SQL over the reservation `r` (?3 the amount
+/// charged, ?10 its currency): C500 asks Stripe for the held price plus shipping in US
+/// dollars, so anything else was not caused by C500 (a tampered or edited Checkout, a
+/// Dashboard change) and is refunded, never made an order. NULL when the payment is right.
+const REFUSED_SQL: &str = "CASE WHEN ?10 <> 'usd' THEN 'currency'
+    WHEN ?3 <> r.item_cents + r.shipping_cents THEN 'amount' END";
+
 /// A paid Checkout becomes an order: from a held unit, or (paid after the hold lapsed)
 /// from stock if any is left; otherwise the order is cancelled and the caller refunds.
-/// Hold, stock, timeline and outbox change together; the last statement reads the result.
+/// A payment that is not the held price in dollars ([`REFUSED_SQL`]) is cancelled too, with
+/// the reason, its hold released at once and HQ told. Hold, stock, timeline and outbox
+/// change together; the last statement reads the result.
 pub fn paid_statements(
     db: &D1Database,
     p: &Payment<'_>,
@@ -285,19 +296,22 @@ pub fn paid_statements(
     let order = || JsValue::from(p.order_id);
     let text = |s: Option<&str>| s.map_or(JsValue::NULL, JsValue::from);
     let insert = db
-        .prepare(
+        .prepare(format!(
             "INSERT INTO orders (id, status_token, listing_id, buyer_id, seller_id, guild_id, kind, status, escrow,
                item_cents, shipping_cents, gross_cents, fee_cents, payout_cents, checkout_session_id,
-               payment_intent_id, shipping_address, promised_by, paid_at, created_at, updated_at)
+               payment_intent_id, shipping_address, promised_by, paid_at, created_at, updated_at,
+               currency, refused)
              SELECT r.id, ?2, r.listing_id, r.buyer_id, l.seller_id, l.guild_id, l.kind,
-               CASE WHEN r.status = 'held' OR (r.status = 'released' AND l.stock > 0) THEN 'paid' ELSE 'cancelled' END,
+               CASE WHEN {REFUSED_SQL} IS NOT NULL THEN 'cancelled'
+                    WHEN r.status = 'held' OR (r.status = 'released' AND l.stock > 0) THEN 'paid'
+                    ELSE 'cancelled' END,
                'held', MIN(r.item_cents, ?3), ?3 - MIN(r.item_cents, ?3), ?3, ?4, ?5, ?6, ?7, ?8,
                CASE WHEN l.kind = 'commission' THEN ?9 + COALESCE(l.lead_time_weeks, 0) * 604800000.0 END,
-               ?9, ?9, ?9
+               ?9, ?9, ?9, ?10, {REFUSED_SQL}
              FROM reservations r JOIN listings l ON l.id = r.listing_id
              WHERE r.id = ?1 AND r.status IN ('held', 'released')
-             ON CONFLICT DO NOTHING",
-        )
+             ON CONFLICT DO NOTHING"
+        ))
         .bind(&[
             order(),
             p.status_token.into(),
@@ -308,6 +322,7 @@ pub fn paid_statements(
             text(p.payment_intent),
             text(p.shipping_address.as_deref()),
             now.clone(),
+            p.currency.into(),
         ])?;
     // Paid after the hold lapsed and stock was left: that unit is taken now.
     let late_unit = db
@@ -331,7 +346,9 @@ pub fn paid_statements(
                 from: "NULL",
                 to: "status",
                 actor: "'stripe'",
-                detail: "CASE status WHEN 'paid' THEN 'Payment received; C500 holds it until the build is proven or shipped'
+                detail: "CASE WHEN status = 'paid' THEN 'Payment received; C500 holds it until the build is proven or shipped'
+                           WHEN refused = 'currency' THEN 'Paid in a currency other than US dollars: refunding in full'
+                           WHEN refused = 'amount' THEN 'Paid an amount other than the drop''s price: refunding in full'
                            ELSE 'Paid after the hold lapsed and the drop sold out: refunding in full' END",
             }
             .sql("id = ?1 AND created_at = ?2"),
@@ -341,15 +358,40 @@ pub fn paid_statements(
         Table::Orders,
         vec![Check::Is("status", "paid"), Check::Now("created_at")],
     );
-    let cancelled = &When::row(
+    let late = &When::row(
         Table::Orders,
-        vec![Check::Is("status", "cancelled"), Check::Now("created_at")],
+        vec![
+            Check::Is("status", "cancelled"),
+            Check::Null("refused"),
+            Check::Now("created_at"),
+        ],
     );
+    let refused = &When::row(
+        Table::Orders,
+        vec![Check::Set("refused"), Check::Now("created_at")],
+    );
+    // A refused payment's hold ends now: its unit goes back on sale.
+    let release_refused = db
+        .prepare(
+            "UPDATE listings SET stock = stock + 1, updated_at = ?2
+             WHERE id = (SELECT listing_id FROM reservations WHERE id = ?1 AND status = 'held')
+               AND EXISTS (SELECT 1 FROM orders WHERE id = ?1 AND refused IS NOT NULL AND created_at = ?2)",
+        )
+        .bind(&[order(), now.clone()])?;
+    let end_refused_hold = db
+        .prepare(
+            "UPDATE reservations SET status = 'released', updated_at = ?2
+             WHERE id = ?1 AND status = 'held'
+               AND EXISTS (SELECT 1 FROM orders WHERE id = ?1 AND refused IS NOT NULL AND created_at = ?2)",
+        )
+        .bind(&[order(), now.clone()])?;
     let id = p.order_id;
     let mut statements = vec![
         insert,
         late_unit,
         consume,
+        release_refused,
+        end_refused_hold,
         timeline,
         enqueue_if(
             db,
@@ -387,7 +429,37 @@ pub fn paid_statements(
                 order: id.to_owned(),
             },
             &format!("late_refund:{id}"),
-            cancelled,
+            late,
+            id,
+            p.now_ms,
+        )?,
+        enqueue_if(
+            db,
+            &Job::RefusedRefund {
+                order: id.to_owned(),
+            },
+            &format!("refused_refund:{id}"),
+            refused,
+            id,
+            p.now_ms,
+        )?,
+        enqueue_if(
+            db,
+            &Job::HqRefusedPayment {
+                order: id.to_owned(),
+            },
+            &format!("hq_refused_payment:{id}"),
+            refused,
+            id,
+            p.now_ms,
+        )?,
+        enqueue_if(
+            db,
+            &Job::RefreshEmbed {
+                listing: p.listing_id.to_owned(),
+            },
+            &format!("embed:{}:{id}:refused", p.listing_id),
+            refused,
             id,
             p.now_ms,
         )?,

@@ -47,6 +47,10 @@ pub enum Check {
     Int(&'static str, i64),
     /// The column holds the batch's clock: this batch wrote it.
     Now(&'static str),
+    /// The column is NULL.
+    Null(&'static str),
+    /// The column is not NULL.
+    Set(&'static str),
 }
 
 impl When {
@@ -71,6 +75,8 @@ impl When {
                         Check::Is(column, literal) => write!(sql, " AND {column} = '{literal}'"),
                         Check::Int(column, value) => write!(sql, " AND {column} = {value}"),
                         Check::Now(column) => write!(sql, " AND {column} = ?3"),
+                        Check::Null(column) => write!(sql, " AND {column} IS NULL"),
+                        Check::Set(column) => write!(sql, " AND {column} IS NOT NULL"),
                     };
                 }
                 sql.push(')');
@@ -236,6 +242,41 @@ pub async fn order_view(db: &D1Database, order_id: &str) -> Result<Option<OrderV
         .prepare(format!("{ORDER_VIEW} WHERE o.id = ?1"))
         .bind(&[order_id.into()])?
         .first::<OrderView>(None)
+        .counted()
+        .await?)
+}
+
+/// A payment C500 refused (store::buying's REFUSED_SQL): what Stripe charged against what
+/// the hold asked for.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RefusedPayment {
+    pub id: String,
+    pub buyer_id: String,
+    pub seller_id: String,
+    pub title: String,
+    /// `amount` or `currency`.
+    pub refused: String,
+    pub currency: String,
+    pub charged_cents: i64,
+    /// The held unit's price plus shipping, in US cents.
+    pub asked_cents: i64,
+    pub checkout_session_id: Option<String>,
+    pub escrow: crate::domain::escrow::Escrow,
+}
+
+pub async fn refused_payment(
+    db: &D1Database,
+    order_id: &str,
+) -> Result<Option<RefusedPayment>, StoreError> {
+    Ok(db
+        .prepare(
+            "SELECT o.id, o.buyer_id, o.seller_id, l.title, o.refused, o.currency, o.gross_cents AS charged_cents,
+               r.item_cents + r.shipping_cents AS asked_cents, o.checkout_session_id, o.escrow
+             FROM orders o JOIN listings l ON l.id = o.listing_id JOIN reservations r ON r.id = o.id
+             WHERE o.id = ?1 AND o.refused IS NOT NULL",
+        )
+        .bind(&[order_id.into()])?
+        .first::<RefusedPayment>(None)
         .counted()
         .await?)
 }

@@ -27,6 +27,10 @@ pub const SHIP_TO: [&str; 16] = [
 pub fn checkout_form(r: &CheckoutRequest<'_>) -> Form {
     let mut form = Form::new()
         .field("mode", "payment")
+        // The buyer pays the drop's price in US dollars, as C500 asked: with Adaptive Pricing
+        // on the account, an older API version reports the session in the buyer's currency,
+        // and the webhook refuses any payment that isn't the held price in dollars.
+        .field("adaptive_pricing[enabled]", "false")
         .field("client_reference_id", r.order_id)
         .field("line_items[0][quantity]", "1")
         .field("line_items[0][price_data][currency]", "usd")
@@ -107,6 +111,7 @@ mod tests {
         assert!(encoded.contains("line_items%5B1%5D%5Bprice_data%5D%5Bunit_amount%5D=1500"));
         assert!(encoded.contains("metadata%5Border_id%5D=C5-7K2M9Q"));
         assert!(encoded.contains("expires_at=1800000000"));
+        assert!(encoded.contains("adaptive_pricing%5Benabled%5D=false"));
         assert!(encoded.contains("shipping_address_collection%5Ballowed_countries%5D%5B0%5D=US"));
         assert!(encoded.contains(
             "success_url=https%3A%2F%2Fc500.store%2Fsuccess%3Fsession_id%3D%7BCHECKOUT_SESSION_ID%7D"

@@ -56,6 +56,8 @@ pub struct CheckoutSession {
     pub payment_status: String,
     pub payment_intent: Option<String>,
     pub amount_total: Option<i64>,
+    /// Lowercase ISO code of what the buyer was charged in.
+    pub currency: Option<String>,
     /// Where the address lives depends on the API version: both are read.
     pub shipping_details: Option<Value>,
     pub collected_information: Option<Value>,

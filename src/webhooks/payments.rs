@@ -8,9 +8,11 @@ use crate::context::Cx;
 use crate::domain::buying::ASYNC_PAYMENT_HOLD_MS;
 use crate::domain::escrow::MoveStatus;
 use crate::domain::ids::token_from_random;
-use crate::domain::money::{split, Cents};
+use crate::domain::jobs::Job;
+use crate::domain::money::{self, split, Cents};
 use crate::store::buying::{self, Payment};
 use crate::store::ledger::{self, StripeRefund};
+use crate::store::outbox::{enqueue_if, When};
 use crate::store::{Batch, Read, ReturnedId};
 use crate::stripe::event::{Charge, CheckoutSession, Dispute, Event};
 use worker::{D1Database, D1PreparedStatement};
@@ -60,8 +62,10 @@ pub async fn plan(
                 session.metadata.order_id.clone(),
                 session.metadata.listing_id.clone(),
             ) else {
-                // Not a C500 checkout (no order in its metadata): nothing to do.
-                return Ok(Plan::none());
+                // Not a checkout C500 created (no order in its metadata): never an order. It
+                // is not refunded either, since it may be HQ's own (a Payment Link on the same
+                // account); HQ is told, once per session.
+                return not_ours(db, &session, now_ms);
             };
             if session.payment_status == "unpaid" {
                 // A delayed method: keep the unit until Stripe reports the outcome.
@@ -141,6 +145,33 @@ pub async fn plan(
     }
 }
 
+fn not_ours(db: &D1Database, session: &CheckoutSession, now_ms: f64) -> Result<Plan, WebhookError> {
+    if session.payment_status == "unpaid" {
+        return Ok(Plan::none());
+    }
+    let charged = money::charged(
+        session.amount_total.unwrap_or(0),
+        session.currency.as_deref().unwrap_or_default(),
+    );
+    let job = Job::HqNotice {
+        title: "Payment without a C500 order".to_owned(),
+        body: format!(
+            "Checkout `{}` on C500's Stripe account was paid {charged}, but it carries no C500 order id, so C500 made no order from it. If nobody at C500 created it, refund it in the Stripe Dashboard.",
+            session.id
+        ),
+    };
+    let key = format!("hq_not_ours:{}", session.id);
+    Ok(Plan::effects(vec![enqueue_if(
+        db,
+        &job,
+        &key,
+        &When::Always,
+        &session.id,
+        now_ms,
+    )
+    .map_err(internal)?]))
+}
+
 fn paid(
     db: &D1Database,
     session: &CheckoutSession,
@@ -158,6 +189,7 @@ fn paid(
         payment_intent: session.payment_intent.as_deref(),
         shipping_address: session.shipping_address(),
         split: split(Cents::new(session.amount_total.unwrap_or(0))),
+        currency: session.currency.as_deref().unwrap_or_default(),
         status_token: &token,
         now_ms,
     };
