@@ -137,8 +137,15 @@ pub fn problems(env: &Env) -> Vec<ConfigError> {
     if env.kv("KV").is_err() {
         found.push(ConfigError::missing("KV"));
     }
+    if env.rate_limiter(CLICKS).is_err() {
+        found.push(ConfigError::missing(CLICKS));
+    }
     found
 }
+
+/// The Rate Limiting binding that keeps button storms off D1 (clients/clicks.rs;
+/// wrangler.toml `[[ratelimits]]`).
+pub const CLICKS: &str = "CLICKS";
 
 pub fn secret(env: &Env, name: &'static str) -> Result<String, ConfigError> {
     env.secret(name)

@@ -28,6 +28,41 @@ const holds = (listing) => w.db.prepare("SELECT * FROM reservations WHERE listin
 const stock = async (listing) => (await w.db.prepare("SELECT stock FROM listings WHERE id = ?1").bind(listing).first()).stock;
 const title = (body) => body.data.embeds[0].title;
 
+// Issue 10.10: a user hammering Buy costs one D1 write (the hold's batch, which logs
+// buy_click) and one Checkout Session; every other click in the window is answered from what
+// is already held, with a read.
+test("hammering Buy: 20 clicks at once cost one write and one Checkout; the rest are answered from the hold", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 3, price: "80" });
+  const b = buyer();
+  const other = buyer();
+  const [bodies, otherBody] = await Promise.all([
+    Promise.all(Array.from({ length: 20 }, () => click(drop.id, b))),
+    click(drop.id, other),
+  ]);
+  for (const body of bodies) {
+    assert.equal(body.type, 4, JSON.stringify(body));
+    assert.match(title(body), /Great choice|Almost ready|One moment/);
+  }
+  assert.match(title(otherBody), /Great choice/, "another buyer is not slowed down");
+  const mine = (await holds(drop.id)).filter((h) => h.buyer_id === b);
+  assert.equal(mine.length, 1);
+  assert.equal(await stock(drop.id), 1, "one unit each");
+  assert.equal(sessionsCreated().length, 2, "one Checkout Session per buyer");
+  assert.equal(w.logs.filter((l) => l.event === "buy_click" && l.buyer === b).length, 1, "one write for 20 clicks");
+  assert.equal(w.logs.filter((l) => l.event === "click_repeated" && l.user === b).length, 19);
+  // Once the link exists, a repeated click gets that same link.
+  const first = bodies.find((body) => /Great choice/.test(title(body)));
+  assert.ok(first, "one click got the link");
+  const url = first.data.components[0].components[0].url;
+  for (let i = 0; i < 3; i++) {
+    const again = await click(drop.id, b);
+    assert.match(title(again), /Great choice/);
+    assert.equal(again.data.components[0].components[0].url, url);
+  }
+  assert.equal(sessionsCreated().length, 2);
+  assert.equal(w.logs.filter((l) => l.event === "buy_click" && l.buyer === b).length, 1);
+});
+
 test("Buy holds one unit and answers with a Checkout link; a second click gets the same one", async () => {
   const drop = await postDrop(w, SELLER, { quantity: 2, shipping: 1500, price: "120" });
   const b = buyer();
@@ -125,9 +160,14 @@ test("tier caps: a Guest can't buy over $150, a Member can", async () => {
   assert.match(body.data.embeds[0].description, /Guest.*\$150\.00/);
   assert.equal((await holds(drop.id)).length, 0);
   assert.equal(await stock(drop.id), 1);
-  // A builder's vouch makes a Member (cap $600).
+  // A builder's vouch makes a Member (cap $600). Clicking the same drop again within 10 s
+  // writes nothing (clients::clicks): the click is asked to wait, and holds nothing.
   await w.db.prepare("INSERT INTO vouches (builder_id, buyer_id, created_at) VALUES (?1, ?2, 0)").bind(SELLER, b).run();
   body = await click(drop.id, b);
+  assert.match(title(body), /One moment/);
+  assert.equal((await holds(drop.id)).length, 0);
+  const another = await postDrop(w, SELLER, { price: "200" });
+  body = await click(another.id, b);
   assert.match(title(body), /Great choice/);
   const pricey = await postDrop(w, SELLER, { price: "700" });
   body = await click(pricey.id, b);
@@ -135,7 +175,8 @@ test("tier caps: a Guest can't buy over $150, a Member can", async () => {
   assert.match(body.data.embeds[0].description, /Member.*\$600\.00/);
   // Three completed purchases, no lost dispute: VIP, no cap.
   await w.db.prepare("UPDATE users SET completed_orders = 3 WHERE discord_id = ?1").bind(b).run();
-  body = await click(pricey.id, b);
+  const priceyToo = await postDrop(w, SELLER, { price: "700" });
+  body = await click(priceyToo.id, b);
   assert.match(title(body), /Great choice/);
 });
 

@@ -14,6 +14,7 @@ export const STRIPE_WEBHOOK_SECRET = "whsec_test_harness";
 /** The Connect endpoint's secret: the worker is configured with both, comma separated. */
 export const STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_test_harness_connect";
 export const STRIPE_SECRET_KEY = "sk_test_harness";
+export const RATELIMITS = { CLICKS: { simple: { limit: 1, period: 10 } } };
 export const DISCORD_BOT_TOKEN = "harness-bot-token";
 export const APPLICATION_ID = "1100000000000000001";
 
@@ -29,6 +30,7 @@ export async function startWorker({ bindings = {} } = {}) {
   applyMigrations(persist);
 
   const key = new TestKey();
+  const logs = [];
   const standin = await startStandin({
     stripeWebhookSecret: STRIPE_WEBHOOK_SECRET,
     stripeSecretKey: STRIPE_SECRET_KEY,
@@ -46,6 +48,31 @@ export async function startWorker({ bindings = {} } = {}) {
     d1Persist: d1PersistDir(persist),
     kvNamespaces: ["KV"],
     kvPersist: false,
+    // As wrangler.toml's [[ratelimits]] (the button-storm limit, src/clients/clicks.rs).
+    ratelimits: RATELIMITS,
+    // The worker's log lines go on to this process's output, and its JSON events are kept
+    // (w.logs) for tests that count what the worker did.
+    handleRuntimeStdio(stdout, stderr) {
+      for (const [stream, out] of [[stdout, process.stdout], [stderr, process.stderr]]) {
+        let pending = "";
+        stream.on("data", (chunk) => {
+          out.write(chunk);
+          pending += chunk;
+          let end;
+          while ((end = pending.indexOf("\n")) >= 0) {
+            const line = pending.slice(0, end);
+            pending = pending.slice(end + 1);
+            const at = line.indexOf("{");
+            if (at < 0) continue;
+            try {
+              logs.push(JSON.parse(line.slice(at)));
+            } catch {
+              // not one of ours
+            }
+          }
+        });
+      }
+    },
     bindings: {
       DISCORD_APPLICATION_ID: APPLICATION_ID,
       DISCORD_PUBLIC_KEY: key.publicHex(),
@@ -76,6 +103,7 @@ export async function startWorker({ bindings = {} } = {}) {
     db,
     key,
     standin,
+    logs,
     /** A raw POST /interactions with the given body string and headers. */
     async postInteraction(body, headers) {
       return mf.dispatchFetch(`${url}/interactions`, { method: "POST", headers, body });

@@ -124,6 +124,18 @@ test("delisting takes the drop off sale and the embed says so", async () => {
   assert.match(again.data.embeds[0].title, /Already delisted/);
 });
 
+test("hammering Delist: one write, one embed edit; the other clicks show the listing as it is", async () => {
+  const d = await postDrop(w, SELLER, { quantity: 2, price: "120", title: "Storm Board" });
+  const bodies = await Promise.all(Array.from({ length: 6 }, () => reply(component(`c5:v1:inv-delist:${d.id}`, { userId: SELLER }))));
+  for (const body of bodies) assert.equal(body.type, 7, JSON.stringify(body));
+  assert.equal((await listing(d.id)).status, "delisted");
+  assert.equal(w.logs.filter((l) => l.event === "listing_delisted" && l.listing === d.id).length, 1);
+  assert.equal(w.logs.filter((l) => l.event === "click_repeated" && l.subject === d.id).length, 5);
+  await waitFor(() => embedEdits(d.message_id)[0], { what: "embed edit" });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(embedEdits(d.message_id).length, 1);
+});
+
 test("someone else's listing: every action is refused and nothing changes", async () => {
   const d = await postDrop(w, SELLER, { quantity: 2, price: "120", title: "Not Yours Board" });
   for (const payload of [

@@ -1,8 +1,10 @@
 //! The Buy button: hold one unit atomically, then a Stripe Checkout Session for it, and an
 //! ephemeral link. Two D1 round trips (the hold batch, then recording the session); when
 //! Stripe is slow the reply is deferred and edited once the link exists (Discord waits 3 s).
+//! A click repeated within 10 s (clients::clicks) writes nothing: it reads what is held.
 
 use super::{deferred, Failure, UserError};
+use crate::clients::clicks::{self, Gate};
 use crate::clients::stripe::Stripe;
 use crate::context::Cx;
 use crate::discord::model::Interaction;
@@ -57,6 +59,9 @@ async fn buy(
     let env = &cx.env;
     let db = cx.db()?;
     let now = cx.now_ms;
+    if clicks::gate(env, "buy", buyer, listing.as_str()).await == Gate::Again {
+        return again(&db, listing, buyer, now).await;
+    }
     // A fresh id per attempt: if the rules allowed a hold and none was taken, the id
     // collided with an older reservation (the primary key refused it, no unit was spent),
     // so the click tries again with another.
@@ -100,6 +105,57 @@ async fn buy(
     }
 }
 
+/// A click repeated within the window (clients::clicks): the answer from what is already
+/// held, with one read and no write: the same link, the same refusal, or "almost ready"
+/// while the first click is still making the Checkout.
+async fn again(
+    db: &worker::D1Database,
+    listing: &ListingId,
+    buyer: &str,
+    now: f64,
+) -> Result<Message, Failure> {
+    // While the first click is still at work (its hold not yet written, or its Checkout not
+    // yet made), look again a few times, so a double-click gets the same link twice.
+    let mut held = false;
+    for look in 0..=REPEAT_LOOKS {
+        if look > 0 {
+            worker::Delay::from(REPEAT_LOOK_EVERY).await;
+        }
+        let found = buying::current(db, listing.as_str(), buyer, now).await?;
+        let Some((facts, hold)) = found else { continue };
+        match decide(&facts, now) {
+            BuyOutcome::Resume { url } => {
+                return Ok(checkout_link(&url, hold.map(|h| h.hold_expires_at)))
+            }
+            BuyOutcome::Checkout { .. } => held = true,
+            BuyOutcome::Refused(Refusal::Busy) => {}
+            BuyOutcome::Refused(refusal) => return Ok(refused(&refusal)),
+        }
+    }
+    Ok(if held {
+        almost_ready()
+    } else {
+        // Nothing held, and this click may not write: the first click was refused or failed
+        // (its own reply says why) and the window has not passed.
+        Message::oops(
+            "One moment",
+            "You clicked Buy a moment ago. Give it a few seconds, then click again.",
+        )
+    })
+}
+
+/// How often, and how long, a repeated click waits for the first click's link: at most
+/// 3 reads over 0.9 s, well inside Discord's 3 s (and the reply is deferred past 2 s).
+const REPEAT_LOOKS: u32 = 2;
+const REPEAT_LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(450);
+
+fn almost_ready() -> Message {
+    Message::oops(
+        "Almost ready",
+        "Your checkout is being prepared. Click Buy again in a moment.",
+    )
+}
+
 async fn checkout(
     cx: &Cx,
     db: &worker::D1Database,
@@ -141,10 +197,7 @@ async fn checkout(
             if !fresh {
                 // Another click of this buyer took the hold and may be creating the session
                 // right now (Stripe answers 409 to a key in flight): leave the hold to it.
-                return Ok(Message::oops(
-                    "Almost ready",
-                    "Your checkout is being prepared. Click Buy again in a moment.",
-                ));
+                return Ok(almost_ready());
             }
             // No session exists: give the unit back now, so nothing is held for nobody.
             buying::release_unstarted_hold(db, hold_id, now).await?;

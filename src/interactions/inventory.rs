@@ -3,6 +3,7 @@
 //! (through the outbox, queued in the same batch), including its Sold out state.
 
 use super::{later, Answer, Failure, UserError};
+use crate::clients::clicks::{self, Gate};
 use crate::context::Cx;
 use crate::discord::model::{modal_value, modal_values, Interaction};
 use crate::discord::response::{
@@ -353,6 +354,13 @@ pub(super) fn delist(
     let cx = cx.clone();
     let ctx = super::share_context(ctx);
     let work = async move {
+        if clicks::gate(&cx.env, "delist", &seller, listing.as_str()).await == Gate::Again {
+            // A repeated click (clients::clicks): the listing as it is now, no write.
+            return Ok(match own_listing(&cx, listing.as_str(), &seller).await? {
+                Ok(card) => ListingChange::Changed(Box::new(card)),
+                Err(_) => ListingChange::NotYours,
+            });
+        }
         let db = cx.db()?;
         let now = cx.now_ms;
         let result = store::listings::delist_listing(&db, listing.as_str(), &seller, now).await?;

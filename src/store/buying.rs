@@ -133,19 +133,10 @@ pub async fn reserve(
                WHERE id = ?2 AND listing_id = ?1 AND buyer_id = ?4 AND created_at = ?3 AND status = 'held')",
         )
         .bind(&[h.listing.into(), h.new_id.into(), now.clone(), h.buyer.into()])?;
+    // Lapsed holds were released above, so every 'held' row is open.
     let facts = db
-        .prepare(format!(
-            "SELECT u.is_banned AS banned, {TIER_SQL} AS tier,
-               l.id AS listing_id, l.status, l.stock, l.seller_id, {SELLER_CAN_SELL} AS seller_ok, l.price_cents, l.release_at, l.title, {} AS image_url,
-               r.id AS hold_id, r.checkout_url, r.item_cents AS hold_item_cents,
-               r.shipping_cents AS hold_shipping_cents, r.expires_at AS hold_expires_at
-             FROM users u
-             LEFT JOIN listings l ON l.id = ?1
-             LEFT JOIN reservations r ON r.listing_id = ?1 AND r.buyer_id = u.discord_id AND r.status = 'held'
-             WHERE u.discord_id = ?2",
-            image_sql!(),
-        ))
-        .bind(&[h.listing.into(), h.buyer.into()])?;
+        .prepare(facts_sql())
+        .bind(&[h.listing.into(), h.buyer.into(), num(f64::MIN)])?;
     let mut batch = Batch::new();
     batch.add(user);
     batch.add(return_lapsed);
@@ -157,6 +148,50 @@ pub async fn reserve(
     let row = done
         .first(&facts_rows)?
         .ok_or_else(|| StoreError::Unexpected("buyer row missing after upsert".to_owned()))?;
+    Ok(facts_from(row, h.buyer, Some(h.new_id), h.expires_at_ms))
+}
+
+/// What a click would find, without taking anything (one read): for a repeated click
+/// (clients::clicks), answered from what is already held. None if the buyer has never
+/// clicked (their first click has not written yet).
+pub async fn current(
+    db: &D1Database,
+    listing: &str,
+    buyer: &str,
+    now_ms: f64,
+) -> Result<Option<(BuyFacts, Option<HoldCheckout>)>, StoreError> {
+    let row = db
+        .prepare(facts_sql())
+        .bind(&[listing.into(), buyer.into(), num(now_ms)])?
+        .first::<FactsRow>(None)
+        .counted()
+        .await?;
+    Ok(row.map(|row| facts_from(row, buyer, None, now_ms)))
+}
+
+/// The facts a Buy decision needs (?1 listing, ?2 buyer): the buyer, the listing, and the
+/// buyer's hold on it if it is still open at ?3.
+fn facts_sql() -> String {
+    format!(
+        "SELECT u.is_banned AS banned, {TIER_SQL} AS tier,
+           l.id AS listing_id, l.status, l.stock, l.seller_id, {SELLER_CAN_SELL} AS seller_ok, l.price_cents, l.release_at, l.title, {} AS image_url,
+           r.id AS hold_id, r.checkout_url, r.item_cents AS hold_item_cents,
+           r.shipping_cents AS hold_shipping_cents, r.expires_at AS hold_expires_at
+         FROM users u
+         LEFT JOIN listings l ON l.id = ?1
+         LEFT JOIN reservations r ON r.listing_id = ?1 AND r.buyer_id = u.discord_id AND r.status = 'held' AND r.expires_at > ?3
+         WHERE u.discord_id = ?2",
+        image_sql!(),
+    )
+}
+
+/// `new_id`: the hold this click tried to take, if it tried.
+fn facts_from(
+    row: FactsRow,
+    buyer: &str,
+    new_id: Option<&str>,
+    default_expires_ms: f64,
+) -> (BuyFacts, Option<HoldCheckout>) {
     let listing = match (&row.listing_id, &row.seller_id) {
         (Some(_), Some(seller)) => Some(ListingFacts {
             live: row.status.as_deref() == Some("live"),
@@ -177,22 +212,22 @@ pub async fn reserve(
             image_url: row.image_url.clone(),
             hold_item_cents: row.hold_item_cents.unwrap_or(0),
             hold_shipping_cents: row.hold_shipping_cents.unwrap_or(0),
-            hold_expires_at: row.hold_expires_at.unwrap_or(h.expires_at_ms),
+            hold_expires_at: row.hold_expires_at.unwrap_or(default_expires_ms),
         }),
         _ => None,
     };
     let facts = BuyFacts {
-        buyer_id: h.buyer.to_owned(),
+        buyer_id: buyer.to_owned(),
         banned: row.banned == 1,
         tier: Tier::parse(&row.tier).unwrap_or(Tier::Guest),
         listing,
         hold: row.hold_id.map(|id| HoldFacts {
-            is_new: id == h.new_id,
+            is_new: Some(id.as_str()) == new_id,
             id,
             checkout_url: row.checkout_url,
         }),
     };
-    Ok((facts, checkout))
+    (facts, checkout)
 }
 
 /// Records the hold's Checkout Session (the second and last round trip of a click).
