@@ -5,6 +5,7 @@
 //   node dev/c500.mjs command help
 //   node dev/c500.mjs command setup stripe
 //   node dev/c500.mjs command drop type=commission quantity=3        (options as name=value)
+//   node dev/c500.mjs --user <admin> command c500-hq approve user=<id>  (HQ's command, HQ guild)
 //   node dev/c500.mjs button c5:v1:buy:D-SNQWWH1T
 //   node dev/c500.mjs modal <custom_id> field=value ...
 //   node dev/c500.mjs stripe-event <type> ['{"id":"cs_1",...}']
@@ -25,12 +26,15 @@ const dm = argv.includes("--dm");
 if (dm) argv.splice(argv.indexOf("--dm"), 1);
 const url = flag("--url", "http://127.0.0.1:8787").replace(/\/$/, "");
 const userId = flag("--user", "100000000000000003");
-const guildId = flag("--guild", "1500000000000000001");
+const HQ_COMMAND = "c500-hq";
+const isHq = argv[argv.indexOf("command") + 1] === HQ_COMMAND && argv.includes("command");
+// HQ's command exists only in the HQ guild (make dev's HQ_GUILD_ID).
+const guildId = flag("--guild", isHq ? "1200000000000000001" : "1500000000000000001");
 const standin = flag("--standin", "http://127.0.0.1:8790");
 const [verb, ...rest] = argv;
 
 function usage() {
-  console.error(readFileSync(new URL(import.meta.url)).toString().split("\n").slice(1, 12).join("\n"));
+  console.error(readFileSync(new URL(import.meta.url)).toString().split("\n").slice(1, 13).join("\n"));
   process.exit(2);
 }
 
@@ -60,9 +64,9 @@ function base(type, data) {
 }
 
 // Option types come from the command tree itself, as Discord would send them.
-function optionTypes(names) {
-  const tree = JSON.parse(execFileSync("cargo", ["run", "-q", "--bin", "commands"], { cwd: new URL("..", import.meta.url) }).toString());
-  let node = tree[0];
+function optionTypes(names, hq) {
+  const trees = JSON.parse(execFileSync("cargo", ["run", "-q", "--bin", "commands"], { cwd: new URL("..", import.meta.url) }).toString());
+  let node = (hq ? trees.hq_guild : trees.global)[0];
   for (const n of names) node = node?.options?.find((o) => o.name === n);
   return new Map((node?.options ?? []).map((o) => [o.name, o.type]));
 }
@@ -75,8 +79,9 @@ function typed(type, v) {
 }
 
 function commandData(words) {
-  const names = words.filter((w) => !w.includes("="));
-  const types = optionTypes(names);
+  const hq = words[0] === HQ_COMMAND;
+  const names = words.filter((w) => !w.includes("=")).slice(hq ? 1 : 0);
+  const types = optionTypes(names, hq);
   const options = words.filter((w) => w.includes("=")).map((w) => {
     const [name, ...v] = w.split("=");
     const type = types.get(name) ?? 3;
@@ -84,7 +89,7 @@ function commandData(words) {
   });
   let leaf = { type: 1, name: names.at(-1), options };
   if (names.length === 2) leaf = { type: 2, name: names[0], options: [leaf] };
-  return { id: "1700000000000000001", name: "c500", type: 1, options: names.length ? [leaf] : [] };
+  return { id: "1700000000000000001", name: hq ? HQ_COMMAND : "c500", type: 1, options: names.length ? [leaf] : [] };
 }
 
 async function send(payload) {

@@ -176,6 +176,15 @@ pub fn absolute(base: &str, url: &str) -> String {
     }
 }
 
+/// Whether an interaction from `guild` may use HQ's command: from the HQ guild, when
+/// HQ_GUILD_ID is set (where `make register` put the command); the admin check follows.
+pub fn in_hq_guild(env: &Env, guild: Option<&str>) -> bool {
+    match env.var("HQ_GUILD_ID").map(|v| v.to_string()) {
+        Ok(hq) if !hq.trim().is_empty() => guild == Some(hq.trim()),
+        _ => true,
+    }
+}
+
 /// HQ admins: `ADMIN_USER_IDS`, comma separated.
 pub fn is_admin(env: &Env, user_id: &str) -> bool {
     env.var("ADMIN_USER_IDS")

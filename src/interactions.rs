@@ -49,6 +49,8 @@ pub enum UserError {
     NothingToSet,
     Internal,
     AdminsOnly,
+    /// `/c500 admin …` from a registration made before HQ's tools moved to `/c500-hq`.
+    MovedToHq,
     UnknownGuild(String),
     NotABuilder,
     StripeUnavailable,
@@ -92,7 +94,11 @@ impl UserError {
             ),
             UserError::AdminsOnly => Message::oops(
                 "C500 HQ only",
-                "Only C500 HQ admins can use `/c500 admin`.",
+                "Only C500 HQ admins can use `/c500-hq`, in the HQ server.",
+            ),
+            UserError::MovedToHq => Message::oops(
+                "Moved to the HQ server",
+                "HQ's tools are now `/c500-hq`, in the C500 HQ server only.",
             ),
             UserError::UnknownGuild(name) => Message::oops(
                 "Unknown guild",
@@ -306,6 +312,14 @@ fn route(interaction: Interaction, cx: &Cx, ctx: &Context) -> Answer {
                 json!({ "name": name, "path": path.join(" "),
                 "guild": interaction.guild_id, "user": interaction.invoker().map(|u| &u.id) }),
             );
+            if name == commands::HQ
+                && !config::in_hq_guild(&cx.env, interaction.guild_id.as_deref())
+            {
+                // Registered in the HQ guild only; anywhere else it is a stale registration.
+                return Answer::Built(InteractionResponse::message(
+                    UserError::AdminsOnly.message(),
+                ));
+            }
             let message = match (name, path.as_slice()) {
                 (commands::ROOT, ["help"]) => return Answer::Static(help::reply_json()),
                 (commands::ROOT, ["setup", "stripe"]) => return setup::stripe(&interaction, cx),
@@ -323,25 +337,17 @@ fn route(interaction: Interaction, cx: &Cx, ctx: &Context) -> Answer {
                 (commands::ROOT, ["profile"]) => return trust::profile(&interaction, options, cx),
                 (commands::ROOT, ["vouch"]) => return trust::vouch(&interaction, options, cx),
                 (commands::ROOT, ["report"]) => return hq::report(&interaction, options, cx, ctx),
-                (commands::ROOT, ["admin", "resolve"]) => {
-                    return hq::resolve(&interaction, options, cx, ctx)
-                }
-                (commands::ROOT, ["admin", "ban"]) => {
-                    return hq::ban(&interaction, options, cx, ctx, true)
-                }
-                (commands::ROOT, ["admin", "unban"]) => {
-                    return hq::ban(&interaction, options, cx, ctx, false)
-                }
+                (commands::HQ, ["resolve"]) => return hq::resolve(&interaction, options, cx, ctx),
+                (commands::HQ, ["ban"]) => return hq::ban(&interaction, options, cx, ctx, true),
+                (commands::HQ, ["unban"]) => return hq::ban(&interaction, options, cx, ctx, false),
                 (commands::ROOT, ["live", mode @ ("order" | "orders" | "chat" | "drop")]) => {
                     return live::live(&interaction, mode, options, cx, ctx)
                 }
-                (commands::ROOT, ["admin", "waive"]) => {
-                    return fulfilment::waive(&interaction, options, cx)
-                }
-                (commands::ROOT, ["admin", "absorb"]) => {
+                (commands::HQ, ["waive"]) => return fulfilment::waive(&interaction, options, cx),
+                (commands::HQ, ["absorb"]) => {
                     return fulfilment::absorb(&interaction, options, cx, ctx)
                 }
-                (commands::ROOT, ["admin", "reconcile"]) => {
+                (commands::HQ, ["reconcile"]) => {
                     return fulfilment::reconcile(&interaction, cx, ctx)
                 }
                 (commands::ROOT, ["inventory"]) => return inventory::show(&interaction, false, cx),
@@ -351,12 +357,9 @@ fn route(interaction: Interaction, cx: &Cx, ctx: &Context) -> Answer {
                 (commands::ROOT, ["config", "show"]) => {
                     return server_settings::show(&interaction, cx)
                 }
-                (commands::ROOT, ["admin", "approve"]) => {
-                    return admin::approve(&interaction, options, cx)
-                }
-                (commands::ROOT, ["admin", "revoke"]) => {
-                    return admin::revoke(&interaction, options, cx)
-                }
+                (commands::HQ, ["approve"]) => return admin::approve(&interaction, options, cx),
+                (commands::HQ, ["revoke"]) => return admin::revoke(&interaction, options, cx),
+                (commands::ROOT, ["admin", ..]) => UserError::MovedToHq.message(),
                 _ => UserError::UnknownCommand.message(),
             };
             InteractionResponse::message(message)

@@ -389,7 +389,7 @@ pub fn hq_report(r: &crate::store::hq::ReportView) -> Message {
     embed_only(Embed {
         title: Some(format!("🚩 Report {}", r.id)),
         description: Some(format!(
-            "<@{}> reported order `{}` (**{}**) by <@{}>:\n> {}\n\nResolve with `/c500 admin resolve report:{}`. The builder has not been told.",
+            "<@{}> reported order `{}` (**{}**) by <@{}>:\n> {}\n\nResolve with `/c500-hq resolve report:{}`. The builder has not been told.",
             r.reporter_id,
             r.order_id,
             md(&r.title),
@@ -478,7 +478,7 @@ pub fn hq_owed(order: &OrderView, cents: i64) -> Message {
             description: Some(format!(
                 "Order `{}` (**{}**): the buyer <@{}> got money back after the payout, and Stripe refused to take \
                  **{}** back from the builder <@{}> (their balance is short). It stays on the builder's record; \
-                 C500 asks Stripe again every day. `/c500 admin absorb order:{}` takes the loss on C500 instead.",
+                 C500 asks Stripe again every day. `/c500-hq absorb order:{}` takes the loss on C500 instead.",
                 order.id, md(&order.title), order.buyer_id, Cents::new(cents), order.seller_id, order.id
             )),
             color: Some(colour::OOPS),

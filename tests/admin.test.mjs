@@ -1,7 +1,8 @@
-// /c500 admin approve|revoke on the real runtime: HQ admins only, stored atomically, audited.
+// /c500-hq approve|revoke on the real runtime: HQ admins only, in the HQ guild only, stored
+// atomically, audited.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, slashCommand } from "./harness.mjs";
+import { startWorker, slashCommand, hqCommand } from "./harness.mjs";
 import { validateInteractionResponse } from "../dev/discord-spec.mjs";
 
 const ADMIN = "1300000000000000001"; // ADMIN_USER_IDS in the harness
@@ -14,10 +15,10 @@ after(async () => {
   await w?.close();
 });
 
-function adminCommand(sub, { user = KEYZ, username = "Keyz", guilds, by = ADMIN } = {}) {
+function adminCommand(sub, { user = KEYZ, username = "Keyz", guilds, by = ADMIN, guildId } = {}) {
   const options = [{ name: "user", type: 6, value: user }];
   if (guilds !== undefined) options.push({ name: "guilds", type: 3, value: guilds });
-  const i = slashCommand(["admin", sub], { options, userId: by });
+  const i = hqCommand(sub, { options, userId: by, ...(guildId ? { guildId } : {}) });
   i.data.resolved = { users: { [user]: { id: user, username, global_name: username } } };
   return i;
 }
@@ -39,6 +40,18 @@ test("a non-admin cannot approve or revoke, and nothing changes", async () => {
     const e = await embed(adminCommand(sub, { by: "1400000000000000001" }));
     assert.match(e.title, /C500 HQ only/);
   }
+  assert.equal(await builder(), null);
+  assert.deepEqual(await actions(), []);
+});
+
+test("HQ's command works only in the HQ guild, and the old /c500 admin points there", async () => {
+  // Even an admin, from any other server (a stale registration): refused, nothing stored.
+  const elsewhere = await embed(adminCommand("approve", { guildId: "1500000000000000001" }));
+  assert.match(elsewhere.title, /C500 HQ only/);
+  const old = slashCommand(["admin", "approve"], { options: [{ name: "user", type: 6, value: KEYZ }], userId: ADMIN });
+  const moved = await embed(old);
+  assert.match(moved.title, /Moved to the HQ server/);
+  assert.match(moved.description, /\/c500-hq/);
   assert.equal(await builder(), null);
   assert.deepEqual(await actions(), []);
 });

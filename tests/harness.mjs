@@ -14,6 +14,7 @@ export const STRIPE_WEBHOOK_SECRET = "whsec_test_harness";
 /** The Connect endpoint's secret: the worker is configured with both, comma separated. */
 export const STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_test_harness_connect";
 export const STRIPE_SECRET_KEY = "sk_test_harness";
+export const HQ_GUILD_ID = "1200000000000000001";
 export const RATELIMITS = { CLICKS: { simple: { limit: 1, period: 10 } } };
 export const DISCORD_BOT_TOKEN = "harness-bot-token";
 export const APPLICATION_ID = "1100000000000000001";
@@ -86,7 +87,7 @@ export async function startWorker({ bindings = {} } = {}) {
       PUBLIC_BASE_URL: "http://c500.test",
       // Short, so tests can watch the landing page cache expire and refresh.
       PAGE_CACHE_SECONDS: "1",
-      HQ_GUILD_ID: "1200000000000000001",
+      HQ_GUILD_ID,
       HQ_CHANNEL_ID: "1200000000000000002",
       ADMIN_USER_IDS: "1300000000000000001",
       ...standin.bases,
@@ -154,11 +155,25 @@ function envelope(type, data, { userId = "1400000000000000001", guildId = "15000
   };
 }
 
-/** An APPLICATION_COMMAND interaction for `/c500 <path…>`, shaped like Discord sends it. */
-export function slashCommand(path, { options = [], ...who } = {}) {
+/** An APPLICATION_COMMAND interaction for `/c500 <path…>` (or `command`), shaped like Discord sends it. */
+export function slashCommand(path, { options = [], command = "c500", ...who } = {}) {
   let leaf = { type: 1, name: path[path.length - 1], options };
   if (path.length === 2) leaf = { type: 2, name: path[0], options: [leaf] };
-  return envelope(2, { id: "1700000000000000001", name: "c500", type: 1, options: path.length ? [leaf] : [] }, who);
+  return envelope(2, { id: "1700000000000000001", name: command, type: 1, options: path.length ? [leaf] : [] }, who);
+}
+
+/** HQ's `/c500-hq <sub>`, from the HQ guild (the only place it is registered). */
+export function hqCommand(sub, { guildId = HQ_GUILD_ID, ...rest } = {}) {
+  return slashCommand([sub], { command: "c500-hq", guildId, ...rest });
+}
+
+/**
+ * Waits, if need be, until a fresh 10 s window of the CLICKS rate limit has begun (Miniflare
+ * counts in fixed windows of the wall clock), so a burst of clicks falls in one window.
+ */
+export async function freshWindow(periodMs = RATELIMITS.CLICKS.simple.period * 1000, spanMs = 3000) {
+  const left = periodMs - (Date.now() % periodMs);
+  if (left < spanMs) await new Promise((r) => setTimeout(r, left + 20));
 }
 
 /** A button click on a message. */

@@ -2,7 +2,7 @@
 // resolution, and the global ban: a banned user can do nothing with C500, anywhere.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, validReply, component, slashCommand, makeSeller, postDrop, control, waitFor } from "./harness.mjs";
+import { startWorker, validReply, component, slashCommand, hqCommand, makeSeller, postDrop, control, waitFor } from "./harness.mjs";
 
 const SELLER = "2800000000000000001";
 const BUYER = "3800000000000000001";
@@ -57,7 +57,7 @@ test("a report is DM-only, goes to HQ and not to the builder, once per order", a
   assert.match(title(await report(BUYER)), /Already reported/);
 
   // Resolving: HQ only; the reporter hears.
-  const resolve = (userId) => reply(slashCommand(["admin", "resolve"], { userId, options: [opt("report", row.id), opt("resolution", "Refunded in full")] }));
+  const resolve = (userId) => reply(hqCommand("resolve", { userId, options: [opt("report", row.id), opt("resolution", "Refunded in full")] }));
   assert.match(title(await resolve(SELLER)), /HQ only/);
   assert.match(title(await resolve(ADMIN)), /resolved/);
   const after = await w.db.prepare("SELECT * FROM reports WHERE id = ?1").bind(row.id).first();
@@ -69,8 +69,8 @@ test("a report is DM-only, goes to HQ and not to the builder, once per order", a
 
 test("a banned user can do nothing, anywhere; their drops go off sale; unban restores them", async () => {
   const drop = await w.db.prepare("SELECT * FROM listings WHERE seller_id = ?1 AND status = 'live'").bind(SELLER).first();
-  assert.match(title(await reply(slashCommand(["admin", "ban"], { userId: SELLER, options: [opt("user", BUYER, 6), opt("reason", "fraud")] }))), /HQ only/);
-  const banned = await reply(slashCommand(["admin", "ban"], { userId: ADMIN, options: [opt("user", SELLER, 6), opt("reason", "fraud")] }));
+  assert.match(title(await reply(hqCommand("ban", { userId: SELLER, options: [opt("user", BUYER, 6), opt("reason", "fraud")] }))), /HQ only/);
+  const banned = await reply(hqCommand("ban", { userId: ADMIN, options: [opt("user", SELLER, 6), opt("reason", "fraud")] }));
   assert.match(title(banned), /Banned/);
   const u = await w.db.prepare("SELECT is_banned, ban_reason FROM users WHERE discord_id = ?1").bind(SELLER).first();
   assert.deepEqual([u.is_banned, u.ban_reason], [1, "fraud"]);
@@ -91,7 +91,7 @@ test("a banned user can do nothing, anywhere; their drops go off sale; unban res
   // Help needs no account and still answers.
   assert.equal((await reply(slashCommand(["help"], { userId: SELLER }))).type, 4);
 
-  assert.match(title(await reply(slashCommand(["admin", "unban"], { userId: ADMIN, options: [opt("user", SELLER, 6)] }))), /lifted/);
+  assert.match(title(await reply(hqCommand("unban", { userId: ADMIN, options: [opt("user", SELLER, 6)] }))), /lifted/);
   assert.match(title(await reply(slashCommand(["dashboard"], { userId: SELLER }))), /Dashboard|Shop/i);
   assert.equal((await w.db.prepare("SELECT status FROM listings WHERE id = ?1").bind(drop.id).first()).status, "delisted");
   const audit = (await w.db.prepare("SELECT action FROM admin_actions WHERE subject = ?1 ORDER BY id").bind(SELLER).all()).results.map((r) => r.action);

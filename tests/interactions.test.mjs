@@ -2,7 +2,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { startWorker, slashCommand, component } from "./harness.mjs";
+import { startWorker, slashCommand, hqCommand, component } from "./harness.mjs";
 import { TestKey } from "../dev/keys.mjs";
 import { execFileSync } from "node:child_process";
 import { validateInteractionResponse } from "../dev/discord-spec.mjs";
@@ -72,8 +72,8 @@ test("unknown commands, subcommands, buttons and forms get a clean, valid reply"
   assert.match(titles[4], /out of date/);
 });
 
-test("every command in the tree is answered by its own handler, validly", async () => {
-  const [root] = JSON.parse(execFileSync("cargo", ["run", "-q", "--bin", "commands"], { cwd: new URL("..", import.meta.url) }).toString());
+test("every command in both trees is answered by its own handler, validly", async () => {
+  const trees = JSON.parse(execFileSync("cargo", ["run", "-q", "--bin", "commands"], { cwd: new URL("..", import.meta.url) }).toString());
   const sample = (o) => o.choices?.[0]?.value ?? ({ 3: "C5-AAAAAA", 4: 1, 5: true, 6: "1400000000000000009", 7: "1600000000000000009", 8: "1700000000000000009", 10: 1 })[o.type];
   const leaves = [];
   const walk = (node, path) => {
@@ -81,10 +81,14 @@ test("every command in the tree is answered by its own handler, validly", async 
     if (path.length && !subs.length) leaves.push({ path, options: (node.options ?? []).filter((o) => o.required).map((o) => ({ name: o.name, type: o.type, value: sample(o) })) });
     for (const s of subs) walk(s, [...path, s.name]);
   };
-  walk(root, []);
-  assert.ok(leaves.length >= 25, `only ${leaves.length} leaves`);
-  for (const { path, options } of leaves) {
-    const body = await validReply(await w.interact(slashCommand(path, { options })));
+  walk(trees.global[0], []);
+  const global = leaves.length;
+  assert.ok(global >= 19, `only ${global} leaves in /c500`);
+  walk(trees.hq_guild[0], []);
+  assert.equal(leaves.length - global, 8, "HQ's eight tools in /c500-hq");
+  for (const [i, { path, options }] of leaves.entries()) {
+    const payload = i < global ? slashCommand(path, { options }) : hqCommand(path[0], { options });
+    const body = await validReply(await w.interact(payload));
     assert.ok([4, 5, 9].includes(body.type), `${path.join(" ")}: type ${body.type}`);
     const text = JSON.stringify(body.data ?? {});
     assert.doesNotMatch(text, /Unknown command|Not open yet|I don't know that command/, path.join(" "));

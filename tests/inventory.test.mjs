@@ -3,7 +3,7 @@
 // anyone who isn't the drop's builder, with nothing changed.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, validReply, slashCommand, component, makeSeller, postDrop, control, waitFor } from "./harness.mjs";
+import { startWorker, validReply, slashCommand, component, makeSeller, postDrop, control, waitFor, freshWindow } from "./harness.mjs";
 
 const SELLER = "2400000000000000001";
 const OTHER = "2400000000000000002";
@@ -126,6 +126,7 @@ test("delisting takes the drop off sale and the embed says so", async () => {
 
 test("hammering Delist: one write, one embed edit; the other clicks show the listing as it is", async () => {
   const d = await postDrop(w, SELLER, { quantity: 2, price: "120", title: "Storm Board" });
+  await freshWindow();
   const bodies = await Promise.all(Array.from({ length: 6 }, () => reply(component(`c5:v1:inv-delist:${d.id}`, { userId: SELLER }))));
   for (const body of bodies) assert.equal(body.type, 7, JSON.stringify(body));
   assert.equal((await listing(d.id)).status, "delisted");

@@ -6,7 +6,7 @@
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { startWorker, validReply, component, slashCommand, makeSeller, postDrop, control, waitFor, runCron, runDailyCron, ageClaims } from "./harness.mjs";
+import { startWorker, validReply, component, slashCommand, hqCommand, makeSeller, postDrop, control, waitFor, runCron, runDailyCron, ageClaims } from "./harness.mjs";
 
 const SELLER = "2600000000000000001";
 const ADMIN = "1300000000000000001";
@@ -166,8 +166,8 @@ test("3. a lost dispute after the payout takes the builder's share back; HQ can 
   await ship(absorbed.id);
   await control(w, "/stripe/dispute", { payment_intent: absorbed.payment_intent_id, action: "create" });
   await waitFor(async () => (await order(absorbed.id)).status === "disputed", { what: "disputed" });
-  assert.match(title(await reply(slashCommand(["admin", "absorb"], { userId: SELLER, options: [opt("order", absorbed.id)] }))), /HQ only/);
-  assert.match(title(await reply(slashCommand(["admin", "absorb"], { userId: ADMIN, options: [opt("order", absorbed.id)] }))), /C500 takes this one/);
+  assert.match(title(await reply(hqCommand("absorb", { userId: SELLER, options: [opt("order", absorbed.id)] }))), /HQ only/);
+  assert.match(title(await reply(hqCommand("absorb", { userId: ADMIN, options: [opt("order", absorbed.id)] }))), /C500 takes this one/);
   await control(w, "/stripe/dispute", { payment_intent: absorbed.payment_intent_id, action: "lost" });
   await waitFor(async () => (await order(absorbed.id)).status === "refunded", { what: "lost" });
   await settle();
@@ -192,7 +192,7 @@ test("5. a revoked or disabled seller's drops go off sale and off the site at on
   const drop = await postDrop(w, seller, { price: "40", title: "Paused Board" });
   await w.db.prepare("UPDATE listings SET message_id = '1900000000000000077', channel_id = '1600000000000000001' WHERE id = ?1").bind(drop.id).run();
   assert.match(await (await w.uncachedLanding()).text(), /Paused Board/);
-  assert.match(title(await reply(slashCommand(["admin", "revoke"], { userId: ADMIN, options: [{ name: "user", type: 6, value: seller }] }))), /./);
+  assert.match(title(await reply(hqCommand("revoke", { userId: ADMIN, options: [{ name: "user", type: 6, value: seller }] }))), /./);
   const refused = await reply(component(`c5:v1:buy:${drop.id}`, { userId: buyer() }));
   assert.match(title(refused), /paused/i);
   assert.equal((await w.db.prepare("SELECT stock FROM listings WHERE id = ?1").bind(drop.id).first()).stock, 1);
@@ -280,11 +280,11 @@ test("a refused reversal is a debt: HQ is told, the builder's record keeps it, d
 test("reconciliation reports a Stripe object C500 does not know about", async () => {
   const o = await paidOrder();
   await control(w, "/stripe/transfer", { transfer_group: o.id, amount: 500 });
-  const body = await reply(slashCommand(["admin", "reconcile"], { userId: ADMIN }));
+  const body = await reply(hqCommand("reconcile", { userId: ADMIN }));
   assert.match(title(body), /Mismatches/);
   assert.match(body.data.embeds[0].description, new RegExp(`${o.id}.*transfer .* not in the ledger`));
   await waitFor(() => w.standin.state.calls.find((c) => c.path === "/discord/api/v10/channels/1200000000000000002/messages" && /Reconciliation/.test(c.body?.embeds?.[0]?.title)) ?? runCron(w).then(() => false), { what: "HQ report" });
-  assert.match(title(await reply(slashCommand(["admin", "reconcile"], { userId: SELLER }))), /HQ only/);
+  assert.match(title(await reply(hqCommand("reconcile", { userId: SELLER }))), /HQ only/);
 });
 
 function mulberry32(a) {

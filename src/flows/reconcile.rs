@@ -1,7 +1,7 @@
 //! Reconciliation: the ledger against Stripe. For each recent order, Stripe's refunds (by
 //! payment) and transfers (by transfer group, with what was reversed of each) are listed and
 //! compared with the ledger's rows; every mismatch is reported to the HQ channel. Daily by
-//! cron, and on demand with `/c500 admin reconcile`.
+//! cron, and on demand with `/c500-hq reconcile`.
 
 use crate::clients::stripe::Stripe;
 use crate::context::Cx;

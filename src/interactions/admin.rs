@@ -1,4 +1,4 @@
-//! `/c500 admin approve|revoke`: HQ admins (ADMIN_USER_IDS) certify builders and set their
+//! `/c500-hq approve|revoke`: HQ admins (ADMIN_USER_IDS) certify builders and set their
 //! guild badges. Every action is written to `admin_actions` in the same batch as its effect.
 
 use super::{later, Answer, UserError};

@@ -1,7 +1,7 @@
 //! The Buy button: hold one unit atomically, then a Stripe Checkout Session for it, and an
 //! ephemeral link. Two D1 round trips (the hold batch, then recording the session); when
 //! Stripe is slow the reply is deferred and edited once the link exists (Discord waits 3 s).
-//! A click repeated within 10 s (clients::clicks) writes nothing: it reads what is held.
+//! A click repeated within 10 s (clients::clicks) reads what is held instead of writing.
 
 use super::{deferred, Failure, UserError};
 use crate::clients::clicks::{self, Gate};
@@ -60,7 +60,10 @@ async fn buy(
     let db = cx.db()?;
     let now = cx.now_ms;
     if clicks::gate(env, "buy", buyer, listing.as_str()).await == Gate::Again {
-        return again(&db, listing, buyer, now).await;
+        match again(cx, &db, listing, buyer, now).await? {
+            Again::Answer(message) => return Ok(message),
+            Again::Write => {}
+        }
     }
     // A fresh id per attempt: if the rules allowed a hold and none was taken, the id
     // collided with an older reservation (the primary key refused it, no unit was spent),
@@ -105,15 +108,27 @@ async fn buy(
     }
 }
 
+/// What a repeated click does.
+enum Again {
+    /// Answered from what is held.
+    Answer(Message),
+    /// Nothing is held although the first click had time to write: things changed since it
+    /// (it was refused and the buyer has since been vouched for, or it failed), so this
+    /// click writes after all. Once per window (`buy-again`), so a storm still writes twice
+    /// at most.
+    Write,
+}
+
 /// A click repeated within the window (clients::clicks): the answer from what is already
-/// held, with one read and no write: the same link, the same refusal, or "almost ready"
-/// while the first click is still making the Checkout.
+/// held, with reads and no write: the same link, the same refusal, or "almost ready" while
+/// the first click is still making the Checkout.
 async fn again(
+    cx: &Cx,
     db: &worker::D1Database,
     listing: &ListingId,
     buyer: &str,
     now: f64,
-) -> Result<Message, Failure> {
+) -> Result<Again, Failure> {
     // While the first click is still at work (its hold not yet written, or its Checkout not
     // yet made), look again a few times, so a double-click gets the same link twice.
     let mut held = false;
@@ -125,23 +140,26 @@ async fn again(
         let Some((facts, hold)) = found else { continue };
         match decide(&facts, now) {
             BuyOutcome::Resume { url } => {
-                return Ok(checkout_link(&url, hold.map(|h| h.hold_expires_at)))
+                return Ok(Again::Answer(checkout_link(
+                    &url,
+                    hold.map(|h| h.hold_expires_at),
+                )))
             }
             BuyOutcome::Checkout { .. } => held = true,
-            BuyOutcome::Refused(Refusal::Busy) => {}
-            BuyOutcome::Refused(refusal) => return Ok(refused(&refusal)),
+            BuyOutcome::Refused(Refusal::Busy) => held = false,
+            BuyOutcome::Refused(refusal) => return Ok(Again::Answer(refused(&refusal))),
         }
     }
-    Ok(if held {
-        almost_ready()
-    } else {
-        // Nothing held, and this click may not write: the first click was refused or failed
-        // (its own reply says why) and the window has not passed.
-        Message::oops(
-            "One moment",
-            "You clicked Buy a moment ago. Give it a few seconds, then click again.",
-        )
-    })
+    if held {
+        return Ok(Again::Answer(almost_ready()));
+    }
+    if clicks::gate(&cx.env, "buy-again", buyer, listing.as_str()).await == Gate::First {
+        return Ok(Again::Write);
+    }
+    Ok(Again::Answer(Message::oops(
+        "One moment",
+        "You clicked Buy a moment ago. Give it a few seconds, then click again.",
+    )))
 }
 
 /// How often, and how long, a repeated click waits for the first click's link: at most

@@ -1,10 +1,15 @@
-//! The whole `/c500` command tree, defined once: `make register` sends exactly this to
-//! Discord, and the dispatcher asks it whether a subcommand path exists.
+//! Every command C500 registers, defined once: `make register` sends exactly this to
+//! Discord. Two registrations: `/c500`, global, for everyone (in servers and in DMs with the
+//! bot); and `/c500-hq`, HQ's tools, registered only in the HQ guild and hidden there from
+//! everyone but server admins until HQ grants more (`default_member_permissions` 0), so no
+//! buyer ever sees them. The handlers still check ADMIN_USER_IDS.
 
 use crate::domain::seller::GuildTag;
 use serde_json::{json, Value};
 
 pub const ROOT: &str = "c500";
+/// HQ's command, in the HQ guild only.
+pub const HQ: &str = "c500-hq";
 
 // Option types, from Discord's ApplicationCommandOptionType.
 const SUB_COMMAND: u8 = 1;
@@ -65,6 +70,7 @@ fn guild_choices() -> Value {
 }
 
 /// The commands to register: a JSON array for `PUT /applications/{id}/commands`.
+#[rustfmt::skip]
 pub fn registration() -> Value {
     let user = |name: &str, description: &str, required: bool| json!({ "type": USER, "name": name, "description": description, "required": required });
     let channel = |name: &str, description: &str| {
@@ -133,40 +139,69 @@ pub fn registration() -> Value {
             ]),
             sub("show", "Show the current settings", vec![]),
         ]),
-        group("admin", "C500 HQ tools (admins only)", vec![
-            sub("approve", "Approve a Certified Builder", vec![
-                user("user", "The builder", true),
-                string("guilds", "Guild tags, comma separated (builder, artisan, modder, vintage, merch)", false),
-            ]),
-            sub("revoke", "Revoke a builder's certification", vec![user("user", "The builder", true)]),
-            sub("ban", "Ban a user everywhere", vec![
-                user("user", "Who", true),
-                with(string("reason", "Why", true), "max_length", json!(200)),
-            ]),
-            sub("unban", "Lift a global ban", vec![user("user", "Who", true)]),
-            sub("waive", "Waive live proof for a commission", vec![order_option("The order")]),
-            sub("absorb", "C500 takes an order's loss (a builder's debt, or an open dispute)", vec![order_option("The order")]),
-            sub("reconcile", "Compare the ledger with Stripe now (HQ gets every mismatch)", vec![]),
-            sub("resolve", "Resolve a report", vec![
-                string("report", "The report id", true),
-                with(string("resolution", "What was decided", true), "max_length", json!(500)),
-            ]),
-        ]),
     ];
     json!([{
         "name": ROOT,
         "type": 1,
         "description": "C500 Collective: cozy keyboard drops, escrow and builders",
-        // Usable in servers and in DMs with the bot (orders, report, profile).
+        // Usable in servers (0) and in DMs with the bot (1: orders, report, profile, help);
+        // installed to servers only (integration type 0, a guild install).
         "contexts": [0, 1],
         "integration_types": [0],
         "options": options,
     }])
 }
 
-/// Whether `/c500 <path…>` is a leaf subcommand of the registered tree.
-pub fn exists(path: &[&str]) -> bool {
-    let tree = registration();
+/// HQ's commands: a JSON array for `PUT /applications/{id}/guilds/{HQ_GUILD_ID}/commands`.
+#[rustfmt::skip]
+pub fn hq_registration() -> Value {
+    let user = |name: &str, description: &str, required: bool| json!({ "type": USER, "name": name, "description": description, "required": required });
+    let options = vec![
+        sub("approve", "Approve a Certified Builder", vec![
+            user("user", "The builder", true),
+            string("guilds", "Guild tags, comma separated (builder, artisan, modder, vintage, merch)", false),
+        ]),
+        sub("revoke", "Revoke a builder's certification", vec![user("user", "The builder", true)]),
+        sub("ban", "Ban a user everywhere", vec![
+            user("user", "Who", true),
+            with(string("reason", "Why", true), "max_length", json!(200)),
+        ]),
+        sub("unban", "Lift a global ban", vec![user("user", "Who", true)]),
+        sub("waive", "Waive live proof for a commission", vec![order_option("The order")]),
+        sub("absorb", "C500 takes an order's loss (a builder's debt, or an open dispute)", vec![order_option("The order")]),
+        sub("reconcile", "Compare the ledger with Stripe now (HQ gets every mismatch)", vec![]),
+        sub("resolve", "Resolve a report", vec![
+            string("report", "The report id", true),
+            with(string("resolution", "What was decided", true), "max_length", json!(500)),
+        ]),
+    ];
+    json!([{
+        "name": HQ,
+        "type": 1,
+        "description": "C500 HQ tools (admins only)",
+        // Only server admins see it until HQ grants a role in Server Settings → Integrations.
+        // An integer in the request, as Discord's OpenAPI spec types it (Discord shows it
+        // back as the string "0").
+        "default_member_permissions": 0,
+        // In the HQ server only: never in DMs.
+        "contexts": [0],
+        "integration_types": [0],
+        "options": options,
+    }])
+}
+
+/// Both registrations, as `make commands` prints them and `make register` sends them.
+pub fn registrations() -> Value {
+    json!({ "global": registration(), "hq_guild": hq_registration() })
+}
+
+/// Whether `/<command> <path…>` is a leaf subcommand of a registered tree.
+pub fn exists(command: &str, path: &[&str]) -> bool {
+    let tree = if command == HQ {
+        hq_registration()
+    } else {
+        registration()
+    };
     let mut options = tree.get(0).and_then(|c| c.get("options"));
     let mut found_leaf = false;
     for (depth, name) in path.iter().enumerate() {
@@ -200,8 +235,12 @@ mod tests {
 
     #[test]
     fn respects_discords_limits() {
-        let tree = registration();
-        let root = &tree[0];
+        for tree in [registration(), hq_registration()] {
+            respects_limits(&tree[0]);
+        }
+    }
+
+    fn respects_limits(root: &Value) {
         walk(root, &mut |o| {
             let name = o["name"].as_str().unwrap();
             assert!((1..=32).contains(&name.chars().count()), "{name}");
@@ -234,12 +273,26 @@ mod tests {
 
     #[test]
     fn knows_its_leaves() {
-        assert!(exists(&["help"]));
-        assert!(exists(&["setup", "stripe"]));
-        assert!(exists(&["admin", "approve"]));
-        assert!(!exists(&["setup"]));
-        assert!(!exists(&["help", "me"]));
-        assert!(!exists(&["nope"]));
-        assert!(!exists(&[]));
+        assert!(exists(ROOT, &["help"]));
+        assert!(exists(ROOT, &["setup", "stripe"]));
+        assert!(exists(HQ, &["approve"]));
+        assert!(
+            !exists(ROOT, &["admin", "approve"]),
+            "HQ's tools are not in /c500"
+        );
+        assert!(!exists(ROOT, &["setup"]));
+        assert!(!exists(ROOT, &["help", "me"]));
+        assert!(!exists(ROOT, &["nope"]));
+        assert!(!exists(ROOT, &[]));
+    }
+
+    #[test]
+    fn hqs_command_is_hidden_and_guild_only() {
+        let hq = &hq_registration()[0];
+        assert_eq!(hq["default_member_permissions"], json!(0));
+        assert_eq!(hq["contexts"], json!([0]));
+        let global = &registration()[0];
+        assert!(global.get("default_member_permissions").is_none());
+        assert_eq!(global["contexts"], json!([0, 1]));
     }
 }

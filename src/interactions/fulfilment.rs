@@ -1,5 +1,5 @@
 //! The builder's side of an order: `/c500 ship` (releases escrow), `/c500 refund`,
-//! `/c500 queue`, HQ's `/c500 admin waive`, and the order autocomplete they share.
+//! `/c500 queue`, HQ's `/c500-hq waive`, and the order autocomplete they share.
 
 use super::{deferred, later, Answer, Failure, UserError};
 use crate::context::Cx;
@@ -369,7 +369,7 @@ fn admins_only() -> Answer {
     ))
 }
 
-/// `/c500 admin waive order`: HQ lets a commission ship without live proof.
+/// `/c500-hq waive order`: HQ lets a commission ship without live proof.
 pub(super) fn waive(interaction: &Interaction, o: &[CommandOption], cx: &Cx) -> Answer {
     let Some(admin) = hq_admin(interaction, cx) else {
         return admins_only();
@@ -403,7 +403,7 @@ pub(super) fn waive(interaction: &Interaction, o: &[CommandOption], cx: &Cx) -> 
     })
 }
 
-/// `/c500 admin absorb order`: C500 takes the order's loss instead of the builder (a debt
+/// `/c500-hq absorb order`: C500 takes the order's loss instead of the builder (a debt
 /// Stripe couldn't collect, or a dispute still open: losing it then costs the builder nothing).
 pub(super) fn absorb(
     interaction: &Interaction,
@@ -451,7 +451,7 @@ pub(super) fn absorb(
     deferred(interaction, cx, ctx, work)
 }
 
-/// `/c500 admin reconcile`: the ledger against Stripe now; mismatches go to HQ too.
+/// `/c500-hq reconcile`: the ledger against Stripe now; mismatches go to HQ too.
 pub(super) fn reconcile(interaction: &Interaction, cx: &Cx, ctx: &Context) -> Answer {
     if hq_admin(interaction, cx).is_none() {
         return admins_only();

@@ -1,5 +1,5 @@
 //! HQ's tools and the buyer's line to HQ: `/c500 report` (in a DM with the bot; the builder
-//! is never told), `/c500 admin resolve|ban|unban`, and the global ban every interaction
+//! is never told), `/c500-hq resolve|ban|unban`, and the global ban every interaction
 //! with I/O checks first ("a banned user can do nothing, anywhere").
 
 use super::{later, Answer, Failure, UserError};
@@ -139,7 +139,7 @@ fn done(title: String, description: String) -> InteractionResponse {
     }))
 }
 
-/// `/c500 admin resolve report resolution`.
+/// `/c500-hq resolve report resolution`.
 pub(super) fn resolve(
     interaction: &Interaction,
     o: &[CommandOption],
@@ -186,7 +186,7 @@ pub(super) fn resolve(
     })
 }
 
-/// `/c500 admin ban user reason` and `/c500 admin unban user`.
+/// `/c500-hq ban user reason` and `/c500-hq unban user`.
 pub(super) fn ban(
     interaction: &Interaction,
     o: &[CommandOption],
