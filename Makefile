@@ -1,7 +1,7 @@
 # C500 Collective. Two commands do everything on a fresh machine:
 #   make dev    run the worker locally with local D1/KV, demo data and the stand-ins
 #   make test   install what is missing, build, and run every test
-.PHONY: setup build dev test test-unit test-runtime lint bench register commands deploy doctor migrate-remote clean
+.PHONY: setup build dev test test-unit test-runtime lint bench fuzz register commands deploy doctor migrate-remote clean
 
 setup:
 	@bash scripts/setup.sh
@@ -26,6 +26,11 @@ test: lint test-unit test-runtime
 
 bench: setup
 	@bash scripts/bench.sh
+
+# Every parser of outside input, a million inputs per target (FUZZ_RUNS=…): cargo-fuzz on a
+# nightly toolchain, else the stable property runner (FUZZ_STABLE=1 forces it). docs/security.md.
+fuzz:
+	@bash scripts/fuzz.sh
 
 # Prints the /c500 command tree as Discord registration JSON.
 commands:

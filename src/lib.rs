@@ -10,6 +10,8 @@ pub mod discord;
 pub mod domain;
 pub mod error;
 pub mod flows;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod http;
 pub mod interactions;
 pub mod log;

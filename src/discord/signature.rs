@@ -33,7 +33,7 @@ pub const MAX_AGE_SECS: i64 = 300;
 #[derive(Debug, Clone)]
 pub struct PublicKey(
     // Read only by the tests' reference verifier: the Worker's verifier is the runtime's.
-    #[cfg_attr(not(test), allow(dead_code))] VerifyingKey,
+    #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))] VerifyingKey,
 );
 
 impl PublicKey {
@@ -74,7 +74,7 @@ impl PublicKey {
 
     /// The same rules with ed25519-dalek as the verifier: the reference for the tests.
     /// Cofactorless, as WebCrypto and Discord's own libraries verify.
-    #[cfg(test)]
+    #[cfg(any(test, feature = "fuzzing"))]
     pub fn verify(
         &self,
         signature_hex: Option<&str>,
