@@ -31,5 +31,5 @@ if [ -z "${FUZZ_STABLE:-}" ] && rustup toolchain list 2>/dev/null | grep -q '^ni
 else
   echo "▸ no nightly toolchain (or FUZZ_STABLE=1): the stable runner, $RUNS inputs per target"
   C500_FUZZ_RUNS="$RUNS" cargo test -q --profile fuzz --lib fuzzing::tests::every_fuzz_target_holds_its_properties -- --nocapture 2>&1 \
-    | grep -E '^fuzz |panicked|failed'
+    | grep -E '^fuzz |panicked|failed on'
 fi
