@@ -4,7 +4,7 @@
 //   (a) empty Rust worker: a fixed answer to everything, the floor for workers-rs glue;
 //   (b) JS peer: discord-interactions' verifyKey (WebCrypto), as Discord's sample app.
 //
-// Writes docs/bench.md. Options: --seconds N (per measurement, default 4), --quick.
+// Writes docs/bench.md. Options: --seconds N (per measurement, default 2), --quick.
 import { Miniflare } from "miniflare";
 import http from "node:http";
 import { gzipSync } from "node:zlib";
