@@ -114,6 +114,8 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
         embeds: vec![Embed {
             title: Some(md(&card.title)),
             description: Some(md(&card.description)),
+            // The title links to the drop's page on the site (its photos, specs, the shop).
+            url: ListingId::parse(&card.id).map(|id| format!("{base}/drops/{id}")),
             color: Some(match state {
                 Availability::Available | Availability::AllInCheckout => colour::SAKURA,
                 // The brand's sold-out colour: lavender, "instead of harsh red".
@@ -586,6 +588,11 @@ mod tests {
         .unwrap();
         let o = order();
         let base = "https://c500.store";
+        assert_eq!(
+            drop_embed(&card, base).embeds[0].url.as_deref(),
+            Some("https://c500.store/drops/D-ABCDEFGH"),
+            "the embed links back to the drop's page"
+        );
         let table: Vec<(&str, Message)> = vec![
             ("drop_embed", drop_embed(&card, base)),
             ("order_confirmed", order_confirmed(&o, base)),

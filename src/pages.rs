@@ -2,6 +2,7 @@
 //! PageError, what a visitor sees when a page fails. Templates escape HTML.
 
 pub mod assets;
+pub mod guides;
 pub mod onboarding;
 pub mod orders;
 pub mod storefront;

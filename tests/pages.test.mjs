@@ -1,4 +1,5 @@
-// The storefront on the real runtime: landing page from D1 (escaped), health, CSS, 404.
+// The storefront on the real runtime: landing page from D1 (escaped), health, CSS, 404, the
+// handbook, terms and privacy pages, robots.txt and sitemap.xml.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker } from "./harness.mjs";
@@ -136,4 +137,47 @@ test("unknown pages get the friendly 404", async () => {
   const res = await w.get("/no/such/page");
   assert.equal(res.status, 404);
   assert.match(await res.text(), /This page wandered off/);
+});
+
+// Issue 12.7: the pages of the brief, linked from every page; 12.6: robots.txt and sitemap.xml.
+test("the handbook, terms and privacy pages exist, say who holds the money, and every page links them", async () => {
+  const pages = { "/handbook": /C500 holds the payment/, "/terms": /Terms of use/, "/privacy": /What C500 stores/ };
+  for (const [path, says] of Object.entries(pages)) {
+    const res = await w.get(path);
+    assert.equal(res.status, 200, path);
+    assert.match(res.headers.get("content-type"), /text\/html/);
+    const html = await res.text();
+    assert.match(html, says, path);
+    assert.match(html, new RegExp(`<link rel="canonical" href="http://c500.test${path}">`));
+    assert.doesNotMatch(html, /escrow service/i, "Stripe is not an escrow service");
+  }
+  for (const path of ["/", "/drops/D-AAAAAAA1", "/builders/keyz", "/no/such/page", "/handbook"]) {
+    const html = await (await w.get(path)).text();
+    for (const link of ['href="/handbook"', 'href="/terms"', 'href="/privacy"', 'href="/handbook#trust"']) {
+      assert.ok(html.includes(link), `${path} links ${link}`);
+    }
+  }
+  // The header's links go to real pages, with the anchors they name.
+  const handbook = await (await w.get("/handbook")).text();
+  assert.match(handbook, /id="trust"/);
+});
+
+test("robots.txt keeps private pages out; sitemap.xml lists the public ones and live drops only", async () => {
+  const robots = await w.get("/robots.txt");
+  assert.equal(robots.status, 200);
+  assert.match(robots.headers.get("content-type"), /text\/plain/);
+  const txt = await robots.text();
+  for (const path of ["/orders/", "/success", "/onboarding/", "/oauth/"]) assert.match(txt, new RegExp(`Disallow: ${path}`));
+  assert.match(txt, /Sitemap: http:\/\/c500\.test\/sitemap\.xml/);
+  const sitemap = await w.get("/sitemap.xml");
+  assert.equal(sitemap.status, 200);
+  assert.match(sitemap.headers.get("content-type"), /application\/xml/);
+  const xml = await sitemap.text();
+  assert.match(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<urlset xmlns="http:\/\/www\.sitemaps\.org\/schemas\/sitemap\/0\.9">/);
+  const locs = [...xml.matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]);
+  for (const path of ["/", "/handbook", "/terms", "/privacy", "/drops/D-AAAAAAA1", "/drops/D-AAAAAAA6", "/builders/keyz"]) {
+    assert.ok(locs.includes(`http://c500.test${path}`), path);
+  }
+  for (const id of ["D-AAAAAAA3", "D-AAAAAAA4", "D-AAAAAAA5"]) assert.ok(!xml.includes(id), `${id} is not for sale`);
+  assert.equal(locs.filter((l) => l.endsWith("/builders/keyz")).length, 1, "each shop once");
 });
