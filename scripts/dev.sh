@@ -42,6 +42,11 @@ echo "▸ applying migrations to the local D1"
 npx wrangler d1 migrations apply DB --local >/dev/null
 echo "▸ loading demo data"
 npx wrangler d1 execute DB --local --file dev/seed.sql >/dev/null
+# The demo drops' photos, as a builder's upload would be kept (src/photos.rs: photo:{id}).
+for photo in D-SNQWWH1T:snow-white-tkl D-PASTE1DK:pastel-deskmat D-FR0STW1T:frost-witch-65 D-ARTCAP01:cloud-keycap; do
+  npx wrangler kv key put --local --binding KV "photo:${photo%%:*}" --path "dev/demo/${photo#*:}.png" \
+    --metadata '{"type":"image/png"}' >/dev/null
+done
 
 set -a; . ./.dev.vars; set +a
 node dev/standin.mjs --port 8790 --worker http://127.0.0.1:8787 &
