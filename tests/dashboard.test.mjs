@@ -41,6 +41,8 @@ before(async () => {
     order(SELLER, "D-DASH0002", "shipped", "released", 46500), // payout 41850
     order(SELLER, "D-DASH0002", "refunded", "refunded", 10000),
     order(OTHER, "D-DASH0004", "paid", "held", 99999),
+    // A payment being refunded (too late for its unit, or refused): never the builder's.
+    order(SELLER, "D-DASH0001", "cancelled", "held", 30000),
     transfer(3, 41850),
   );
   await db.batch(stmts);

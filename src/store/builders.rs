@@ -275,7 +275,8 @@ pub async fn dashboard(db: &D1Database, seller: &str) -> Result<Option<Dashboard
             "SELECT
                (SELECT COUNT(*) FROM listings WHERE seller_id = ?1 AND status = 'live' AND stock > 0) AS active_listings,
                (SELECT COUNT(*) FROM orders WHERE seller_id = ?1 AND status IN ('paid', 'building')) AS waiting_orders,
-               (SELECT COALESCE(SUM(payout_cents), 0) FROM orders WHERE seller_id = ?1 AND escrow = 'held') AS held_cents,
+               (SELECT COALESCE(SUM(payout_cents), 0) FROM orders WHERE seller_id = ?1 AND escrow = 'held'
+                  AND status <> 'cancelled') AS held_cents,
                (SELECT COALESCE(SUM(CASE l.kind WHEN 'transfer' THEN l.amount_cents ELSE -l.amount_cents END), 0)
                   FROM ledger l JOIN orders o ON o.id = l.order_id
                   WHERE o.seller_id = ?1 AND l.status = 'succeeded' AND l.kind IN ('transfer', 'reversal')) AS released_cents
