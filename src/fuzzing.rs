@@ -10,6 +10,7 @@
 
 use crate::discord::model::{modal_value, modal_values, Interaction};
 use crate::discord::signature::PublicKey;
+use crate::domain::browse::Browse;
 use crate::domain::custom_id::CustomId;
 use crate::domain::listing::{self, DropForm, DropOptions, InventoryEdit};
 use crate::domain::money;
@@ -276,6 +277,21 @@ pub fn query_string(data: &[u8]) {
     if let Some(value) = http::query_param(&url, &name) {
         assert!(!value.contains(char::REPLACEMENT_CHARACTER));
     }
+    // The shop's search (GET /?type=&guild=&q=&page=) from the same URL.
+    let param = |n: &str| http::query_param(&url, n);
+    let search = Browse::parse(
+        param("type").as_deref(),
+        param("guild").as_deref(),
+        param("q").as_deref(),
+        param("page").as_deref(),
+    );
+    assert!((1..=Browse::MAX_PAGE).contains(&search.page));
+    assert!(search
+        .query
+        .as_ref()
+        .is_none_or(|q| q.chars().count() <= Browse::MAX_QUERY && !q.is_empty()));
+    let link = search.link(search.page);
+    assert!(link.starts_with('/') && !link.contains(' '));
 }
 
 /// A target: its name, the function, and its seeds (valid inputs to mutate from).
@@ -370,6 +386,7 @@ pub fn targets() -> Vec<Target> {
             vec![
                 b"https://c500.store/oauth/twitch/callback?code=abc&state=1.2.3.ff%20ee+x\nstate"
                     .to_vec(),
+                b"https://c500.store/?type=commission&guild=artisan&q=snow+%25+white&page=2\nq".to_vec(),
             ],
         ),
     ]

@@ -74,7 +74,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let cx = &context::Cx::new(&env);
     Ok(match (req.method(), path.as_str()) {
         (Method::Post, "/webhooks/stripe") => webhooks::stripe(req, cx, &ctx).await,
-        (Method::Get | Method::Head, "/") => pages::storefront::landing(cx, &ctx).await,
+        (Method::Get | Method::Head, "/") => pages::storefront::landing(&req, cx, &ctx).await,
         (Method::Get | Method::Head, "/healthz") => healthz(&env).await,
         (Method::Get, "/onboarding/refresh") => {
             pages::onboarding::onboarding_refresh(&req, cx).await

@@ -181,3 +181,48 @@ test("robots.txt keeps private pages out; sitemap.xml lists the public ones and 
   for (const id of ["D-AAAAAAA3", "D-AAAAAAA4", "D-AAAAAAA5"]) assert.ok(!xml.includes(id), `${id} is not for sale`);
   assert.equal(locs.filter((l) => l.endsWith("/builders/keyz")).length, 1, "each shop once");
 });
+
+// Issue 12.6: the shop filters by type and guild badge, searches titles, and pages its results.
+test("the landing page filters by type and guild, searches titles as text, and pages its results", async () => {
+  const page = async (q) => {
+    const res = await w.get(`/${q}`);
+    assert.equal(res.status, 200, q);
+    return res.text();
+  };
+  let html = await page("?type=commission");
+  assert.match(html, /Commission Slot/);
+  assert.ok(!html.includes("Snow White TKL"));
+  assert.match(html, /<option value="commission" selected>/);
+  html = await page("?type=ready_to_ship&q=white");
+  assert.match(html, /Snow White TKL/);
+  assert.ok(!html.includes("Commission Slot"));
+  assert.match(html, /value="white"/);
+  html = await page("?q=SNOW");
+  assert.match(html, /Snow White TKL/, "case-insensitive");
+  html = await page("?q=%25");
+  assert.match(html, /No live drop matches that/, "a % is text, not a wildcard");
+  html = await page("?guild=merch");
+  assert.match(html, /No live drop matches that/);
+  for (const hidden of ["Sold Out Board", "Delisted Board", "Future Board"]) assert.ok(!(await page("?guild=artisan")).includes(hidden), hidden);
+  // What it does not understand is ignored: the plain (cached) page.
+  html = await page("?type=bogus&page=zero");
+  assert.match(html, /Commission Slot/);
+  assert.match(html, /<h3>&#60;script&#62;/);
+  assert.match(html, /<label>Type/);
+
+  // 26 vintage drops: two pages of 24, newest first, the search kept in the links.
+  const now = Date.now();
+  await w.db.batch(Array.from({ length: 26 }, (_, i) => w.db
+    .prepare(`INSERT INTO listings (id, seller_id, kind, title, description, guild_tag, price_cents, shipping_cents, quantity, stock, status, created_at, updated_at)
+              VALUES (?1, '111', 'ready_to_ship', ?2, 'Old soul', 'vintage', 9900, 0, 1, 1, 'live', ?3, ?3)`)
+    .bind(`D-VNTG${String(i).padStart(4, "0")}`, `Vintage Board ${String(i).padStart(2, "0")}`, now + 10_000 + i)));
+  const first = await page("?guild=vintage");
+  assert.equal((first.match(/Vintage Board \d\d/g) ?? []).length, 24);
+  assert.match(first, /Vintage Board 25/, "newest first");
+  assert.ok(!first.includes("Vintage Board 01<"));
+  assert.match(first, /href="\/\?guild=vintage&amp;page=2" rel="next"|href="\/\?guild=vintage&#38;page=2" rel="next"/);
+  const second = await page("?guild=vintage&page=2");
+  assert.deepEqual(second.match(/Vintage Board \d\d/g), ["Vintage Board 01", "Vintage Board 00"]);
+  assert.match(second, /rel="prev"/);
+  assert.ok(!second.includes('rel="next"'));
+});

@@ -1,5 +1,6 @@
 //! Pure domain logic: no I/O, no clock, no JS. Unit-tested natively.
 
+pub mod browse;
 pub mod buying;
 pub mod custom_id;
 pub mod escrow;

@@ -4,6 +4,7 @@
 use super::assets::css_path;
 use super::{not_found, PageError};
 use crate::context::Cx;
+use crate::domain::browse::Browse;
 use crate::domain::ids::ListingId;
 use crate::domain::listing::{Kind, ListingStatus};
 use crate::domain::money::Cents;
@@ -11,7 +12,7 @@ use crate::domain::seller::GuildTag;
 use crate::{config, http, log, store};
 use askama::Template;
 use std::cell::{Cell, RefCell};
-use worker::{Context, Response};
+use worker::{Context, Request, Response};
 
 /// One drop card, formatted for display.
 pub struct DropView {
@@ -69,6 +70,41 @@ struct Landing<'a> {
     css: &'a str,
     base_url: &'a str,
     drops: Vec<DropView>,
+    /// The search the page answers (the plain first page for most visitors).
+    search: &'a Browse,
+    /// The choices of the filter form: (value, label, selected).
+    kinds: Vec<(&'static str, &'static str, bool)>,
+    guilds: Vec<(&'static str, &'static str, bool)>,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+impl<'a> Landing<'a> {
+    fn new(css: &'a str, base_url: &'a str, search: &'a Browse, mut drops: Vec<DropView>) -> Self {
+        let more = drops.len() > Browse::PER_PAGE as usize;
+        drops.truncate(Browse::PER_PAGE as usize);
+        let kinds = [
+            (Kind::ReadyToShip, "📦 Ready to ship"),
+            (Kind::Commission, "✨ Commission"),
+        ]
+        .iter()
+        .map(|(k, label)| (k.name(), *label, search.kind == Some(*k)))
+        .collect();
+        let guilds = GuildTag::ALL
+            .iter()
+            .map(|g| (g.name(), g.badge(), search.guild == Some(*g)))
+            .collect();
+        Landing {
+            css,
+            base_url,
+            drops,
+            search,
+            kinds,
+            guilds,
+            prev: (search.page > 1).then(|| search.link(search.page - 1)),
+            next: (more && search.page < Browse::MAX_PAGE).then(|| search.link(search.page + 1)),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -125,7 +161,22 @@ fn page_cache_ms(cx: &Cx) -> f64 {
         * 1000.0
 }
 
-pub async fn landing(cx: &Cx, ctx: &Context) -> Response {
+pub async fn landing(req: &Request, cx: &Cx, ctx: &Context) -> Response {
+    let url = req.url().map(|u| u.to_string()).unwrap_or_default();
+    let param = |name| http::query_param(&url, name);
+    let search = Browse::parse(
+        param("type").as_deref(),
+        param("guild").as_deref(),
+        param("q").as_deref(),
+        param("page").as_deref(),
+    );
+    if !search.is_default() {
+        // A search or a later page: read and rendered for this visitor, not kept.
+        return match render_search(cx, &search).await {
+            Ok(body) => http::html_with(200, body, LANDING_CACHE_CONTROL, "bypass"),
+            Err(e) => e.into_response(),
+        };
+    }
     let now = cx.now_ms;
     let ttl = page_cache_ms(cx);
     if ttl > 0.0 {
@@ -158,18 +209,24 @@ pub async fn landing(cx: &Cx, ctx: &Context) -> Response {
     }
 }
 
-/// Reads D1, renders, and keeps the result for the next visitors.
-async fn render_landing(cx: &Cx, now: f64) -> Result<String, PageError> {
-    let env = &cx.env;
+/// One D1 read and the page for `search`.
+async fn render_search(cx: &Cx, search: &Browse) -> Result<String, PageError> {
     let db = cx.db()?;
-    let drops = store::listings::live_drops(&db, now, 24).await?;
-    let base_url = config::public_base_url(env);
-    let page = Landing {
-        css: &css_path(),
-        base_url: &base_url,
-        drops: drops.iter().map(DropView::from).collect(),
-    };
-    let body = page.render()?;
+    let drops = store::listings::browse(&db, cx.now_ms, search).await?;
+    let base_url = config::public_base_url(&cx.env);
+    let css = css_path();
+    let page = Landing::new(
+        &css,
+        &base_url,
+        search,
+        drops.iter().map(DropView::from).collect(),
+    );
+    Ok(page.render()?)
+}
+
+/// Reads D1, renders the plain first page, and keeps it for the next visitors.
+async fn render_landing(cx: &Cx, now: f64) -> Result<String, PageError> {
+    let body = render_search(cx, &Browse::default()).await?;
     LANDING.with(|c| {
         *c.borrow_mut() = Some(CachedPage {
             body: body.clone(),
@@ -306,11 +363,13 @@ mod tests {
 
     #[test]
     fn landing_escapes_and_formats() {
-        let html = Landing {
-            css: "/static/site.css",
-            base_url: "https://c500.store",
-            drops: vec![DropView::from(&card("<script>alert(1)</script>"))],
-        }
+        let search = Browse::default();
+        let html = Landing::new(
+            "/static/site.css",
+            "https://c500.store",
+            &search,
+            vec![DropView::from(&card("<script>alert(1)</script>"))],
+        )
         .render()
         .unwrap();
         assert!(!html.contains("<script>alert(1)</script>"));
@@ -326,13 +385,17 @@ mod tests {
 
     #[test]
     fn empty_landing_invites_builders() {
-        let html = Landing {
-            css: "/s.css",
-            base_url: "https://c500.store",
-            drops: vec![],
-        }
-        .render()
-        .unwrap();
+        let search = Browse::default();
+        let html = Landing::new("/s.css", "https://c500.store", &search, vec![])
+            .render()
+            .unwrap();
         assert!(html.contains("No drops are live"));
+        // A search that finds nothing says so, and offers the way back.
+        let search = Browse::parse(None, None, Some("nothing like it"), None);
+        let html = Landing::new("/s.css", "https://c500.store", &search, vec![])
+            .render()
+            .unwrap();
+        assert!(html.contains("No live drop matches that"));
+        assert!(html.contains("value=\"nothing like it\""));
     }
 }

@@ -27,6 +27,41 @@ pub async fn live_drops(
     Ok(rows.results()?)
 }
 
+/// One page of the shop (domain::browse): live, released drops with stock whose seller may
+/// sell, filtered by type, guild badge and title words, newest first. One more row than a
+/// page is read, so the caller knows whether there is a next page.
+pub async fn browse(
+    db: &D1Database,
+    now_ms: f64,
+    b: &crate::domain::browse::Browse,
+) -> Result<Vec<DropPage>, StoreError> {
+    let text = |s: Option<String>| s.map_or(JsValue::NULL, JsValue::from);
+    let per_page = crate::domain::browse::Browse::PER_PAGE;
+    let rows = db
+        .prepare(format!(
+            "SELECT {DROP_PAGE_COLUMNS} FROM listings l
+             JOIN builders b ON b.discord_id = l.seller_id JOIN users u ON u.discord_id = l.seller_id
+             WHERE l.status = 'live' AND l.stock > 0 AND (l.release_at IS NULL OR l.release_at <= ?1)
+               AND {SELLER_CAN_SELL}
+               AND (?3 IS NULL OR l.kind = ?3) AND (?4 IS NULL OR l.guild_tag = ?4)
+               AND (?5 IS NULL OR l.title LIKE ?5 ESCAPE '\\')
+             ORDER BY l.created_at DESC
+             LIMIT ?2 OFFSET ?6"
+        ))
+        .bind(&[
+            JsValue::from_f64(now_ms),
+            JsValue::from(per_page + 1),
+            text(b.kind.map(|k| k.name().to_owned())),
+            text(b.guild.map(|g| g.name().to_owned())),
+            text(b.like_pattern()),
+            JsValue::from(b.offset()),
+        ])?
+        .all()
+        .counted()
+        .await?;
+    Ok(rows.results()?)
+}
+
 /// A new drop, validated (domain::listing) before it gets here.
 pub struct NewListing<'a> {
     pub id: &'a str,
