@@ -226,3 +226,32 @@ test("the landing page filters by type and guild, searches titles as text, and p
   assert.match(second, /rel="prev"/);
   assert.ok(!second.includes('rel="next"'));
 });
+
+// Issue 12.5: a builder's public record on their page, and in one line on their drops.
+test("a builder's page shows their track record, and their drops show it in one line", async () => {
+  const order = (id, status, promised, shipped) => w.db
+    .prepare(`INSERT INTO orders (id, status_token, listing_id, buyer_id, seller_id, kind, status, escrow, item_cents, shipping_cents,
+                gross_cents, fee_cents, payout_cents, promised_by, shipped_at, paid_at, created_at, updated_at)
+              VALUES (?1, ?2, 'D-AAAAAAA6', '222', '111', 'commission', ?3, 'released', 1000, 0, 1000, 100, 900, ?4, ?5, 0, 0, 0)`)
+    .bind(id, `rep-${id}`, status, promised, shipped);
+  await w.db.batch([
+    w.db.prepare("INSERT INTO users (discord_id, username, created_at, updated_at) VALUES ('222', 'buyer', 0, 0)"),
+    w.db.prepare("UPDATE users SET twitch_login = 'keyzbuilds' WHERE discord_id = '111'"),
+    order("C5-REP0001", "completed", 2_000, 1_000),
+    order("C5-REP0002", "completed", 2_000, 3_000), // shipped after its promised date
+    order("C5-REP0003", "shipped", null, 5_000), // ready to ship: no promise to keep
+    w.db.prepare("INSERT INTO vouches (builder_id, buyer_id, created_at) VALUES ('111', '222', 0)"),
+    w.db.prepare(`INSERT INTO ledger (id, order_id, kind, direction, amount_cents, status, stripe_id, actor, created_at, updated_at)
+                  VALUES ('stripe-dp_rep', 'C5-REP0002', 'dispute', 'out', 1000, 'failed', 'dp_rep', 'stripe', 0, 0)`),
+  ]);
+  const page = await (await w.get("/builders/keyz")).text();
+  assert.match(page, /Track record/);
+  assert.match(page, /2 completed orders/);
+  assert.match(page, /1 of 2 commissions shipped by the promised date/);
+  assert.match(page, /Vouched for 1 buyer/);
+  assert.match(page, /1 payment dispute/);
+  assert.match(page, /Member since \d{4}-\d{2}-\d{2}/);
+  assert.match(page, /href="https:\/\/www\.twitch\.tv\/keyzbuilds"/);
+  const drop = await (await w.get("/drops/D-AAAAAAA1")).text();
+  assert.match(drop, /2 completed orders · 1 payment dispute · Member since/);
+});

@@ -64,6 +64,79 @@ impl From<&store::listings::DropPage> for DropView {
     }
 }
 
+/// A builder's public record, in words.
+pub struct ReputationView {
+    pub completed: String,
+    pub on_time: String,
+    pub vouches: String,
+    pub disputes: String,
+    pub since: String,
+    pub twitch: Option<String>,
+    /// One line for a drop page.
+    pub summary: String,
+}
+
+fn count(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+impl From<&store::listings::Reputation> for ReputationView {
+    fn from(r: &store::listings::Reputation) -> Self {
+        let completed = if r.completed_orders == 0 {
+            "No completed orders yet".to_owned()
+        } else {
+            count(r.completed_orders, "completed order", "completed orders")
+        };
+        let on_time = if r.promised_shipped == 0 {
+            "No commissions shipped yet".to_owned()
+        } else {
+            format!(
+                "{} of {} shipped by the promised date",
+                r.on_time,
+                count(r.promised_shipped, "commission", "commissions")
+            )
+        };
+        let disputes = if r.disputes == 0 {
+            "No payment disputes".to_owned()
+        } else {
+            count(r.disputes, "payment dispute", "payment disputes")
+        };
+        let since = format!("Member since {}", ymd(r.member_since));
+        let summary = format!("{completed} · {disputes} · {since}");
+        ReputationView {
+            completed,
+            on_time,
+            vouches: format!("Vouched for {}", count(r.vouches, "buyer", "buyers")),
+            disputes,
+            since,
+            twitch: r
+                .twitch_login
+                .as_deref()
+                .filter(|l| !l.is_empty())
+                .map(|l| format!("https://www.twitch.tv/{l}")),
+            summary,
+        }
+    }
+}
+
+/// `2026-11-24` for a time in epoch milliseconds (UTC; Howard Hinnant's civil-from-days).
+fn ymd(ms: f64) -> String {
+    let days = (ms / 86_400_000.0).floor() as i64 + 719_468;
+    let era = days.div_euclid(146_097);
+    let doe = days - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 #[derive(Template)]
 #[template(path = "landing.html")]
 struct Landing<'a> {
@@ -120,6 +193,8 @@ struct DropTemplate<'a> {
     discord_url: Option<String>,
     /// The picture as a full URL (an uploaded photo is a path here): unfurls need one.
     og_image: Option<String>,
+    /// The builder's record, in one line.
+    reputation: Option<ReputationView>,
 }
 
 #[derive(Template)]
@@ -131,6 +206,7 @@ struct BuilderTemplate<'a> {
     handle: &'a str,
     certified: bool,
     badges: Vec<&'static str>,
+    reputation: ReputationView,
     live: Vec<DropView>,
     past: Vec<DropView>,
 }
@@ -162,7 +238,9 @@ fn page_cache_ms(cx: &Cx) -> f64 {
 }
 
 pub async fn landing(req: &Request, cx: &Cx, ctx: &Context) -> Response {
-    let url = req.url().map(|u| u.to_string()).unwrap_or_default();
+    // The raw URL string: `Request::url()` would parse it with the `url` crate, whose IDNA
+    // tables cost ~75 KiB gzip of the module (measured; docs/performance.md).
+    let url = req.inner().url();
     let param = |name| http::query_param(&url, name);
     let search = Browse::parse(
         param("type").as_deref(),
@@ -258,7 +336,7 @@ pub async fn drop_page(cx: &Cx, id: &str) -> Response {
     };
     let result = async {
         let db = cx.db()?;
-        let page = store::listings::drop_page(&db, id.as_str())
+        let (page, reputation) = store::listings::drop_page(&db, id.as_str())
             .await?
             .ok_or(PageError::NotFound)?;
         let base_url = config::public_base_url(env);
@@ -286,6 +364,7 @@ pub async fn drop_page(cx: &Cx, id: &str) -> Response {
                 .image_url
                 .as_deref()
                 .map(|url| config::absolute(&base_url, url)),
+            reputation: reputation.as_ref().map(ReputationView::from),
         }
         .render()?;
         Ok::<_, PageError>(http::html(200, body, "public, max-age=30"))
@@ -298,7 +377,7 @@ pub async fn builder_page(cx: &Cx, handle: &str) -> Response {
     let env = &cx.env;
     let result = async {
         let db = cx.db()?;
-        let (profile, drops) = store::listings::builder_shop(&db, handle)
+        let (profile, reputation, drops) = store::listings::builder_shop(&db, handle)
             .await?
             .ok_or(PageError::NotFound)?;
         let now = cx.now_ms;
@@ -319,6 +398,7 @@ pub async fn builder_page(cx: &Cx, handle: &str) -> Response {
             handle: &profile.handle,
             certified: profile.approved == 1,
             badges,
+            reputation: ReputationView::from(&reputation),
             live: live.into_iter().map(DropView::from).collect(),
             past: past.into_iter().map(DropView::from).collect(),
         }
@@ -381,6 +461,28 @@ mod tests {
         assert!(html.contains("+ $15.00 shipping"));
         assert!(html.contains("2 of 3 left"));
         assert!(html.contains("🎨 Artisan Guild"));
+    }
+
+    #[test]
+    fn a_builders_record_reads_in_words() {
+        let r = store::listings::Reputation {
+            member_since: 1_764_000_000_000.0,
+            twitch_login: Some("keyz".into()),
+            completed_orders: 12,
+            promised_shipped: 1,
+            on_time: 1,
+            vouches: 1,
+            disputes: 0,
+        };
+        let v = ReputationView::from(&r);
+        assert_eq!(v.completed, "12 completed orders");
+        assert_eq!(v.on_time, "1 of 1 commission shipped by the promised date");
+        assert_eq!(v.vouches, "Vouched for 1 buyer");
+        assert_eq!(v.disputes, "No payment disputes");
+        assert_eq!(v.since, "Member since 2025-11-24");
+        assert_eq!(v.twitch.as_deref(), Some("https://www.twitch.tv/keyz"));
+        assert_eq!(ymd(0.0), "1970-01-01");
+        assert_eq!(ymd(951_782_400_000.0), "2000-02-29");
     }
 
     #[test]

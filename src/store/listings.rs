@@ -272,28 +272,45 @@ const DROP_PAGE_COLUMNS: &str = concat!("l.id, l.title, l.description, l.specs, 
     l.stock, l.quantity, CASE WHEN l.status = 'live' AND NOT ", buying::seller_can_sell!(), " THEN 'paused' ELSE l.status END AS status, ", image_sql!(), " AS image_url, l.guild_tag, l.lead_time_weeks, l.release_at, l.guild_id,
     l.channel_id, l.message_id, b.handle AS builder_handle, COALESCE(b.shop_name, u.username) AS builder_name");
 
-pub async fn drop_page(db: &D1Database, id: &str) -> Result<Option<DropPage>, StoreError> {
-    Ok(db
+/// A drop and its builder's reputation (one batch, one round trip).
+pub async fn drop_page(
+    db: &D1Database,
+    id: &str,
+) -> Result<Option<(DropPage, Option<Reputation>)>, StoreError> {
+    let drop = db
         .prepare(format!(
             "SELECT {DROP_PAGE_COLUMNS} FROM listings l
              JOIN builders b ON b.discord_id = l.seller_id JOIN users u ON u.discord_id = l.seller_id
              WHERE l.id = ?1"
         ))
-        .bind(&[id.into()])?
-        .first::<DropPage>(None)
-        .counted().await?)
+        .bind(&[id.into()])?;
+    let reputation = db.prepare(seller_reputation_sql()).bind(&[id.into()])?;
+    let mut batch = Batch::new();
+    let drop_rows = batch.read::<DropPage>(drop);
+    let reputation_rows = batch.read::<Reputation>(reputation);
+    let done = batch.run(db).await?;
+    let Some(drop) = done.first(&drop_rows)? else {
+        return Ok(None);
+    };
+    Ok(Some((drop, done.first(&reputation_rows)?)))
 }
 
-/// A builder's shop: the builder and their drops, newest first (one batch).
+/// A builder's shop: the builder, their record and their drops, newest first (one batch).
 pub async fn builder_shop(
     db: &D1Database,
     handle: &str,
-) -> Result<Option<(BuilderProfile, Vec<DropPage>)>, StoreError> {
+) -> Result<Option<(BuilderProfile, Reputation, Vec<DropPage>)>, StoreError> {
     let profile = db
         .prepare(
             "SELECT b.handle, COALESCE(b.shop_name, u.username) AS name, b.guild_tags, b.approved
              FROM builders b JOIN users u ON u.discord_id = b.discord_id WHERE b.handle = ?1",
         )
+        .bind(&[handle.into()])?;
+    let reputation = db
+        .prepare(format!(
+            "SELECT {REPUTATION_COLUMNS} FROM builders b JOIN users u ON u.discord_id = b.discord_id
+             WHERE b.handle = ?1"
+        ))
         .bind(&[handle.into()])?;
     let drops = db
         .prepare(format!(
@@ -304,12 +321,15 @@ pub async fn builder_shop(
         .bind(&[handle.into()])?;
     let mut batch = Batch::new();
     let profile_rows = batch.read::<BuilderProfile>(profile);
+    let reputation_rows = batch.read::<Reputation>(reputation);
     let drops_rows = batch.read::<DropPage>(drops);
     let done = batch.run(db).await?;
-    let Some(profile) = done.first(&profile_rows)? else {
+    let (Some(profile), Some(reputation)) =
+        (done.first(&profile_rows)?, done.first(&reputation_rows)?)
+    else {
         return Ok(None);
     };
-    Ok(Some((profile, done.rows(&drops_rows)?)))
+    Ok(Some((profile, reputation, done.rows(&drops_rows)?)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -318,4 +338,39 @@ pub struct BuilderProfile {
     pub name: String,
     pub guild_tags: String,
     pub approved: i64,
+}
+
+/// A builder's public record, for builders `b` joined to their users row `u`: what buyers
+/// can weigh before they buy (builder pages and drop pages show it).
+const REPUTATION_COLUMNS: &str = "b.created_at AS member_since, u.twitch_login,
+    (SELECT COUNT(*) FROM orders o WHERE o.seller_id = b.discord_id AND o.status = 'completed') AS completed_orders,
+    (SELECT COUNT(*) FROM orders o WHERE o.seller_id = b.discord_id AND o.promised_by IS NOT NULL
+       AND o.shipped_at IS NOT NULL) AS promised_shipped,
+    (SELECT COUNT(*) FROM orders o WHERE o.seller_id = b.discord_id AND o.promised_by IS NOT NULL
+       AND o.shipped_at IS NOT NULL AND o.shipped_at <= o.promised_by) AS on_time,
+    (SELECT COUNT(*) FROM vouches v WHERE v.builder_id = b.discord_id) AS vouches,
+    (SELECT COUNT(DISTINCT d.order_id) FROM ledger d JOIN orders o ON o.id = d.order_id
+       WHERE o.seller_id = b.discord_id AND d.kind = 'dispute') AS disputes";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Reputation {
+    pub member_since: f64,
+    pub twitch_login: Option<String>,
+    /// Orders that completed (shipped, and the buyer's window passed with no problem).
+    pub completed_orders: i64,
+    /// Commissions shipped, and of those, shipped by the date the drop promised.
+    pub promised_shipped: i64,
+    pub on_time: i64,
+    /// Buyers this builder vouched for.
+    pub vouches: i64,
+    /// Orders with a payment dispute.
+    pub disputes: i64,
+}
+
+/// The reputation of the builder who sells listing `id`, for the drop page's batch.
+fn seller_reputation_sql() -> String {
+    format!(
+        "SELECT {REPUTATION_COLUMNS} FROM listings l JOIN builders b ON b.discord_id = l.seller_id
+         JOIN users u ON u.discord_id = b.discord_id WHERE l.id = ?1"
+    )
 }
