@@ -3,40 +3,36 @@
 use super::buying::{self, SELLER_CAN_SELL};
 use super::outbox::{self, enqueue_if, Check, Table, When};
 use super::{cents, num, Batch, Counted, StoreError};
+use crate::domain::browse::Browse;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
-/// Live, released drops with stock, newest first.
+
+/// Live, released drops with stock, newest first (the sitemap's list).
 pub async fn live_drops(
     db: &D1Database,
     now_ms: f64,
     limit: u32,
 ) -> Result<Vec<DropPage>, StoreError> {
-    let rows = db
-        .prepare(format!(
-            "SELECT {DROP_PAGE_COLUMNS} FROM listings l
-             JOIN builders b ON b.discord_id = l.seller_id JOIN users u ON u.discord_id = l.seller_id
-             WHERE l.status = 'live' AND l.stock > 0 AND (l.release_at IS NULL OR l.release_at <= ?1)
-               AND {SELLER_CAN_SELL}
-             ORDER BY l.created_at DESC
-             LIMIT ?2"
-        ))
-        .bind(&[JsValue::from_f64(now_ms), JsValue::from(limit)])?
-        .all()
-        .counted().await?;
-    Ok(rows.results()?)
+    on_sale(db, now_ms, &Browse::default(), limit, 0).await
 }
 
-/// One page of the shop (domain::browse): live, released drops with stock whose seller may
-/// sell, filtered by type, guild badge and title words, newest first. One more row than a
-/// page is read, so the caller knows whether there is a next page.
-pub async fn browse(
+/// One page of the shop (domain::browse), filtered by type, guild badge and title words. One
+/// more row than a page is read, so the caller knows whether there is a next page.
+pub async fn browse(db: &D1Database, now_ms: f64, b: &Browse) -> Result<Vec<DropPage>, StoreError> {
+    on_sale(db, now_ms, b, Browse::PER_PAGE + 1, b.offset()).await
+}
+
+/// What is on sale: live, released drops with stock whose seller may sell, newest first,
+/// with `b`'s filters (none for the default).
+async fn on_sale(
     db: &D1Database,
     now_ms: f64,
-    b: &crate::domain::browse::Browse,
+    b: &Browse,
+    limit: u32,
+    offset: u32,
 ) -> Result<Vec<DropPage>, StoreError> {
     let text = |s: Option<String>| s.map_or(JsValue::NULL, JsValue::from);
-    let per_page = crate::domain::browse::Browse::PER_PAGE;
     let rows = db
         .prepare(format!(
             "SELECT {DROP_PAGE_COLUMNS} FROM listings l
@@ -50,11 +46,11 @@ pub async fn browse(
         ))
         .bind(&[
             JsValue::from_f64(now_ms),
-            JsValue::from(per_page + 1),
+            JsValue::from(limit),
             text(b.kind.map(|k| k.name().to_owned())),
             text(b.guild.map(|g| g.name().to_owned())),
             text(b.like_pattern()),
-            JsValue::from(b.offset()),
+            JsValue::from(offset),
         ])?
         .all()
         .counted()
