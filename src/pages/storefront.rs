@@ -123,18 +123,11 @@ impl From<&store::listings::Reputation> for ReputationView {
     }
 }
 
-/// `2026-11-24` for a time in epoch milliseconds (UTC; Howard Hinnant's civil-from-days).
+/// `2026-11-24` for a time in epoch milliseconds (UTC): the date of `orders::utc_minute`.
 fn ymd(ms: f64) -> String {
-    let days = (ms / 86_400_000.0).floor() as i64 + 719_468;
-    let era = days.div_euclid(146_097);
-    let doe = days - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    let mut minute = super::orders::utc_minute(ms);
+    minute.truncate("2026-11-24".len());
+    minute
 }
 
 #[derive(Template)]
