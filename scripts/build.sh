@@ -15,6 +15,11 @@ export CUSTOM_SHIM="$ROOT/src/entry.js"
 # stay under 400 KiB (docs/performance.md). Names only make a trap's stack readable, and
 # clippy keeps panics out of the code.
 worker-build --release
+# The static guides, the stylesheet and their _headers (wrangler.toml [assets]): pages that
+# cost the module nothing. Their canonical URLs are absolute, so PUBLIC_BASE_URL is read here:
+# from the environment (make dev exports the local one), else from wrangler.toml's [vars].
+SITE_BASE="${PUBLIC_BASE_URL:-$(sed -n 's/^PUBLIC_BASE_URL *= *"\(.*\)"/\1/p' wrangler.toml)}"
+cargo run --quiet --bin site -- build/assets "$SITE_BASE"
 if [ "${WRANGLER_COMMAND:-}" != "dev" ]; then
   # The features are worker-build 0.8.7's list: nothing newer than workerd runs.
   "$WASM_OPT_BIN" build/worker/index.wasm -O --strip-debug --strip-producers \

@@ -38,6 +38,12 @@ if [ ! -f .dev.vars ] || [ ! -f .dev/discord-key.pem ] || ! grep -q '^LINK_SIGNI
     console.log("made .dev.vars and a local Discord key pair");'
 fi
 
+set -a; . ./.dev.vars; set +a
+# wrangler.toml's [assets] directory must exist before wrangler starts; the build that
+# wrangler dev runs writes the same files again.
+echo "▸ the static pages, for $PUBLIC_BASE_URL"
+cargo run --quiet --bin site -- build/assets "$PUBLIC_BASE_URL"
+
 echo "▸ applying migrations to the local D1"
 npx wrangler d1 migrations apply DB --local >/dev/null
 echo "▸ loading demo data"
@@ -48,7 +54,6 @@ for photo in D-SNQWWH1T:snow-white-tkl D-PASTE1DK:pastel-deskmat D-FR0STW1T:fros
     --metadata '{"type":"image/png"}' >/dev/null
 done
 
-set -a; . ./.dev.vars; set +a
 node dev/standin.mjs --port 8790 --worker http://127.0.0.1:8787 &
 standin=$!
 trap 'kill $standin 2>/dev/null || true' EXIT INT TERM

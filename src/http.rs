@@ -52,6 +52,15 @@ pub fn json(status: u16, body: String) -> Response {
     Reply::json(status, body).into()
 }
 
+/// Every page's Content-Security-Policy: no script at all, styles and forms from the site only.
+/// The static guides get the same header from their `_headers` file (src/bin/site.rs).
+pub const PAGE_CSP: &str = "default-src 'self'; img-src https: data:; style-src 'self'; \
+     script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
+     form-action 'self'";
+
+/// Every page's Referrer-Policy (the static guides' too).
+pub const PAGE_REFERRER_POLICY: &str = "strict-origin-when-cross-origin";
+
 /// Pages: HTML with the site's security headers and a caching policy.
 pub fn html(status: u16, body: String, cache_control: &str) -> Response {
     html_with(status, body, cache_control, "none")
@@ -65,27 +74,11 @@ pub fn html_with(status: u16, body: String, cache_control: &str, cache_status: &
             ("content-type", "text/html; charset=utf-8"),
             ("cache-control", cache_control),
             ("x-c500-cache", cache_status),
-            (
-                "content-security-policy",
-                "default-src 'self'; img-src https: data:; style-src 'self'; script-src 'none'; \
-                 object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-            ),
+            ("content-security-policy", PAGE_CSP),
             ("x-content-type-options", "nosniff"),
-            ("referrer-policy", "strict-origin-when-cross-origin"),
+            ("referrer-policy", PAGE_REFERRER_POLICY),
         ]))
         .fixed(body.into_bytes())
-}
-
-/// A static asset that never changes under its URL (the URL carries a content hash).
-pub fn immutable(content_type: &str, etag: &str, body: &'static [u8]) -> Response {
-    ResponseBuilder::new()
-        .with_headers(with_headers(&[
-            ("content-type", content_type),
-            ("cache-control", "public, max-age=31536000, immutable"),
-            ("etag", etag),
-            ("x-content-type-options", "nosniff"),
-        ]))
-        .fixed(body.to_vec())
 }
 
 /// Bytes of a given type (a photo), with the caching it allows.
@@ -102,13 +95,6 @@ pub fn bytes(content_type: &str, cache_control: &str, body: Vec<u8>) -> Response
 
 pub fn text(status: u16, body: &str) -> Response {
     Reply::text(status, body).into()
-}
-
-pub fn not_modified(etag: &str) -> Response {
-    ResponseBuilder::new()
-        .with_status(304)
-        .with_headers(with_headers(&[("etag", etag)]))
-        .empty()
 }
 
 /// The first value of query parameter `name` in `url`, percent-decoded (`+` is a space).

@@ -84,22 +84,10 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         (Method::Get, "/oauth/twitch/callback") => pages::twitch::callback(&req, cx).await,
         (Method::Post, "/webhooks/twitch") => webhooks::twitch::eventsub(req, cx, &ctx).await,
         (Method::Get, "/cancel") => pages::orders::cancel(),
-        (Method::Get | Method::Head, "/handbook") => {
-            pages::guides::guide(cx, pages::guides::Guide::Handbook)
-        }
-        (Method::Get | Method::Head, "/terms") => {
-            pages::guides::guide(cx, pages::guides::Guide::Terms)
-        }
-        (Method::Get | Method::Head, "/privacy") => {
-            pages::guides::guide(cx, pages::guides::Guide::Privacy)
-        }
         (Method::Get | Method::Head, "/robots.txt") => pages::guides::robots(cx),
         (Method::Get | Method::Head, "/sitemap.xml") => pages::guides::sitemap(cx).await,
         (Method::Get, p) if p.starts_with("/orders/") => {
             pages::orders::status(cx, p.trim_start_matches("/orders/")).await
-        }
-        (Method::Get | Method::Head, p) if p.starts_with("/static/") => {
-            pages::assets::static_asset(&req, p)
         }
         (Method::Get | Method::Head, p) if p.starts_with("/drops/") => {
             pages::storefront::drop_page(cx, p.trim_start_matches("/drops/")).await

@@ -3,6 +3,7 @@
 import { Miniflare } from "miniflare";
 import assert from "node:assert/strict";
 import { validateInteractionResponse } from "../dev/discord-spec.mjs";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,6 +19,21 @@ export const HQ_GUILD_ID = "1200000000000000001";
 export const RATELIMITS = { CLICKS: { simple: { limit: 1, period: 10 } } };
 export const DISCORD_BOT_TOKEN = "harness-bot-token";
 export const APPLICATION_ID = "1100000000000000001";
+
+/**
+ * The static guides and stylesheet (wrangler.toml [assets]) rendered for this base URL by the
+ * same src/bin/site.rs the build runs, once per base and process.
+ */
+const siteDirs = new Map();
+function siteAssets(base) {
+  if (!siteDirs.has(base)) {
+    const dir = mkdtempSync(path.join(tmpdir(), "c500-site-"));
+    execFileSync("cargo", ["run", "--quiet", "--bin", "site", "--", dir, base], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    siteDirs.set(base, dir);
+  }
+  return siteDirs.get(base);
+}
 
 function databaseId() {
   const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
@@ -39,7 +55,11 @@ export async function startWorker({ bindings = {} } = {}) {
     twitchClientId: "harness-twitch-client",
     twitchClientSecret: "harness-twitch-secret",
   });
+  const base = bindings.PUBLIC_BASE_URL ?? "http://c500.test";
   const mf = new Miniflare({
+    // As wrangler.toml's [assets]: static files first, every other path to the worker.
+    // (A test of a malformed PUBLIC_BASE_URL gets the default's files: the build would refuse it.)
+    assets: { directory: siteAssets(/^https?:\/\//.test(base) ? base : "http://c500.test"), routerConfig: { has_user_worker: true } },
     modules: true,
     scriptPath: script,
     modulesRoot: path.dirname(script),
@@ -84,7 +104,7 @@ export async function startWorker({ bindings = {} } = {}) {
       TWITCH_CLIENT_SECRET: "harness-twitch-secret",
       TWITCH_EVENTSUB_SECRET: "harness-eventsub-secret",
       LINK_SIGNING_SECRET: "harness-link-signing-secret",
-      PUBLIC_BASE_URL: "http://c500.test",
+      PUBLIC_BASE_URL: base,
       // Short, so tests can watch the landing page cache expire and refresh.
       PAGE_CACHE_SECONDS: "1",
       HQ_GUILD_ID,

@@ -146,6 +146,10 @@ test("the handbook, terms and privacy pages exist, say who holds the money, and 
     const res = await w.get(path);
     assert.equal(res.status, 200, path);
     assert.match(res.headers.get("content-type"), /text\/html/);
+    // Static assets (src/bin/site.rs): the pages' security headers and caching come from _headers.
+    assert.match(res.headers.get("content-security-policy") ?? "", /script-src 'none'/, path);
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff", path);
+    assert.equal(res.headers.get("cache-control"), "public, max-age=3600", path);
     const html = await res.text();
     assert.match(html, says, path);
     assert.match(html, new RegExp(`<link rel="canonical" href="http://c500.test${path}">`));

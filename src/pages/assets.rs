@@ -1,11 +1,9 @@
-//! The stylesheet, compiled in and served at a content-hashed URL (immutable caching, ETag).
+//! The stylesheet's content-hashed URL. The file itself is a Workers Static Asset
+//! (`src/bin/site.rs` writes it with the guides), so the module only carries its hash.
 
-use super::not_found;
-use crate::http;
-use worker::{Request, Response};
-
-/// The stylesheet, compiled in. Its URL carries a content hash, so it caches forever.
-const SITE_CSS: &str = include_str!("../../static/site.css");
+/// The stylesheet. Only its hash (computed at compile time) reaches the Worker's module; the
+/// text is read by `src/bin/site.rs`, which writes it under [`css_path`].
+pub const SITE_CSS: &str = include_str!("../../static/site.css");
 const SITE_CSS_HASH: u64 = fnv1a(SITE_CSS.as_bytes());
 
 const fn fnv1a(bytes: &[u8]) -> u64 {
@@ -22,20 +20,9 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
     hash
 }
 
+/// Where the stylesheet is served: its URL carries a content hash, so it caches forever.
 pub fn css_path() -> String {
     format!("/static/site.{SITE_CSS_HASH:016x}.css")
-}
-
-pub fn static_asset(req: &Request, path: &str) -> Response {
-    if path != css_path() {
-        return not_found();
-    }
-    let etag = format!("\"{SITE_CSS_HASH:016x}\"");
-    let cached = req.headers().get("if-none-match").ok().flatten();
-    if cached.as_deref() == Some(etag.as_str()) {
-        return http::not_modified(&etag);
-    }
-    http::immutable("text/css; charset=utf-8", &etag, SITE_CSS.as_bytes())
 }
 
 #[cfg(test)]
@@ -46,5 +33,6 @@ mod tests {
     fn css_url_changes_with_content() {
         assert_ne!(fnv1a(b"a"), fnv1a(b"b"));
         assert!(css_path().starts_with("/static/site."));
+        assert!(css_path().ends_with(".css"));
     }
 }

@@ -1,5 +1,10 @@
 //! The pages that explain C500 (handbook, terms, privacy) and the files crawlers read
-//! (robots.txt, sitemap.xml). The three guides are static: rendered once per isolate.
+//! (robots.txt, sitemap.xml).
+//!
+//! The three guides are static: `src/bin/site.rs` renders them at build time, with the
+//! stylesheet, into Workers Static Assets (`build/assets`, wrangler.toml `[assets]`), which
+//! Cloudflare serves without invoking the Worker and which cost the module nothing
+//! (docs/performance.md). robots.txt and sitemap.xml stay here: the sitemap lists live drops.
 
 use super::assets::css_path;
 use crate::context::Cx;
@@ -36,23 +41,34 @@ pub enum Guide {
     Privacy,
 }
 
-/// The guides change only with a deploy: browsers and the CDN may keep them an hour.
-const GUIDE_CACHE_CONTROL: &str = "public, max-age=3600";
+impl Guide {
+    pub const ALL: [Guide; 3] = [Guide::Handbook, Guide::Terms, Guide::Privacy];
 
-pub fn guide(cx: &Cx, which: Guide) -> Response {
-    let base = config::public_base_url(&cx.env);
-    let css = css_path();
-    let (css, base_url) = (css.as_str(), base.as_str());
-    let rendered = match which {
-        Guide::Handbook => Handbook { css, base_url }.render(),
-        Guide::Terms => Terms { css, base_url }.render(),
-        Guide::Privacy => Privacy { css, base_url }.render(),
-    };
-    match rendered {
-        Ok(body) => http::html(200, body, GUIDE_CACHE_CONTROL),
-        Err(e) => super::PageError::from(e).into_response(),
+    /// Its URL path; the static file is this path plus `.html` (Workers Static Assets serve
+    /// `/handbook` from `handbook.html`).
+    pub fn path(self) -> &'static str {
+        match self {
+            Guide::Handbook => "/handbook",
+            Guide::Terms => "/terms",
+            Guide::Privacy => "/privacy",
+        }
+    }
+
+    /// The page, with its canonical URL under `base_url` (PUBLIC_BASE_URL).
+    pub fn render(self, base_url: &str) -> Result<String, askama::Error> {
+        let css = css_path();
+        let css = css.as_str();
+        match self {
+            Guide::Handbook => Handbook { css, base_url }.render(),
+            Guide::Terms => Terms { css, base_url }.render(),
+            Guide::Privacy => Privacy { css, base_url }.render(),
+        }
     }
 }
+
+/// The guides change only with a deploy: browsers and the CDN may keep them an hour
+/// (`src/bin/site.rs` writes the same value into the assets' `_headers`).
+pub const GUIDE_CACHE_CONTROL: &str = "public, max-age=3600";
 
 /// Crawlers may read the shop; private pages (orders, checkout returns, onboarding and
 /// OAuth callbacks) are not for indexes.
@@ -141,15 +157,17 @@ mod tests {
 
     #[test]
     fn the_guides_render_and_say_who_holds_the_money() {
-        let (css, base_url) = ("/static/site.css", "https://c500.store");
-        let handbook = Handbook { css, base_url }.render().unwrap();
+        let handbook = Guide::Handbook.render("https://c500.store").unwrap();
         assert!(handbook.contains("C500 holds the payment"));
         assert!(handbook.contains("rel=\"canonical\" href=\"https://c500.store/handbook\""));
-        for page in [
-            handbook,
-            Terms { css, base_url }.render().unwrap(),
-            Privacy { css, base_url }.render().unwrap(),
-        ] {
+        assert!(handbook.contains(&css_path()));
+        for which in Guide::ALL {
+            let page = which.render("https://c500.store").unwrap();
+            let canonical = format!(
+                "rel=\"canonical\" href=\"https://c500.store{}\"",
+                which.path()
+            );
+            assert!(page.contains(&canonical), "{which:?}");
             assert!(page.contains("href=\"/terms\"") && page.contains("href=\"/privacy\""));
             assert!(!page.to_lowercase().contains("escrow service"));
         }
