@@ -36,6 +36,15 @@ if [ ! -f .tools/stripe-params.json ] || [ dev/stripe_params.py -nt .tools/strip
   PYTHONPATH=.tools/python python3 dev/stripe_params.py .tools/stripe-params.json
 fi
 
+# Debian's Chromium for the browser tests (tests/browser.test.mjs, driven by playwright-core).
+if [ -z "${CHROMIUM_BIN:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  step "installing Debian's chromium (for the browser tests; about a minute, once)"
+  sudo_cmd=""
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
 # npm ci only when the lock file changed since the last install.
 stamp=node_modules/.c500-lock-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then

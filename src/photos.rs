@@ -11,7 +11,7 @@ use crate::domain::listing::{downloaded_type_matches, on_discord_cdn, MAX_PHOTO_
 use crate::error::{Failure, UpstreamError};
 use crate::http;
 use serde::{Deserialize, Serialize};
-use worker::{Fetch, Method, Request, RequestInit, Response};
+use worker::{Fetch, Headers, Method, Response};
 
 #[derive(Serialize, Deserialize)]
 struct PhotoMeta {
@@ -37,9 +37,7 @@ pub async fn keep(
     if !on_discord_cdn(&attachment.url, also.as_deref()) {
         return refused(format!("photo not on Discord's CDN: {}", attachment.url));
     }
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get);
-    let request = Request::new_with_init(&attachment.url, &init)?;
+    let request = crate::clients::request(Method::Get, &attachment.url, &Headers::new(), None)?;
     let mut response = Fetch::Request(request).send().await?;
     if response.status_code() != 200 {
         return refused(format!(
