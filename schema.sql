@@ -253,7 +253,8 @@ CREATE TABLE outbox (
   next_attempt_at REAL NOT NULL,
   last_error      TEXT,
   created_at      REAL NOT NULL,
-  updated_at      REAL NOT NULL
+  updated_at      REAL NOT NULL,
+  rearmed         INTEGER NOT NULL DEFAULT 0            -- coalesced jobs (embed:{listing}): re-arms so far
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
 

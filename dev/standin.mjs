@@ -79,6 +79,9 @@ export async function startStandin({
     idempotency: new Map(), // key → { status, body, fingerprint }
     discordFailures: [], // queued injected failures
     stripeFailures: [], // queued injected Stripe failures ({ status, path?, code? }, { delayMs }, { lost })
+    discordBucket: null, // { limit, resetAfterMs }: emulate Discord's per-route buckets
+    discordBuckets: new Map(),
+    discordRateLimited: [], // the 429s those buckets answered
     heldEvents: [], // webhooks held back (autoWebhooks "hold") for a test to deliver
     liveLogins: new Set(),
     autoWebhooks: true,
@@ -93,7 +96,45 @@ export async function startStandin({
     if (!quiet) console.log(`[standin] ${call.service} ${call.method} ${call.path} → ${call.status}`);
   }
 
+  // Discord's per-route buckets, emulated when a test sets state.discordBucket = { limit,
+  // resetAfterMs } (off by default): each route with its top-level resource (a channel's
+  // messages) has `limit` calls per window, every answer carries X-RateLimit-* headers, and
+  // a call beyond the limit is a 429, counted in state.discordRateLimited (each one is an
+  // "invalid request" to Discord: 10,000 in 10 minutes ban the IP).
+  function discordBucket(method, rest) {
+    const limit = state.discordBucket;
+    const m = rest.match(/^\/channels\/([^/]+)\/messages(\/\d+)?$/);
+    if (!limit || !m) return null;
+    const key = `${method} /channels/${m[1]}/messages${m[2] ? "/:id" : ""}`;
+    const now = Date.now();
+    let bucket = state.discordBuckets.get(key);
+    if (!bucket || now >= bucket.resetAt) {
+      bucket = { key, limit: limit.limit, remaining: limit.limit, resetAt: now + limit.resetAfterMs };
+      state.discordBuckets.set(key, bucket);
+    }
+    return bucket;
+  }
+  const bucketHeaders = (b) => ({
+    "x-ratelimit-limit": String(b.limit),
+    "x-ratelimit-remaining": String(b.remaining),
+    "x-ratelimit-reset-after": ((b.resetAt - Date.now()) / 1000).toFixed(3),
+    "x-ratelimit-bucket": Buffer.from(b.key).toString("hex").slice(0, 32),
+  });
+
   async function handleDiscord(req, res, rest, bodyBuf) {
+    const bucket = discordBucket(req.method, rest);
+    if (bucket && bucket.remaining === 0) {
+      const retryAfter = Math.max(0, (bucket.resetAt - Date.now()) / 1000);
+      state.discordRateLimited.push({ method: req.method, path: rest, at: Date.now() });
+      return [429, { message: "You are being rate limited.", retry_after: retryAfter, global: false },
+        { ...bucketHeaders(bucket), "retry-after": String(Math.ceil(retryAfter)), "x-ratelimit-scope": "user" }];
+    }
+    if (bucket) bucket.remaining -= 1;
+    const [status, out, headers] = await discordRoute(req, res, rest, bodyBuf);
+    return [status, out, bucket ? { ...(headers ?? {}), ...bucketHeaders(bucket) } : headers];
+  }
+
+  async function discordRoute(req, res, rest, bodyBuf) {
     const auth = req.headers.authorization ?? "";
     let body = null;
     if (bodyBuf.length) {
@@ -558,7 +599,16 @@ export async function startStandin({
       state.violations.length = 0;
       state.discordFailures.length = 0;
       state.stripeFailures.length = 0;
+      state.discordBucket = null;
+      state.discordBuckets.clear();
+      state.discordRateLimited.length = 0;
       return [200, { ok: true }];
+    }
+    if (rest === "/discord/buckets" && req.method === "POST") {
+      // { limit, resetAfterMs } emulates Discord's per-route buckets on channel messages; {} turns it off.
+      state.discordBucket = body.limit ? { limit: body.limit, resetAfterMs: body.resetAfterMs ?? 5000 } : null;
+      state.discordBuckets.clear();
+      return [200, { bucket: state.discordBucket, rate_limited: state.discordRateLimited.length }];
     }
     if (rest === "/discord/fail" && req.method === "POST") {
       for (let i = 0; i < (body.count ?? 1); i++) state.discordFailures.push({ status: body.status ?? 500, retryAfter: body.retryAfter });

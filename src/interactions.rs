@@ -224,7 +224,7 @@ fn share_context(ctx: &Context) -> Context {
 fn deliver_soon(cx: &Cx, ctx: &Context) {
     let cx = cx.clone();
     worker::Context::new(share_context(ctx)).wait_until(async move {
-        if let Err(e) = crate::outbox::drain(&cx, 10).await {
+        if let Err(e) = crate::outbox::drain_soon(&cx, 10).await {
             log::error("outbox_drain_failed", &e);
         }
     });

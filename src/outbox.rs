@@ -40,20 +40,53 @@ enum Delivery {
 
 /// Delivers every due job (up to `limit`). Returns how many were delivered.
 pub async fn drain(cx: &Cx, limit: u32) -> Result<usize, Failure> {
+    Ok(drain_once(cx, limit).await?.0)
+}
+
+thread_local! {
+    /// Whether a drain in this isolate is already waiting for a job about to fall due.
+    static LINGERING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// For after a response (waitUntil): delivers what is due, and if a job falls due within
+/// [`rows::EMBED_EVERY_MS`] (a drop's coalesced embed edit, a short Retry-After), waits for it
+/// and delivers that too, so the last sale of a burst shows in Discord within seconds rather
+/// than at the next cron tick. One waiting drain per isolate: a storm of requests does not
+/// become a storm of drains at the same instant.
+pub async fn drain_soon(cx: &Cx, limit: u32) -> Result<usize, Failure> {
+    let (delivered, next_due_ms) = drain_once(cx, limit).await?;
+    let Some(due) = next_due_ms else {
+        return Ok(delivered);
+    };
+    let wait_ms = due - worker::Date::now().as_millis() as f64;
+    if wait_ms > f64::from(rows::EMBED_EVERY_MS) || LINGERING.with(|l| l.replace(true)) {
+        return Ok(delivered);
+    }
+    if wait_ms > 0.0 {
+        worker::Delay::from(std::time::Duration::from_millis(wait_ms as u64 + 1)).await;
+    }
+    LINGERING.with(|l| l.set(false));
+    // A later drain, so a later clock.
+    let later = Cx::new(&cx.env);
+    Ok(delivered + drain_once(&later, limit).await?.0)
+}
+
+/// Delivers every due job (up to `limit`): how many, and when the next pending job is due.
+async fn drain_once(cx: &Cx, limit: u32) -> Result<(usize, Option<f64>), Failure> {
     let env = &cx.env;
     let db = cx.db()?;
     let discord = Discord::from_env(env)?;
     let base = config::public_base_url(env);
     let hq_channel = env.var("HQ_CHANNEL_ID").map(|v| v.to_string()).ok();
     let now = cx.now_ms;
-    let claimed = rows::claim_due(&db, now, limit).await?;
+    let claim = rows::claim_due(&db, now, limit).await?;
     let mut delivered = 0;
-    let mut iter = claimed.iter();
-    while let Some(claim) = iter.next() {
-        let job: Job = match serde_json::from_str(&claim.job) {
+    let mut iter = claim.jobs.iter();
+    while let Some(claimed) = iter.next() {
+        let job: Job = match serde_json::from_str(&claimed.job) {
             Ok(job) => job,
             Err(e) => {
-                let _ = rows::retry(&db, claim.id, now, true, &e.to_string(), now).await;
+                let _ = rows::retry(&db, claimed.id, now, true, &e.to_string(), now).await;
                 continue;
             }
         };
@@ -64,11 +97,11 @@ pub async fn drain(cx: &Cx, limit: u32) -> Result<usize, Failure> {
                 if let Delivery::Skipped(why) = outcome {
                     log::event("outbox_skipped", json!({ "job": job, "why": why }));
                 }
-                rows::finish(&db, claim.id, now).await?;
+                rows::finish(&db, claimed, now).await?;
                 delivered += 1;
             }
             Err(e) => {
-                let dead = !transient(&e) || claim.attempts >= MAX_ATTEMPTS;
+                let dead = !transient(&e) || claimed.attempts >= MAX_ATTEMPTS;
                 let retry_after = match &e {
                     Failure::Discord(DiscordError::Api {
                         retry_after: Some(s),
@@ -76,12 +109,12 @@ pub async fn drain(cx: &Cx, limit: u32) -> Result<usize, Failure> {
                     }) => Some(s * 1000.0),
                     _ => None,
                 };
-                let at = now + retry_after.unwrap_or_else(|| backoff_ms(claim.attempts));
+                let at = now + retry_after.unwrap_or_else(|| backoff_ms(claimed.attempts));
                 log::event(
                     "outbox_failed",
-                    json!({ "job": job, "attempts": claim.attempts, "dead": dead, "error": e.to_string() }),
+                    json!({ "job": job, "attempts": claimed.attempts, "dead": dead, "error": e.to_string() }),
                 );
-                rows::retry(&db, claim.id, at, dead, &e.to_string(), now).await?;
+                rows::retry(&db, claimed.id, at, dead, &e.to_string(), now).await?;
                 if retry_after.is_some() {
                     // Rate limited: the rest waits too, without spending an attempt.
                     let rest: Vec<f64> = iter.map(|c| c.id).collect();
@@ -91,7 +124,7 @@ pub async fn drain(cx: &Cx, limit: u32) -> Result<usize, Failure> {
             }
         }
     }
-    Ok(delivered)
+    Ok((delivered, claim.next_due_ms))
 }
 
 async fn deliver(

@@ -142,7 +142,7 @@ async fn apply_stripe(mut req: Request, cx: &Cx, ctx: &Context) -> Result<Respon
                         log::error("escrow_settle_failed", &e);
                     }
                 }
-                if let Err(e) = outbox::drain(&cx, 10).await {
+                if let Err(e) = outbox::drain_soon(&cx, 10).await {
                     log::error("outbox_drain_failed", &e);
                 }
             });

@@ -3,7 +3,7 @@
 //! decrement, an order and its hold, stock, timeline and outbox jobs.
 
 use super::listings::image_sql;
-use super::outbox::{enqueue_if, Check, Table, When};
+use super::outbox::{enqueue_if, refresh_embed_if, Check, Table, When};
 use super::timeline::Entry;
 use super::{cents, num, upsert_user, Batch, Counted, StoreError};
 use crate::domain::buying::{BuyFacts, HoldFacts, ListingFacts};
@@ -448,16 +448,7 @@ pub fn paid_statements(
             id,
             p.now_ms,
         )?,
-        enqueue_if(
-            db,
-            &Job::RefreshEmbed {
-                listing: p.listing_id.to_owned(),
-            },
-            &format!("embed:{}:{id}:paid", p.listing_id),
-            paid,
-            id,
-            p.now_ms,
-        )?,
+        refresh_embed_if(db, p.listing_id, paid, id, p.now_ms)?,
         enqueue_if(
             db,
             &Job::LateRefund {
@@ -488,16 +479,7 @@ pub fn paid_statements(
             id,
             p.now_ms,
         )?,
-        enqueue_if(
-            db,
-            &Job::RefreshEmbed {
-                listing: p.listing_id.to_owned(),
-            },
-            &format!("embed:{}:{id}:refused", p.listing_id),
-            refused,
-            id,
-            p.now_ms,
-        )?,
+        refresh_embed_if(db, p.listing_id, refused, id, p.now_ms)?,
     ];
     // The ledger's first row: the charge (one per order, whatever redelivers the event).
     statements.push(super::ledger::charge_statement(db, p.order_id, p.now_ms)?);
@@ -542,13 +524,9 @@ pub fn hold_ended_statements(
     now_ms: f64,
 ) -> Result<Vec<D1PreparedStatement>, StoreError> {
     let mut statements = release_statements(db, hold_id, false, now_ms)?;
-    statements.push(enqueue_if(
+    statements.push(refresh_embed_if(
         db,
-        &Job::RefreshEmbed {
-            listing: listing_id.to_owned(),
-        },
-        // One key however the hold ended (webhook or sweep): one embed edit.
-        &format!("embed:{listing_id}:{hold_id}:ended"),
+        listing_id,
         &When::Always,
         hold_id,
         now_ms,

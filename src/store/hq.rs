@@ -128,14 +128,16 @@ pub async fn set_ban(
             ])?,
     ];
     if banned {
-        // The job is built in SQL; its JSON is what serde makes of `Job::RefreshEmbed`.
+        // The job is built in SQL; its JSON is what serde makes of `Job::RefreshEmbed`, its key
+        // the drop's one embed job (store::outbox::refresh_embed_if).
         statements.push(
-            db.prepare(
+            db.prepare(format!(
                 "INSERT INTO outbox (dedupe_key, job, next_attempt_at, created_at, updated_at)
-                 SELECT 'embed:' || id || ':banned:' || ?2, json_object('kind', 'refresh_embed', 'listing', id), ?2, ?2, ?2
+                 SELECT 'embed:' || id, json_object('kind', 'refresh_embed', 'listing', id), ?2, ?2, ?2
                  FROM listings WHERE seller_id = ?1 AND status = 'live'
-                 ON CONFLICT (dedupe_key) DO NOTHING",
-            )
+                 ON CONFLICT (dedupe_key) {}",
+                super::outbox::embed_rearm_sql()
+            ))
             .bind(&[user.into(), now.clone()])?,
         );
         statements.push(

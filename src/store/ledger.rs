@@ -4,7 +4,7 @@
 //! batch. Facts Stripe reports (refunds, disputes) are written as they come, commutatively,
 //! and mark the order `money_dirty` until the escrow state is settled from them.
 
-use super::outbox::{enqueue_if, Check, Table, When};
+use super::outbox::{enqueue_if, refresh_embed_if, Check, Table, When};
 use super::timeline::Entry;
 use super::{cents, num, Batch, Counted, StoreError};
 use crate::domain::escrow::{Escrow, Facts, MoveKind, MoveStatus, Movement, Step};
@@ -238,12 +238,9 @@ pub async fn apply(
             )?);
         }
         // Stock came back (or the sold count changed): the drop's embed shows it.
-        batch.add(enqueue_if(
+        batch.add(refresh_embed_if(
             db,
-            &Job::RefreshEmbed {
-                listing: m.listing_id.clone(),
-            },
-            &format!("embed:{}:refunded:{}", m.listing_id, f.order_id),
+            &m.listing_id,
             &won_job,
             &f.order_id,
             now_ms,

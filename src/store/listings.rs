@@ -1,7 +1,7 @@
 //! The SQL of drops: saving and editing them, and the views the pages show.
 
 use super::buying::{self, SELLER_CAN_SELL};
-use super::outbox::{self, enqueue_if, Check, Table, When};
+use super::outbox::{self, refresh_embed_if, Check, Table, When};
 use super::{cents, num, Batch, Counted, StoreError};
 use crate::domain::browse::Browse;
 use serde::Deserialize;
@@ -178,12 +178,9 @@ pub async fn edit_listing(
             num(now_ms),
             change.guild.map_or(JsValue::NULL, |g| g.name().into()),
         ])?;
-    let job = enqueue_if(
+    let job = refresh_embed_if(
         db,
-        &crate::domain::jobs::Job::RefreshEmbed {
-            listing: listing.to_owned(),
-        },
-        &format!("embed:{listing}:edit:{now_ms}"),
+        listing,
         &When::row(Table::Listings, vec![Check::Now("updated_at")]),
         listing,
         now_ms,
@@ -204,12 +201,9 @@ pub async fn delist_listing(
              WHERE id = ?1 AND seller_id = ?2 AND status = 'live' RETURNING id",
         )
         .bind(&[listing.into(), seller.into(), num(now_ms)])?;
-    let job = enqueue_if(
+    let job = refresh_embed_if(
         db,
-        &crate::domain::jobs::Job::RefreshEmbed {
-            listing: listing.to_owned(),
-        },
-        &format!("embed:{listing}:delisted"),
+        listing,
         &When::row(
             Table::Listings,
             vec![Check::Is("status", "delisted"), Check::Now("updated_at")],

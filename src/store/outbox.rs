@@ -1,7 +1,7 @@
 //! The outbox's SQL: the one writer of jobs (`enqueue_if`, in the batch of the change that
 //! causes them), claim, finish, retry, and the views its jobs render from.
 
-use super::{num, Counted, StoreError};
+use super::{num, Batch, Counted, StoreError};
 use crate::domain::jobs::Job;
 use serde::Deserialize;
 use std::fmt::Write as _;
@@ -96,12 +96,59 @@ pub fn enqueue_if(
     subject: &str,
     now_ms: f64,
 ) -> Result<D1PreparedStatement, StoreError> {
+    insert_job(db, job, dedupe_key, when, subject, now_ms, "DO NOTHING")
+}
+
+/// How often one drop's Discord embed may be edited. A burst of sales is one edit at once and
+/// one more, with the stock as it is by then, this long after the previous edit; never one
+/// per sale (Discord rate-limits edits of one message by route; docs/scale.md).
+pub const EMBED_EVERY_MS: u32 = 5_000;
+
+/// What re-arms a drop's one embed job (`embed:{listing}`) when it already exists: done or
+/// dead → due again, but no sooner than [`EMBED_EVERY_MS`] after its last edit (attempts
+/// start over); still pending (due, waiting, or being delivered) → left as it is, and
+/// `rearmed` tells the delivery that it raced a change, so it runs once more (`finish`).
+pub(crate) fn embed_rearm_sql() -> String {
+    format!(
+        "DO UPDATE SET rearmed = outbox.rearmed + 1,
+           attempts = CASE WHEN outbox.status = 'pending' THEN outbox.attempts ELSE 0 END,
+           next_attempt_at = CASE WHEN outbox.status = 'pending' THEN outbox.next_attempt_at
+                                  ELSE MAX(excluded.next_attempt_at, outbox.updated_at + {EMBED_EVERY_MS}) END,
+           status = 'pending', updated_at = excluded.updated_at"
+    )
+}
+
+/// Queues a refresh of `listing`'s Discord embed (its stock, price or status changed), when
+/// `when` holds: coalesced into the drop's one embed job, so the edit shows the latest state.
+pub fn refresh_embed_if(
+    db: &D1Database,
+    listing: &str,
+    when: &When,
+    subject: &str,
+    now_ms: f64,
+) -> Result<D1PreparedStatement, StoreError> {
+    let job = Job::RefreshEmbed {
+        listing: listing.to_owned(),
+    };
+    let key = format!("embed:{listing}");
+    insert_job(db, &job, &key, when, subject, now_ms, &embed_rearm_sql())
+}
+
+fn insert_job(
+    db: &D1Database,
+    job: &Job,
+    dedupe_key: &str,
+    when: &When,
+    subject: &str,
+    now_ms: f64,
+    on_conflict: &str,
+) -> Result<D1PreparedStatement, StoreError> {
     let json = serde_json::to_string(job).map_err(|e| StoreError::Unexpected(e.to_string()))?;
     Ok(db
         .prepare(format!(
             "INSERT INTO outbox (dedupe_key, job, next_attempt_at, created_at, updated_at)
              SELECT ?1, ?4, ?3, ?3, ?3 WHERE {}
-             ON CONFLICT (dedupe_key) DO NOTHING",
+             ON CONFLICT (dedupe_key) {on_conflict}",
             when.sql()
         ))
         .bind(&[dedupe_key.into(), subject.into(), num(now_ms), json.into()])?)
@@ -113,34 +160,49 @@ pub struct Claimed {
     pub id: f64,
     pub job: String,
     pub attempts: i64,
+    /// Re-arms so far (coalesced jobs): `finish` compares, to catch a change it raced.
+    pub rearmed: i64,
+}
+
+/// A drain's claim: the jobs due now, and when the next pending one falls due.
+pub struct Claim {
+    pub jobs: Vec<Claimed>,
+    pub next_due_ms: Option<f64>,
 }
 
 /// While a job is being delivered nobody else takes it; if the delivery dies midway the
 /// lease runs out and the job is tried again.
 const LEASE_MS: f64 = 120_000.0;
 
-/// Atomically takes up to `limit` due jobs (one statement, so two drains never share one).
-pub async fn claim_due(
-    db: &D1Database,
-    now_ms: f64,
-    limit: u32,
-) -> Result<Vec<Claimed>, StoreError> {
-    let result = db
-        .prepare(
+/// Atomically takes up to `limit` due jobs (one statement, so two drains never share one),
+/// and, in the same round trip, when the next job still pending falls due.
+pub async fn claim_due(db: &D1Database, now_ms: f64, limit: u32) -> Result<Claim, StoreError> {
+    let mut batch = Batch::new();
+    let jobs = batch.read::<Claimed>(
+        db.prepare(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?1 + ?3, updated_at = ?1
              WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1
                           ORDER BY next_attempt_at, id LIMIT ?2)
-             RETURNING id, job, attempts",
+             RETURNING id, job, attempts, rearmed",
         )
         .bind(&[
             JsValue::from_f64(now_ms),
             JsValue::from(limit),
             JsValue::from_f64(LEASE_MS),
-        ])?
-        .all()
-        .counted()
-        .await?;
-    Ok(result.results()?)
+        ])?,
+    );
+    #[derive(Deserialize)]
+    struct Next {
+        at: Option<f64>,
+    }
+    let next = batch.read::<Next>(
+        db.prepare("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'"),
+    );
+    let done = batch.run(db).await?;
+    Ok(Claim {
+        jobs: done.rows(&jobs)?,
+        next_due_ms: done.first(&next)?.and_then(|n| n.at),
+    })
 }
 
 /// Queues one job on its own (deduplicated by `dedupe_key`).
@@ -157,11 +219,23 @@ pub async fn enqueue(
     Ok(())
 }
 
-pub async fn finish(db: &D1Database, id: f64, now_ms: f64) -> Result<(), StoreError> {
-    db.prepare(
-        "UPDATE outbox SET status = 'done', last_error = NULL, updated_at = ?2 WHERE id = ?1",
-    )
-    .bind(&[JsValue::from_f64(id), JsValue::from_f64(now_ms)])?
+/// A job delivered. If it was re-armed while being delivered (`rearmed` moved since the
+/// claim), what it showed may already be old: it stays pending, due again after
+/// [`EMBED_EVERY_MS`], instead of being done.
+pub async fn finish(db: &D1Database, claim: &Claimed, now_ms: f64) -> Result<(), StoreError> {
+    db.prepare(format!(
+        "UPDATE outbox SET
+           status = CASE WHEN rearmed = ?3 THEN 'done' ELSE 'pending' END,
+           attempts = CASE WHEN rearmed = ?3 THEN attempts ELSE 0 END,
+           next_attempt_at = CASE WHEN rearmed = ?3 THEN next_attempt_at ELSE ?2 + {EMBED_EVERY_MS} END,
+           last_error = NULL, updated_at = ?2
+         WHERE id = ?1"
+    ))
+    .bind(&[
+        JsValue::from_f64(claim.id),
+        JsValue::from_f64(now_ms),
+        JsValue::from_f64(claim.rearmed as f64),
+    ])?
     .run()
     .counted()
     .await?;

@@ -120,7 +120,7 @@ async fn offline(cx: &Cx, ctx: &Context, id: &str, event: Option<&Value>) -> Res
             );
             let cx = cx.clone();
             ctx.wait_until(async move {
-                if let Err(e) = outbox::drain(&cx, 10).await {
+                if let Err(e) = outbox::drain_soon(&cx, 10).await {
                     log::error("outbox_drain_failed", &e);
                 }
             });
