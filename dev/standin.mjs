@@ -79,6 +79,9 @@ export async function startStandin({
     idempotency: new Map(), // key → { status, body, fingerprint }
     discordFailures: [], // queued injected failures
     stripeFailures: [], // queued injected Stripe failures ({ status, path?, code? }, { delayMs }, { lost })
+    stripeRateLimit: null, // { global, perEndpoint } per second: emulate Stripe's rate limiter
+    stripeWindow: { all: [], byEndpoint: new Map() },
+    stripeRateLimited: [], // the 429s it answered
     discordBucket: null, // { limit, resetAfterMs }: emulate Discord's per-route buckets
     discordBuckets: new Map(),
     discordRateLimited: [], // the 429s those buckets answered
@@ -207,6 +210,26 @@ export async function startStandin({
     if (!check.ok) {
       state.violations.push({ method: req.method, path: rest, errors: check.errors, body: check.params });
       return [400, { error: { type: "invalid_request_error", message: check.errors.join("; ") } }];
+    }
+    // Stripe's rate limits, emulated when state.stripeRateLimit = { global, perEndpoint } is set
+    // (off by default; bench/hot-drop.mjs sets live mode's 100/s and 25/s): requests in the
+    // last second, overall and per endpoint (ids generalised); beyond them, Stripe's 429.
+    if (state.stripeRateLimit) {
+      const now = Date.now();
+      const endpoint = `${req.method} ${rest.replace(/\/(cs|pi|ch|re|tr|trr|acct|evt|cus)_[A-Za-z0-9_]+/g, "/:id")}`;
+      const recent = (list) => {
+        while (list.length && list[0] <= now - 1000) list.shift();
+        return list;
+      };
+      const all = recent(state.stripeWindow.all);
+      const one = recent(state.stripeWindow.byEndpoint.get(endpoint) ?? []);
+      state.stripeWindow.byEndpoint.set(endpoint, one);
+      if (all.length >= state.stripeRateLimit.global || one.length >= state.stripeRateLimit.perEndpoint) {
+        state.stripeRateLimited.push({ endpoint, at: now });
+        return [429, { error: { type: "invalid_request_error", code: "rate_limit", message: "Too many requests hit the API too quickly." } }];
+      }
+      all.push(now);
+      one.push(now);
     }
     const key = req.headers["idempotency-key"];
     if (req.method === "POST") {

@@ -13,3 +13,5 @@ mkdir -p build/bench
 "$ESBUILD_BIN" bench/js-peer/worker.mjs --bundle --format=esm --platform=neutral --main-fields=module,main \
   --outfile=build/bench/js-peer.mjs --log-level=warning
 node bench/bench.mjs "$@"
+echo "▸ the hot-drop storm (bench/hot-drop.mjs)"
+node bench/hot-drop.mjs

@@ -83,8 +83,6 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         (Method::Get, "/success") => pages::orders::success(&req, cx).await,
         (Method::Get, "/oauth/twitch/callback") => pages::twitch::callback(&req, cx).await,
         (Method::Post, "/webhooks/twitch") => webhooks::twitch::eventsub(req, cx, &ctx).await,
-        (Method::Get, "/cancel") => pages::orders::cancel(),
-        (Method::Get | Method::Head, "/robots.txt") => pages::guides::robots(cx),
         (Method::Get | Method::Head, "/sitemap.xml") => pages::guides::sitemap(cx).await,
         (Method::Get, p) if p.starts_with("/orders/") => {
             pages::orders::status(cx, p.trim_start_matches("/orders/")).await

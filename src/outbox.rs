@@ -48,27 +48,62 @@ thread_local! {
     static LINGERING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// For after a response (waitUntil): delivers what is due, and if a job falls due within
-/// [`rows::EMBED_EVERY_MS`] (a drop's coalesced embed edit, a short Retry-After), waits for it
-/// and delivers that too, so the last sale of a burst shows in Discord within seconds rather
-/// than at the next cron tick. One waiting drain per isolate: a storm of requests does not
-/// become a storm of drains at the same instant.
+/// How long a drain after a response keeps waiting for jobs about to fall due (waitUntil
+/// allows 30 s after the response).
+const LINGER_BUDGET_MS: f64 = 20_000.0;
+
+/// For after a response (waitUntil): delivers what is due, and while a job falls due within
+/// [`rows::EMBED_EVERY_MS`] (a drop's coalesced embed edit, a bucket refilling, a short
+/// Retry-After), waits for it and delivers that too, so the last sale of a burst shows in
+/// Discord within seconds rather than at the next cron tick. One waiting drain per isolate:
+/// a storm of requests does not become a storm of drains waking at the same instant.
 pub async fn drain_soon(cx: &Cx, limit: u32) -> Result<usize, Failure> {
-    let (delivered, next_due_ms) = drain_once(cx, limit).await?;
-    let Some(due) = next_due_ms else {
-        return Ok(delivered);
-    };
-    let wait_ms = due - worker::Date::now().as_millis() as f64;
-    if wait_ms > f64::from(rows::EMBED_EVERY_MS) || LINGERING.with(|l| l.replace(true)) {
-        return Ok(delivered);
+    let (mut delivered, mut next_due_ms) = drain_once(cx, limit).await?;
+    let started = clock_ms();
+    let mut lingering = false;
+    let mut outcome = Ok(());
+    while let Some(due) = next_due_ms {
+        let now = clock_ms();
+        if due - now > f64::from(rows::EMBED_EVERY_MS) || now - started > LINGER_BUDGET_MS {
+            break;
+        }
+        if !lingering {
+            if LINGERING.with(|l| l.replace(true)) {
+                return Ok(delivered);
+            }
+            lingering = true;
+        }
+        if due > now {
+            worker::Delay::from(std::time::Duration::from_millis((due - now) as u64 + 1)).await;
+        }
+        // A later drain, so a later clock.
+        match drain_once(&Cx::new(&cx.env), limit).await {
+            Ok((n, next)) => {
+                delivered += n;
+                next_due_ms = next;
+            }
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
     }
-    if wait_ms > 0.0 {
-        worker::Delay::from(std::time::Duration::from_millis(wait_ms as u64 + 1)).await;
+    if lingering {
+        LINGERING.with(|l| l.set(false));
     }
-    LINGERING.with(|l| l.set(false));
-    // A later drain, so a later clock.
-    let later = Cx::new(&cx.env);
-    Ok(delivered + drain_once(&later, limit).await?.0)
+    outcome.map(|()| delivered)
+}
+
+fn clock_ms() -> f64 {
+    worker::Date::now().as_millis() as f64
+}
+
+/// The earlier of two due times.
+fn sooner(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// Delivers every due job (up to `limit`): how many, and when the next pending job is due.
@@ -80,6 +115,8 @@ async fn drain_once(cx: &Cx, limit: u32) -> Result<(usize, Option<f64>), Failure
     let hq_channel = env.var("HQ_CHANNEL_ID").map(|v| v.to_string()).ok();
     let now = cx.now_ms;
     let claim = rows::claim_due(&db, now, limit).await?;
+    // When the next job is due: as the claim saw it, or sooner for a job handed back below.
+    let mut next_due = claim.next_due_ms;
     let mut delivered = 0;
     let mut iter = claim.jobs.iter();
     while let Some(claimed) = iter.next() {
@@ -97,7 +134,8 @@ async fn drain_once(cx: &Cx, limit: u32) -> Result<(usize, Option<f64>), Failure
                 if let Delivery::Skipped(why) = outcome {
                     log::event("outbox_skipped", json!({ "job": job, "why": why }));
                 }
-                rows::finish(&db, claimed, now).await?;
+                // A job re-armed while it was delivered stays pending, due again shortly.
+                next_due = sooner(next_due, rows::finish(&db, claimed, now).await?);
                 delivered += 1;
             }
             Err(e) => {
@@ -106,17 +144,32 @@ async fn drain_once(cx: &Cx, limit: u32) -> Result<(usize, Option<f64>), Failure
                     Failure::Discord(DiscordError::Api {
                         retry_after: Some(s),
                         ..
-                    }) => Some(s * 1000.0),
+                    })
+                    | Failure::Discord(DiscordError::Throttled { retry_after: s }) => {
+                        Some(s * 1000.0)
+                    }
                     _ => None,
                 };
+                // Held back before sending (Discord's headers said its route must wait):
+                // nothing was tried, so the job waits with its attempt given back, and the
+                // rest of the batch, on other routes, goes on.
+                let unsent = matches!(e, Failure::Discord(DiscordError::Throttled { .. }));
                 let at = now + retry_after.unwrap_or_else(|| backoff_ms(claimed.attempts));
                 log::event(
                     "outbox_failed",
                     json!({ "job": job, "attempts": claimed.attempts, "dead": dead, "error": e.to_string() }),
                 );
+                if !dead {
+                    next_due = sooner(next_due, Some(at));
+                }
+                if unsent {
+                    rows::postpone(&db, &[claimed.id], at).await?;
+                    continue;
+                }
                 rows::retry(&db, claimed.id, at, dead, &e.to_string(), now).await?;
                 if retry_after.is_some() {
-                    // Rate limited: the rest waits too, without spending an attempt.
+                    // Rate limited by Discord itself: the rest waits too, without spending an
+                    // attempt (the client now also holds back that route, or all of them).
                     let rest: Vec<f64> = iter.map(|c| c.id).collect();
                     rows::postpone(&db, &rest, at).await?;
                     break;
@@ -124,7 +177,7 @@ async fn drain_once(cx: &Cx, limit: u32) -> Result<(usize, Option<f64>), Failure
             }
         }
     }
-    Ok((delivered, claim.next_due_ms))
+    Ok((delivered, next_due))
 }
 
 async fn deliver(

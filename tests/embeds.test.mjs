@@ -64,3 +64,28 @@ test("a change long after the last edit is shown at once", async () => {
   assert.ok(Date.now() - before < EVERY_MS, "not held back");
   assert.match(JSON.stringify(edits(drop.message_id)[1].body), /Sold out/);
 });
+
+// Issue 11.5, second half: Discord's buckets are read from its headers, so the outbox waits
+// for a route to refill instead of spending 429s (each an "invalid request": 10,000 in ten
+// minutes and Discord bans the IP).
+test("five drops' edits in one channel, whose bucket allows 2 per 1.5 s: all delivered, no 429", async () => {
+  const drops = [];
+  for (let i = 0; i < 5; i++) drops.push(await postDrop(w, SELLER, { price: "40", quantity: 3, title: `Bucket Board ${i}` }));
+  const channel = drops[0].channel_id;
+  assert.ok(drops.every((d) => d.channel_id === channel), "one shop channel");
+  await control(w, "/discord/buckets", { limit: 2, resetAfterMs: 1500 });
+  try {
+    for (const [i, d] of drops.entries()) await buyAndPay(d.id, `35000000000000003${String(i).padStart(2, "0")}`);
+    await waitFor(() => drops.every((d) => edits(d.message_id).length >= 1), { timeout: 15000, what: "every drop's edit" }).catch(async (e) => {
+      console.log("DEBUG", JSON.stringify((await w.db.prepare("SELECT dedupe_key, status, attempts, next_attempt_at - ?1 AS due_in, last_error, rearmed FROM outbox ORDER BY id DESC LIMIT 20").bind(Date.now()).all()).results));
+      console.log("DEBUG calls", JSON.stringify(w.standin.state.calls.filter((c) => c.service === "discord").slice(-25).map((c) => [c.method, c.path, c.status, c.at % 100000])));
+      throw e;
+    });
+    assert.deepEqual(w.standin.state.discordRateLimited, [], "no call was sent into an empty bucket");
+    const times = drops.map((d) => edits(d.message_id)[0].at).sort((a, b) => a - b);
+    // Never more than two edits in any window of the bucket.
+    for (let i = 2; i < times.length; i++) assert.ok(times[i] - times[i - 2] >= 1000, `edits at ${times.map((t) => t - times[0])}`);
+  } finally {
+    await control(w, "/discord/buckets", {});
+  }
+});

@@ -1,13 +1,15 @@
 //! Writes the site's static files, served as Workers Static Assets in front of the Worker
-//! (wrangler.toml `[assets]`): the handbook, terms and privacy pages, the stylesheet under
-//! its content-hashed URL, and `_headers` (the pages' security headers and caching).
+//! (wrangler.toml `[assets]`): the handbook, terms and privacy pages, `/cancel` (where Stripe
+//! sends a buyer who left Checkout), robots.txt, the stylesheet under its content-hashed URL,
+//! and `_headers` (the pages' security headers and caching).
 //!
 //! `site <out-dir> <public-base-url>`; scripts/build.sh runs it with PUBLIC_BASE_URL (from the
 //! environment, else wrangler.toml's `[vars]`), since the guides' canonical URLs are absolute.
 
 use c500::http::{PAGE_CSP, PAGE_REFERRER_POLICY};
 use c500::pages::assets::{css_path, SITE_CSS};
-use c500::pages::guides::{Guide, GUIDE_CACHE_CONTROL};
+use c500::pages::guides::{robots_txt, Guide, GUIDE_CACHE_CONTROL};
+use c500::pages::orders::cancel_page;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -48,6 +50,9 @@ fn write(out: &Path, base: &str) -> Result<(), String> {
             &html,
         )?;
     }
+    let cancel = cancel_page().map_err(|e| format!("cancel: {e}"))?;
+    put(&out.join("cancel.html"), &cancel)?;
+    put(&out.join("robots.txt"), &robots_txt(base))?;
     put(&out.join(css_path().trim_start_matches('/')), SITE_CSS)?;
     put(&out.join("_headers"), &headers())
 }
@@ -63,6 +68,14 @@ fn headers() -> String {
             guide.path()
         ));
     }
+    // Where Stripe sends a buyer who left Checkout: nothing private in it, but never cached.
+    rules.push_str(&format!(
+        "/cancel\n  Cache-Control: private, no-store\n  Content-Security-Policy: {PAGE_CSP}\n  \
+         X-Content-Type-Options: nosniff\n  Referrer-Policy: {PAGE_REFERRER_POLICY}\n  X-Robots-Tag: noindex\n"
+    ));
+    rules.push_str(&format!(
+        "/robots.txt\n  Cache-Control: {GUIDE_CACHE_CONTROL}\n  X-Content-Type-Options: nosniff\n"
+    ));
     rules.push_str(
         "/static/*\n  Cache-Control: public, max-age=31536000, immutable\n  X-Content-Type-Options: nosniff\n",
     );

@@ -2,10 +2,26 @@
 //! the interaction's own token).
 
 use crate::config::{self, ConfigError};
+use crate::discord::ratelimit::{self, Buckets};
 use crate::discord::response::Message;
 use serde::Serialize;
 use serde_json::{json, Value};
-use worker::{Env, Method};
+use std::cell::RefCell;
+use worker::{Date, Delay, Env, Method};
+
+thread_local! {
+    /// What this isolate has learnt of Discord's buckets from its answers, shared by every
+    /// call it makes (another isolate learns its own; Discord's 429 covers the rest).
+    static BUCKETS: RefCell<Buckets> = RefCell::new(Buckets::default());
+}
+
+/// A bucket that refills within this long is waited for inside the call; a longer wait
+/// hands the call back (`Throttled`) without sending it, so no 429 is spent.
+const MAX_INLINE_WAIT_MS: f64 = 1_000.0;
+
+fn clock_ms() -> f64 {
+    Date::now().as_millis() as f64
+}
 
 #[derive(Debug)]
 pub enum DiscordError {
@@ -18,6 +34,11 @@ pub enum DiscordError {
         /// On a 429: how long Discord asks us to wait, in seconds.
         retry_after: Option<f64>,
     },
+    /// Not sent: Discord's headers said this route's bucket (or the global limit) is empty
+    /// for `retry_after` more seconds. Sending anyway would be a 429, an invalid request.
+    Throttled {
+        retry_after: f64,
+    },
 }
 
 impl DiscordError {
@@ -26,6 +47,7 @@ impl DiscordError {
         match self {
             DiscordError::Transport(_) => true,
             DiscordError::Api { status, .. } => *status == 429 || *status >= 500,
+            DiscordError::Throttled { .. } => true,
             DiscordError::Config(_) => false,
         }
     }
@@ -39,6 +61,11 @@ impl std::fmt::Display for DiscordError {
             DiscordError::Api {
                 status, message, ..
             } => write!(f, "discord: {status}: {message}"),
+            DiscordError::Throttled { retry_after } => write!(
+                f,
+                "discord: not sent, its rate limit resets in {} ms",
+                (retry_after * 1000.0) as u64
+            ),
         }
     }
 }
@@ -46,6 +73,26 @@ impl std::fmt::Display for DiscordError {
 pub struct Discord {
     base: String,
     token: String,
+}
+
+/// Before a call on `route`: goes ahead at once if its bucket has a call left (counting it),
+/// waits if it refills within [`MAX_INLINE_WAIT_MS`], else hands the call back unsent.
+async fn wait_for_bucket(route: &str) -> Result<(), DiscordError> {
+    let Some(wait) = BUCKETS.with(|b| b.borrow_mut().take(route, clock_ms())) else {
+        return Ok(());
+    };
+    if wait > MAX_INLINE_WAIT_MS {
+        return Err(DiscordError::Throttled {
+            retry_after: wait / 1000.0,
+        });
+    }
+    Delay::from(std::time::Duration::from_millis(wait as u64 + 1)).await;
+    match BUCKETS.with(|b| b.borrow_mut().take(route, clock_ms())) {
+        None => Ok(()),
+        Some(wait) => Err(DiscordError::Throttled {
+            retry_after: wait / 1000.0,
+        }),
+    }
 }
 
 impl Discord {
@@ -89,9 +136,30 @@ impl Discord {
         if body.is_none() {
             headers.retain(|(name, _)| *name != "content-type");
         }
-        let (status, value) = super::send(method, &url, &headers, body)
+        let route = ratelimit::route_key(method.as_ref(), path);
+        wait_for_bucket(&route).await?;
+        let (status, value, answer) = super::send_reading(method, &url, &headers, body)
             .await
             .map_err(|e| DiscordError::Transport(e.to_string()))?;
+        let header = |name: &str| answer.get(name).ok().flatten();
+        let now = clock_ms();
+        if let Some((remaining, reset_ms)) = ratelimit::bucket_state(
+            header("x-ratelimit-remaining").as_deref(),
+            header("x-ratelimit-reset-after").as_deref(),
+        ) {
+            BUCKETS.with(|b| b.borrow_mut().record(&route, remaining, reset_ms, now));
+        }
+        if status == 429 {
+            let global = header("x-ratelimit-global").as_deref() == Some("true")
+                || value.get("global").and_then(Value::as_bool) == Some(true);
+            let wait = ratelimit::retry_after_ms(
+                value
+                    .get("retry_after")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(1.0),
+            );
+            BUCKETS.with(|b| b.borrow_mut().limited(&route, global, wait, now));
+        }
         if (200..300).contains(&status) {
             return Ok(value);
         }

@@ -35,6 +35,17 @@ pub(crate) async fn send(
     headers: &[(&str, &str)],
     body: Option<String>,
 ) -> Result<(u16, Value), worker::Error> {
+    let (status, value, _) = send_reading(method, url, headers, body).await?;
+    Ok((status, value))
+}
+
+/// As [`send`], with the answer's headers (Discord states its rate limits in them).
+pub(crate) async fn send_reading(
+    method: Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<String>,
+) -> Result<(u16, Value, Headers), worker::Error> {
     let request_headers = Headers::new();
     for (name, value) in headers {
         request_headers.set(name, value)?;
@@ -43,6 +54,7 @@ pub(crate) async fn send(
         .send()
         .await?;
     let status = response.status_code();
+    let answer_headers = response.headers().clone();
     // Some answers have no body (Discord's 204s); some errors aren't JSON.
     let text = response.text().await?;
     let value = if text.is_empty() {
@@ -50,5 +62,5 @@ pub(crate) async fn send(
     } else {
         serde_json::from_str(&text).unwrap_or(Value::String(text))
     };
-    Ok((status, value))
+    Ok((status, value, answer_headers))
 }

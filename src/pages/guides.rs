@@ -70,18 +70,9 @@ impl Guide {
 /// (`src/bin/site.rs` writes the same value into the assets' `_headers`).
 pub const GUIDE_CACHE_CONTROL: &str = "public, max-age=3600";
 
-/// Crawlers may read the shop; private pages (orders, checkout returns, onboarding and
-/// OAuth callbacks) are not for indexes.
-pub fn robots(cx: &Cx) -> Response {
-    let base = config::public_base_url(&cx.env);
-    http::bytes(
-        "text/plain; charset=utf-8",
-        GUIDE_CACHE_CONTROL,
-        robots_txt(&base).into_bytes(),
-    )
-}
-
-fn robots_txt(base: &str) -> String {
+/// robots.txt (a static asset, `src/bin/site.rs`): crawlers may read the shop; private pages
+/// (orders, checkout returns, onboarding and OAuth callbacks) are not for indexes.
+pub fn robots_txt(base: &str) -> String {
     format!(
         "User-agent: *\nDisallow: /orders/\nDisallow: /success\nDisallow: /cancel\nDisallow: /onboarding/\nDisallow: /oauth/\nDisallow: /interactions\nDisallow: /webhooks/\n\nSitemap: {base}/sitemap.xml\n"
     )

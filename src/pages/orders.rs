@@ -144,18 +144,17 @@ pub async fn success(req: &Request, cx: &Cx) -> Response {
     }
 }
 
-/// `GET /cancel`: the buyer left Checkout.
-pub fn cancel() -> Response {
-    render(
-        200,
-        OrderTemplate {
-            css: &css_path(),
-            heading: "Checkout cancelled",
-            message: "No worries, nothing was charged. Your unit stays reserved for the rest of its 30 minutes: click Buy again in Discord to pick up where you left off, or let it go and it returns to the shop.",
-            refresh: false,
-            order: None,
-        },
-    )
+/// `GET /cancel`, where Stripe sends a buyer who left Checkout: the same for everyone, so a
+/// static asset that `src/bin/site.rs` writes at build time (the Worker never serves it).
+pub fn cancel_page() -> Result<String, askama::Error> {
+    OrderTemplate {
+        css: &css_path(),
+        heading: "Checkout cancelled",
+        message: "No worries, nothing was charged. Your unit stays reserved for the rest of its 30 minutes: click Buy again in Discord to pick up where you left off, or let it go and it returns to the shop.",
+        refresh: false,
+        order: None,
+    }
+    .render()
 }
 
 /// `GET /orders/{token}`: the order and its timeline, for whoever holds the link.

@@ -191,17 +191,16 @@ pub async fn claim_due(db: &D1Database, now_ms: f64, limit: u32) -> Result<Claim
             JsValue::from_f64(LEASE_MS),
         ])?,
     );
-    #[derive(Deserialize)]
-    struct Next {
-        at: Option<f64>,
-    }
-    let next = batch.read::<Next>(
+    // Read as a plain value: one derived row type less in the module (docs/performance.md).
+    let next = batch.read::<serde_json::Value>(
         db.prepare("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'"),
     );
     let done = batch.run(db).await?;
     Ok(Claim {
         jobs: done.rows(&jobs)?,
-        next_due_ms: done.first(&next)?.and_then(|n| n.at),
+        next_due_ms: done
+            .first(&next)?
+            .and_then(|row| row.get("at").and_then(serde_json::Value::as_f64)),
     })
 }
 
@@ -221,25 +220,29 @@ pub async fn enqueue(
 
 /// A job delivered. If it was re-armed while being delivered (`rearmed` moved since the
 /// claim), what it showed may already be old: it stays pending, due again after
-/// [`EMBED_EVERY_MS`], instead of being done.
-pub async fn finish(db: &D1Database, claim: &Claimed, now_ms: f64) -> Result<(), StoreError> {
-    db.prepare(format!(
+/// [`EMBED_EVERY_MS`], instead of being done; then that due time is returned.
+pub async fn finish(
+    db: &D1Database,
+    claim: &Claimed,
+    now_ms: f64,
+) -> Result<Option<f64>, StoreError> {
+    let left = db.prepare(format!(
         "UPDATE outbox SET
            status = CASE WHEN rearmed = ?3 THEN 'done' ELSE 'pending' END,
            attempts = CASE WHEN rearmed = ?3 THEN attempts ELSE 0 END,
            next_attempt_at = CASE WHEN rearmed = ?3 THEN next_attempt_at ELSE ?2 + {EMBED_EVERY_MS} END,
            last_error = NULL, updated_at = ?2
-         WHERE id = ?1"
+         WHERE id = ?1 RETURNING status"
     ))
     .bind(&[
         JsValue::from_f64(claim.id),
         JsValue::from_f64(now_ms),
         JsValue::from_f64(claim.rearmed as f64),
     ])?
-    .run()
+    .first::<String>(Some("status"))
     .counted()
     .await?;
-    Ok(())
+    Ok((left.as_deref() == Some("pending")).then_some(now_ms + f64::from(EMBED_EVERY_MS)))
 }
 
 /// Schedules another attempt at `retry_at_ms`, or gives up (`dead`), keeping the error.

@@ -1,0 +1,163 @@
+// The hot-drop storm (issue 11's benchmark): BUYERS distinct buyers click Buy on a UNITS-unit
+// drop within one second (IN_FLIGHT at a time), against the stand-ins with Stripe's live-mode
+// limits enforced (429 beyond 100 requests/s overall or 25/s on one endpoint). Measured: the
+// first answer's latency, what each buyer was finally told (a Checkout link, sold out, "try
+// again", nothing), units oversold, the time until every unit's buyer has a link against the
+// floor Stripe's budget sets (UNITS / 25 per second), and an unrelated GET / and webhook
+// during the storm against idle. Writes its section of docs/bench.md (`make bench` runs it
+// after bench.mjs; `node bench/hot-drop.mjs` alone replaces the section).
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import { startWorker, component, makeSeller, postDrop } from "../tests/harness.mjs";
+import { ROOT } from "../dev/migrate.mjs";
+
+const BUYERS = Number(process.env.HOT_BUYERS ?? 2000);
+const UNITS = Number(process.env.HOT_UNITS ?? 300);
+const IN_FLIGHT = Number(process.env.HOT_IN_FLIGHT ?? 250);
+const SPREAD_MS = 1000;
+const STRIPE = { global: 100, perEndpoint: 25 };
+const SELLER = "2700000000000000001";
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+const ms = (x) => (Number.isFinite(x) ? x.toFixed(1) : "—");
+
+const w = await startWorker();
+try {
+  await makeSeller(w, SELLER);
+  const drop = await postDrop(w, SELLER, { price: "100", quantity: UNITS, title: "Hot Drop Board" });
+  w.standin.state.stripeRateLimit = STRIPE;
+
+  // Idle baselines for the unrelated requests.
+  const webhook = async () => {
+    const t = performance.now();
+    await w.standin.sendStripeEvent({ type: "customer.created", object: { id: `cus_bench${Math.random().toString(36).slice(2, 10)}`, object: "customer" } });
+    return performance.now() - t;
+  };
+  const page = async () => {
+    const t = performance.now();
+    const res = await fetch(`${w.url}/?q=bench${Math.floor(Math.random() * 1e6)}`); // uncached: a real D1 read
+    await res.text();
+    return performance.now() - t;
+  };
+  const idle = { page: [], webhook: [] };
+  for (let i = 0; i < 40; i++) {
+    idle.page.push(await page());
+    idle.webhook.push(await webhook());
+  }
+
+  // The storm: every click signed, spread over SPREAD_MS, at most IN_FLIGHT at a time.
+  const clicks = Array.from({ length: BUYERS }, (_, i) => {
+    const buyer = `4${String(i).padStart(18, "0")}`;
+    const payload = component(`c5:v1:buy:${drop.id}`, { userId: buyer });
+    return { buyer, payload, body: JSON.stringify(payload), token: payload.token };
+  });
+  const byToken = new Map(clicks.map((c) => [c.token, c]));
+  const during = { page: [], webhook: [] };
+  let storming = true;
+  const sideLoad = (async () => {
+    while (storming) {
+      during.page.push(await page());
+      during.webhook.push(await webhook());
+    }
+  })();
+  const start = performance.now();
+  let next = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  await new Promise((resolve) => {
+    const launch = () => {
+      while (next < clicks.length && inFlight < IN_FLIGHT && performance.now() - start >= (next / clicks.length) * SPREAD_MS) {
+        const c = clicks[next++];
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        c.sentAt = performance.now();
+        fetch(`${w.url}/interactions`, { method: "POST", headers: w.key.headers(c.body), body: c.body })
+          .then(async (res) => {
+            c.status = res.status;
+            c.reply = res.status === 200 ? await res.json() : await res.text();
+          })
+          .catch((e) => (c.error = String(e)))
+          .finally(() => {
+            c.answeredAt = performance.now();
+            inFlight--;
+            if (next >= clicks.length && inFlight === 0) resolve();
+            else launch();
+          });
+      }
+      if (next < clicks.length) setTimeout(launch, 2);
+    };
+    launch();
+  });
+
+  // Deferred answers are edited in later (PATCH .../messages/@original): wait for them.
+  const finalMessage = (c) => {
+    if (c.reply?.type === 4) return c.reply.data;
+    const edits = w.standin.state.calls.filter((x) => x.service === "discord" && x.method === "PATCH" && x.path.includes(`/${c.token}/messages/@original`));
+    return edits.at(-1)?.body;
+  };
+  const linkOf = (m) => JSON.stringify(m ?? {}).match(/\/_standin\/stripe\/checkout\/cs_[A-Za-z0-9_]+/)?.[0];
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    const pending = clicks.filter((c) => c.reply?.type === 5 && !finalMessage(c));
+    if (!pending.length || performance.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  storming = false;
+  await sideLoad;
+
+  // When each buyer got their link: with the immediate answer, or when the edit arrived.
+  const linkAt = (c) => {
+    if (c.reply?.type === 4) return linkOf(c.reply.data) ? c.answeredAt : undefined;
+    const edit = w.standin.state.calls.find((x) => x.service === "discord" && x.method === "PATCH" && x.path.includes(`/${c.token}/messages/@original`) && linkOf(x.body));
+    return edit ? edit.at - (Date.now() - performance.now()) : undefined;
+  };
+  const outcomes = {};
+  const firstAnswer = [];
+  const linkTimes = [];
+  for (const c of clicks) {
+    if (c.answeredAt) firstAnswer.push(c.answeredAt - c.sentAt);
+    const m = finalMessage(c);
+    const title = m?.embeds?.[0]?.title ?? (c.error ? "no answer (network)" : c.status !== 200 ? `HTTP ${c.status}` : "no final answer");
+    const kind = linkOf(m) ? "Checkout link" : title.replace(/^\W+\s*/u, "");
+    outcomes[kind] = (outcomes[kind] ?? 0) + 1;
+    const at = linkAt(c);
+    if (at !== undefined) linkTimes.push(at - start);
+  }
+  const held = await w.db.prepare("SELECT COUNT(*) AS n FROM reservations WHERE listing_id = ?1 AND status = 'held'").bind(drop.id).first();
+  const listing = await w.db.prepare("SELECT stock FROM listings WHERE id = ?1").bind(drop.id).first();
+  const oversold = Math.max(0, held.n - UNITS) + Math.max(0, -listing.stock);
+  const allLinked = linkTimes.length >= UNITS ? pct(linkTimes, 100 * (UNITS / linkTimes.length)) : NaN;
+  const lastLink = linkTimes.length ? Math.max(...linkTimes) : NaN;
+  const floorMs = (UNITS / STRIPE.perEndpoint) * 1000;
+  const unanswered = (outcomes["no answer (network)"] ?? 0) + (outcomes["no final answer"] ?? 0);
+
+  const rows = [
+    ["clicks (distinct buyers)", BUYERS, ""],
+    ["units", UNITS, ""],
+    ["most requests in flight", maxInFlight, "≥ 200"],
+    ["first answer p50 / p99 / max (ms)", `${ms(pct(firstAnswer, 50))} / ${ms(pct(firstAnswer, 99))} / ${ms(Math.max(...firstAnswer))}`, "all ≤ 3000; p99 < 1000"],
+    ["units oversold", oversold, "0"],
+    ["clicks without an answer or a clear outcome", unanswered, "0"],
+    ["buyers with a Checkout link", linkTimes.length, `${UNITS}`],
+    [`time until ${UNITS} buyers have a link (ms)`, ms(allLinked), ""],
+    ["…as a ratio to Stripe's floor", Number.isFinite(allLinked) ? (allLinked / floorMs).toFixed(2) : "— (not every unit got a link)", `≤ 1.2 (floor ${floorMs} ms at ${STRIPE.perEndpoint} sessions/s)`],
+    ["last link (ms)", ms(lastLink), ""],
+    ["GET / p99 idle → storm (ms)", `${ms(pct(idle.page, 99))} → ${ms(pct(during.page, 99))} (${(pct(during.page, 99) / pct(idle.page, 99)).toFixed(1)}x)`, "≤ 3x"],
+    ["webhook p99 idle → storm (ms)", `${ms(pct(idle.webhook, 99))} → ${ms(pct(during.webhook, 99))} (${(pct(during.webhook, 99) / pct(idle.webhook, 99)).toFixed(1)}x)`, "≤ 3x"],
+    ["Stripe 429s answered", w.standin.state.stripeRateLimited.length, ""],
+  ];
+  let md = `## Hot drop\n\nWritten by \`node bench/hot-drop.mjs\` on ${new Date().toISOString().slice(0, 10)}: ${BUYERS} distinct buyers click Buy on a ${UNITS}-unit drop within ${SPREAD_MS} ms (at most ${IN_FLIGHT} requests in flight), the worker in workerd (Miniflare) with local D1 and the stand-ins, Stripe's live-mode limits enforced by the stand-in (${STRIPE.global} requests/s overall, ${STRIPE.perEndpoint}/s per endpoint). docs/scale.md reads these figures.\n\n`;
+  md += `| | value | target |\n|---|---:|---|\n`;
+  for (const [k, v, t] of rows) md += `| ${k} | ${v} | ${t} |\n`;
+  md += `\nWhat the ${BUYERS} buyers were finally told:\n\n| answer | buyers |\n|---|---:|\n`;
+  for (const [k, n] of Object.entries(outcomes).sort((a, b) => b[1] - a[1])) md += `| ${k} | ${n} |\n`;
+  console.log(md);
+  const file = path.join(ROOT, "docs/bench.md");
+  const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark\n";
+  const at = current.indexOf("## Hot drop");
+  writeFileSync(file, (at >= 0 ? current.slice(0, at) : current.trimEnd() + "\n\n") + md);
+} finally {
+  await w.close();
+}
