@@ -249,7 +249,7 @@ fn deferred(
     let ctx = share_context(ctx);
     Answer::Later(Box::pin(async move {
         let mut work = Box::pin(work);
-        let mut timer = Box::pin(worker::Delay::from(DEFER_AFTER));
+        let mut timer = Box::pin(crate::sleep::sleep_ms(DEFER_AFTER.as_millis() as f64));
         let first = std::future::poll_fn(|cx| {
             if let Poll::Ready(message) = work.as_mut().poll(cx) {
                 return Poll::Ready(Some(message));

@@ -19,6 +19,7 @@ pub mod messages;
 pub mod outbox;
 pub mod pages;
 pub mod photos;
+pub mod sleep;
 pub mod store;
 pub mod stripe;
 pub mod twitch;

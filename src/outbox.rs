@@ -74,7 +74,7 @@ pub async fn drain_soon(cx: &Cx, limit: u32) -> Result<usize, Failure> {
             lingering = true;
         }
         if due > now {
-            worker::Delay::from(std::time::Duration::from_millis((due - now) as u64 + 1)).await;
+            crate::sleep::sleep_ms(due - now + 1.0).await;
         }
         // A later drain, so a later clock.
         match drain_once(&Cx::new(&cx.env), limit).await {

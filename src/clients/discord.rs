@@ -7,7 +7,7 @@ use crate::discord::response::Message;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::cell::RefCell;
-use worker::{Date, Delay, Env, Method};
+use worker::{Date, Env, Method};
 
 thread_local! {
     /// What this isolate has learnt of Discord's buckets from its answers, shared by every
@@ -86,7 +86,7 @@ async fn wait_for_bucket(route: &str) -> Result<(), DiscordError> {
             retry_after: wait / 1000.0,
         });
     }
-    Delay::from(std::time::Duration::from_millis(wait as u64 + 1)).await;
+    crate::sleep::sleep_ms(wait + 1.0).await;
     match BUCKETS.with(|b| b.borrow_mut().take(route, clock_ms())) {
         None => Ok(()),
         Some(wait) => Err(DiscordError::Throttled {

@@ -5,7 +5,7 @@
 
 use super::{deferred, Failure, UserError};
 use crate::clients::clicks::{self, Gate};
-use crate::clients::stripe::Stripe;
+use crate::clients::stripe::{Stripe, StripeError};
 use crate::context::Cx;
 use crate::discord::model::Interaction;
 use crate::discord::response::{colour, ActionRow, Button, Embed, Message};
@@ -134,7 +134,7 @@ async fn again(
     let mut held = false;
     for look in 0..=REPEAT_LOOKS {
         if look > 0 {
-            worker::Delay::from(REPEAT_LOOK_EVERY).await;
+            crate::sleep::sleep_ms(REPEAT_LOOK_EVERY.as_millis() as f64).await;
         }
         let found = buying::current(db, listing.as_str(), buyer, now).await?;
         let Some((facts, hold)) = found else { continue };
@@ -202,8 +202,7 @@ async fn checkout(
         base_url: &base,
     });
     let created = match Stripe::from_env(env) {
-        Ok(stripe) => stripe
-            .create_checkout_session(&form, hold_id)
+        Ok(stripe) => paced_session(&stripe, &form, hold_id)
             .await
             .map(|s| (stripe, s)),
         Err(e) => Err(e),
@@ -219,6 +218,11 @@ async fn checkout(
             }
             // No session exists: give the unit back now, so nothing is held for nobody.
             buying::release_unstarted_hold(db, hold_id, now).await?;
+            if matches!(e, StripeError::Api { status: 429, .. }) {
+                // Stripe still said slow down after a click's patience: a busy drop, not an
+                // outage.
+                return Ok(refused(&Refusal::Busy));
+            }
             return Ok(UserError::StripeUnavailable.message());
         }
     };
@@ -235,6 +239,57 @@ async fn checkout(
         json!({ "order": hold_id, "session": session.id, "listing": hold.listing_id }),
     );
     Ok(checkout_link(&url, Some(hold.hold_expires_at)))
+}
+
+/// Checkout Sessions one isolate starts per second at most: a share of the 25 a second Stripe
+/// allows one endpoint by default (docs/scale.md), leaving room for other isolates.
+const CHECKOUTS_PER_SECOND: f64 = 20.0;
+
+/// How long a click keeps trying for its Checkout while Stripe says slow down, or waits for
+/// its turn. The hold's extra minute over Checkout's 30-minute minimum `expires_at` covers
+/// it; the reply is deferred past 2 s (edited in with the link); waitUntil allows 30 s.
+const CHECKOUT_PATIENCE_MS: f64 = 20_000.0;
+
+thread_local! {
+    /// When this isolate may start its next Checkout Session.
+    static NEXT_CHECKOUT_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// Creates the hold's session in this isolate's turn (paced to [`CHECKOUTS_PER_SECOND`]),
+/// and while Stripe answers 429 waits and tries again (same Idempotency-Key) for up to
+/// [`CHECKOUT_PATIENCE_MS`], so a hot drop's buyers keep their units and get their links in
+/// waves instead of being told to try again.
+async fn paced_session(
+    stripe: &Stripe,
+    form: &crate::stripe::form::Form,
+    hold_id: &str,
+) -> Result<crate::clients::stripe::CheckoutSession, StripeError> {
+    let clock = || worker::Date::now().as_millis() as f64;
+    let started = clock();
+    let mut tries: u32 = 0;
+    loop {
+        let now = clock();
+        let slot = NEXT_CHECKOUT_MS.with(|next| {
+            let slot = next.get().max(now);
+            next.set(slot + 1000.0 / CHECKOUTS_PER_SECOND);
+            slot
+        });
+        if slot > now {
+            crate::sleep::sleep_ms(slot - now).await;
+        }
+        match stripe.create_checkout_session(form, hold_id).await {
+            Err(StripeError::Api { status: 429, .. })
+                if clock() - started < CHECKOUT_PATIENCE_MS =>
+            {
+                tries += 1;
+                // Backing off, spread by the hold's id so waiting clicks do not return together.
+                let spread = hold_id.bytes().fold(0u8, |a, b| a.wrapping_add(b));
+                crate::sleep::sleep_ms(f64::from(400 * tries.min(5)) + f64::from(spread) * 2.0)
+                    .await;
+            }
+            other => return other,
+        }
+    }
 }
 
 fn checkout_link(url: &str, expires_at_ms: Option<f64>) -> Message {
