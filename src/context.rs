@@ -3,7 +3,7 @@
 //! take the `now_ms` it carries, so pure code never reads a clock and tests choose the time.
 
 use crate::config::{self, ConfigError};
-use worker::{D1Database, Date, Env};
+use worker::{D1Database, Env};
 
 #[derive(Clone)]
 pub struct Cx {
@@ -15,7 +15,7 @@ pub struct Cx {
 impl Cx {
     /// A context for a request beginning now.
     pub fn new(env: &Env) -> Cx {
-        Cx::at(env, Date::now().as_millis() as f64)
+        Cx::at(env, crate::sleep::now_ms())
     }
 
     /// A context at a chosen time.

@@ -59,11 +59,11 @@ const LINGER_BUDGET_MS: f64 = 20_000.0;
 /// a storm of requests does not become a storm of drains waking at the same instant.
 pub async fn drain_soon(cx: &Cx, limit: u32) -> Result<usize, Failure> {
     let (mut delivered, mut next_due_ms) = drain_once(cx, limit).await?;
-    let started = clock_ms();
+    let started = crate::sleep::now_ms();
     let mut lingering = false;
     let mut outcome = Ok(());
     while let Some(due) = next_due_ms {
-        let now = clock_ms();
+        let now = crate::sleep::now_ms();
         if due - now > f64::from(rows::EMBED_EVERY_MS) || now - started > LINGER_BUDGET_MS {
             break;
         }
@@ -92,10 +92,6 @@ pub async fn drain_soon(cx: &Cx, limit: u32) -> Result<usize, Failure> {
         LINGERING.with(|l| l.set(false));
     }
     outcome.map(|()| delivered)
-}
-
-fn clock_ms() -> f64 {
-    worker::Date::now().as_millis() as f64
 }
 
 /// The earlier of two due times.

@@ -19,6 +19,12 @@ struct Shared {
     waker: RefCell<Option<Waker>>,
 }
 
+/// The wall clock, in epoch milliseconds, for code that measures real waiting (rate limits,
+/// pacing, a drain waiting for a job): everything else takes `Cx::now_ms`, read once.
+pub fn now_ms() -> f64 {
+    worker::Date::now().as_millis() as f64
+}
+
 /// Resolves after `ms` milliseconds (setTimeout), waking the task that polled it last.
 pub struct Sleep {
     ms: i32,

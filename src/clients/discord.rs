@@ -7,7 +7,7 @@ use crate::discord::response::Message;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::cell::RefCell;
-use worker::{Date, Env, Method};
+use worker::{Env, Method};
 
 thread_local! {
     /// What this isolate has learnt of Discord's buckets from its answers, shared by every
@@ -18,10 +18,6 @@ thread_local! {
 /// A bucket that refills within this long is waited for inside the call; a longer wait
 /// hands the call back (`Throttled`) without sending it, so no 429 is spent.
 const MAX_INLINE_WAIT_MS: f64 = 1_000.0;
-
-fn clock_ms() -> f64 {
-    Date::now().as_millis() as f64
-}
 
 #[derive(Debug)]
 pub enum DiscordError {
@@ -78,7 +74,7 @@ pub struct Discord {
 /// Before a call on `route`: goes ahead at once if its bucket has a call left (counting it),
 /// waits if it refills within [`MAX_INLINE_WAIT_MS`], else hands the call back unsent.
 async fn wait_for_bucket(route: &str) -> Result<(), DiscordError> {
-    let Some(wait) = BUCKETS.with(|b| b.borrow_mut().take(route, clock_ms())) else {
+    let Some(wait) = BUCKETS.with(|b| b.borrow_mut().take(route, crate::sleep::now_ms())) else {
         return Ok(());
     };
     if wait > MAX_INLINE_WAIT_MS {
@@ -87,7 +83,7 @@ async fn wait_for_bucket(route: &str) -> Result<(), DiscordError> {
         });
     }
     crate::sleep::sleep_ms(wait + 1.0).await;
-    match BUCKETS.with(|b| b.borrow_mut().take(route, clock_ms())) {
+    match BUCKETS.with(|b| b.borrow_mut().take(route, crate::sleep::now_ms())) {
         None => Ok(()),
         Some(wait) => Err(DiscordError::Throttled {
             retry_after: wait / 1000.0,
@@ -142,7 +138,7 @@ impl Discord {
             .await
             .map_err(|e| DiscordError::Transport(e.to_string()))?;
         let header = |name: &str| answer.get(name).ok().flatten();
-        let now = clock_ms();
+        let now = crate::sleep::now_ms();
         if let Some((remaining, reset_ms)) = ratelimit::bucket_state(
             header("x-ratelimit-remaining").as_deref(),
             header("x-ratelimit-reset-after").as_deref(),

@@ -264,7 +264,7 @@ async fn paced_session(
     form: &crate::stripe::form::Form,
     hold_id: &str,
 ) -> Result<crate::clients::stripe::CheckoutSession, StripeError> {
-    let clock = || worker::Date::now().as_millis() as f64;
+    let clock = crate::sleep::now_ms;
     let started = clock();
     let mut tries: u32 = 0;
     loop {
