@@ -85,6 +85,9 @@ CREATE TABLE listings (
   -- An uploaded photo (in KV, served at /photos/{id}): its type. (SQLite's ADD COLUMN puts
   -- a new column after the last one, before the table constraints: so does this file.)
   photo_type TEXT CHECK (photo_type IS NULL OR photo_type IN ('image/png', 'image/jpeg', 'image/webp', 'image/gif')),
+  -- Most units one buyer may take (NULL: no limit): their orders not cancelled or refunded,
+  -- plus their open hold.
+  per_buyer INTEGER CHECK (per_buyer IS NULL OR per_buyer BETWEEN 1 AND 99),
   CHECK (kind = 'commission' OR lead_time_weeks IS NULL)
 );
 CREATE INDEX listings_live ON listings (status, created_at);
@@ -273,3 +276,18 @@ CREATE TABLE live_roles (
   given_at    REAL NOT NULL,
   PRIMARY KEY (builder_id, guild_id, role_id)
 );
+
+-- The line for a sold-out drop: one place per buyer. A unit that comes back is offered to the
+-- first 'waiting' entry as a hold of its own ('offered', hold_id), not to whoever re-clicks
+-- fastest: while anyone waits, Buy takes no free unit for a buyer further back.
+CREATE TABLE waitlist (
+  listing_id  TEXT NOT NULL REFERENCES listings (id),
+  buyer_id    TEXT NOT NULL REFERENCES users (discord_id),
+  status      TEXT NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'offered')),
+  hold_id     TEXT,                                   -- the hold offered ('offered')
+  joined_at   REAL NOT NULL,                          -- the place in line
+  updated_at  REAL NOT NULL,
+  PRIMARY KEY (listing_id, buyer_id),
+  CHECK ((status = 'offered') = (hold_id IS NOT NULL))
+);
+CREATE INDEX waitlist_line ON waitlist (listing_id, status, joined_at);

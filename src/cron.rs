@@ -2,24 +2,28 @@
 //! make buying safe when a webhook or a Discord call goes missing.
 //!   1. Lapsed holds: expire the Stripe session first (so it can't be paid), then return
 //!      the unit. A session that completed meanwhile is left to its payment webhook.
-//!   2. Money (flows::escrow): claims Stripe never answered are called again with the same
+//!   2. Waitlists: each unit that came back is held for the first buyer in its drop's line,
+//!      who is DMed a Buy button (store::waitlist).
+//!   3. Money (flows::escrow): claims Stripe never answered are called again with the same
 //!      key; recorded facts are settled; payouts that failed or waited (a disabled account)
 //!      and refunds owed in full (a late payment) are claimed and carried out.
-//!   3. Escrow timers: shipped orders with no open report complete after
+//!   4. Escrow timers: shipped orders with no open report complete after
 //!      `AUTO_COMPLETE_DAYS` (default 14); commissions with no live proof 7 days past their
 //!      promised date are flagged to HQ and the buyer.
-//!   4. LIVE roles given more than 12 hours ago (no stream.offline came) are taken back.
-//!   5. The outbox: deliver what is due, with backoff.
+//!   5. LIVE roles given more than 12 hours ago (no stream.offline came) are taken back.
+//!   6. The outbox: deliver what is due, with backoff.
 //!
 //! Daily (`DAILY_CRON`): builders who owe C500 are asked again, and the ledger is reconciled
 //! with Stripe (flows::reconcile), mismatches reported to HQ.
 
 use crate::clients::stripe::Stripe;
 use crate::context::Cx;
+use crate::domain::buying::HOLD_MS;
 use crate::domain::escrow::{Actor, Event};
+use crate::domain::ids::{seeded_random, OrderId};
 use crate::error::Failure;
 use crate::flows::{escrow as money, reconcile};
-use crate::store::{buying, fulfilment, ledger};
+use crate::store::{buying, fulfilment, ledger, waitlist};
 use crate::{log, outbox};
 use serde_json::json;
 
@@ -37,6 +41,9 @@ pub async fn run(cx: &Cx, cron: &str) {
     }
     if let Err(e) = sweep_holds(cx).await {
         log::error("cron_sweep_failed", &e);
+    }
+    if let Err(e) = serve_waitlists(cx).await {
+        log::error("cron_waitlist_failed", &e);
     }
     if let Err(e) = finish_money(cx).await {
         log::error("cron_money_failed", &e);
@@ -87,6 +94,47 @@ async fn sweep_holds(cx: &Cx) -> Result<(), Failure> {
         "cron_sweep",
         json!({ "lapsed": lapsed.len(), "released": released }),
     );
+    Ok(())
+}
+
+/// Units that came back (a hold lapsed above, a checkout expired, a refund before shipping)
+/// go down their drop's line: each to the first buyer waiting, held for them for
+/// `HOLD_MS` with a DM (store::waitlist::offer; one batch for all). Meanwhile Buy takes no
+/// free unit for anyone further back, so nobody jumps the line between two runs.
+async fn serve_waitlists(cx: &Cx) -> Result<(), Failure> {
+    let db = cx.db()?;
+    let turns = waitlist::turns(&db, BATCH).await?;
+    if turns.is_empty() {
+        return Ok(());
+    }
+    let seed = crate::config::order_id_seed(&cx.env);
+    // Whole milliseconds: an integer's text (a float's would pull float formatting into the module).
+    let clock = (cx.now_ms as i64).to_string();
+    let mut ids = Vec::with_capacity(turns.len());
+    for turn in &turns {
+        let random = match &seed {
+            Some(seed) => seeded_random(seed, &["offer", &turn.buyer_id, &turn.listing_id, &clock]),
+            None => {
+                let mut random = [0u8; 8];
+                getrandom::fill(&mut random)?;
+                random
+            }
+        };
+        ids.push(OrderId::from_random(&random));
+    }
+    let offers: Vec<waitlist::Offer<'_>> = turns
+        .iter()
+        .zip(&ids)
+        .map(|(turn, id)| waitlist::Offer {
+            listing: &turn.listing_id,
+            buyer: &turn.buyer_id,
+            hold_id: id.as_str(),
+            now_ms: cx.now_ms,
+            expires_at_ms: cx.now_ms + HOLD_MS,
+        })
+        .collect();
+    waitlist::offer(&db, &offers).await?;
+    log::event("cron_waitlist", json!({ "offered": offers.len() }));
     Ok(())
 }
 

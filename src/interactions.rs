@@ -14,6 +14,7 @@ pub mod orders;
 pub mod server_settings;
 pub mod setup;
 pub mod trust;
+pub mod waitlist;
 
 use crate::clients::discord::Discord;
 use crate::context::Cx;
@@ -370,6 +371,9 @@ fn route(interaction: Interaction, cx: &Cx, ctx: &Context) -> Answer {
                 .unwrap_or_default();
             let error = match CustomId::parse(custom_id) {
                 Ok(CustomId::Buy(listing)) => return buy::click(&interaction, listing, cx, ctx),
+                Ok(CustomId::Waitlist(listing)) => {
+                    return waitlist::join(&interaction, listing, cx)
+                }
                 Ok(CustomId::OrdersPage(page)) => {
                     return orders::show(&interaction, page, true, cx)
                 }

@@ -81,6 +81,12 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
                 Availability::AllInCheckout => {
                     "⏳ All in checkout: a unit comes back if a checkout lapses".to_owned()
                 }
+                Availability::SoldOut if card.waiting > 0 => {
+                    format!(
+                        "🔴 Sold out · {} in line for a unit that comes back",
+                        card.waiting
+                    )
+                }
                 Availability::SoldOut => "🔴 Sold out".to_owned(),
                 Availability::Delisted => "Delisted by the builder".to_owned(),
                 Availability::Paused => {
@@ -90,6 +96,13 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
             true,
         ),
     ];
+    if let Some(limit) = card.per_buyer {
+        fields.push(EmbedField::new(
+            "Limit",
+            format!("{limit} per buyer, so more of the community gets one"),
+            true,
+        ));
+    }
     if let Some(specs) = card.specs.as_ref().filter(|s| !s.is_empty()) {
         fields.push(EmbedField::new("Specs", md(specs), false));
     }
@@ -110,6 +123,17 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
         Availability::Delisted => Button::success("No longer available", buy, None).disabled(),
         Availability::Paused => Button::success("Paused", buy, Some("⏸️")).disabled(),
     });
+    // Sold out (or every unit in a checkout): a place in line for a unit that comes back.
+    let line = matches!(state, Availability::SoldOut | Availability::AllInCheckout)
+        .then(|| ListingId::parse(&card.id))
+        .flatten()
+        .map(|id| {
+            Button::secondary(
+                "Join the waitlist",
+                CustomId::Waitlist(id).encode(),
+                Some("🎟️"),
+            )
+        });
     Message {
         embeds: vec![Embed {
             title: Some(md(&card.title)),
@@ -133,7 +157,7 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
             ..Embed::default()
         }],
         components: button
-            .map(|b| vec![ActionRow::new(vec![b])])
+            .map(|b| vec![ActionRow::new(std::iter::once(b).chain(line).collect())])
             .unwrap_or_default(),
         ..Message::default()
     }
@@ -145,6 +169,30 @@ fn order_link(base: &str, order: &OrderView) -> Button {
         format!("{base}/orders/{}", order.status_token),
         Some("📦"),
     )
+}
+
+/// The DM to a buyer whose turn in a drop's line came: a unit held for them, and Buy.
+pub fn waitlist_offer(offer: &crate::store::buying::HoldCheckout) -> Message {
+    let buy = ListingId::parse(&offer.listing_id).map(|id| CustomId::Buy(id).encode());
+    Message {
+        embeds: vec![Embed {
+            title: Some("🎟️ Your turn!".to_owned()),
+            description: Some(format!(
+                "A unit of **{}** came back and it's held for you until <t:{}:R>. Click Buy for your secure checkout link: your 30 minutes to pay start then. C500 holds the payment until the builder proves the work.",
+                md(&offer.title),
+                (offer.hold_expires_at / 1000.0) as i64
+            )),
+            color: Some(colour::SAKURA),
+            footer: Some(EmbedFooter {
+                text: "Not for you any more? Let it lapse and it goes to the next person in line.".to_owned(),
+            }),
+            ..Embed::default()
+        }],
+        components: buy
+            .map(|buy| vec![ActionRow::new(vec![Button::success("Buy Now with C500", buy, Some("🛒"))])])
+            .unwrap_or_default(),
+        ..Message::default()
+    }
 }
 
 /// The buyer's confirmation DM.
@@ -565,13 +613,50 @@ mod tests {
     }
 
     #[test]
+    fn a_sold_out_drop_offers_its_waitlist_and_shows_its_limit() {
+        let card = |stock: i64, held: i64, waiting: i64| -> ListingCard {
+            serde_json::from_value(json!({
+                "id": "D-ABCDEFGH", "seller_id": "2", "channel_id": null, "message_id": null,
+                "kind": "ready_to_ship", "title": "Board", "description": "d", "specs": null,
+                "image_url": null, "guild_tag": "builder", "price_cents": 45000, "shipping_cents": 0,
+                "lead_time_weeks": null, "quantity": 3, "stock": stock, "held": held,
+                "status": "live", "release_at": null, "waiting": waiting, "per_buyer": 1
+            }))
+            .unwrap()
+        };
+        let buttons =
+            |m: &Message| serde_json::to_value(&m.components).unwrap()[0]["components"].clone();
+        let open = drop_embed(&card(2, 0, 0), "https://c500.store");
+        assert_eq!(
+            buttons(&open).as_array().unwrap().len(),
+            1,
+            "on sale: Buy only"
+        );
+        let fields = serde_json::to_string(&open.embeds[0].fields).unwrap();
+        assert!(fields.contains("1 per buyer"), "{fields}");
+        let sold = drop_embed(&card(0, 0, 4), "https://c500.store");
+        let b = buttons(&sold);
+        assert_eq!(b[0]["disabled"], json!(true));
+        assert_eq!(b[1]["custom_id"], json!("c5:v1:line:D-ABCDEFGH"));
+        assert!(b[1].get("disabled").is_none());
+        assert!(serde_json::to_string(&sold.embeds[0].fields)
+            .unwrap()
+            .contains("4 in line"));
+        let in_checkout = drop_embed(&card(0, 2, 0), "https://c500.store");
+        assert_eq!(
+            buttons(&in_checkout)[1]["custom_id"],
+            json!("c5:v1:line:D-ABCDEFGH")
+        );
+    }
+
+    #[test]
     fn user_text_is_escaped_in_every_message_c500_sends() {
         let card: ListingCard = serde_json::from_value(json!({
             "id": "D-ABCDEFGH", "seller_id": "2", "channel_id": null, "message_id": null,
             "kind": "ready_to_ship", "title": HOSTILE, "description": HOSTILE, "specs": HOSTILE,
             "image_url": null, "guild_tag": "", "price_cents": 45000, "shipping_cents": 0,
             "lead_time_weeks": null, "quantity": 3, "stock": 3, "held": 0, "status": "live",
-            "release_at": null
+            "release_at": null, "waiting": 0, "per_buyer": 2
         }))
         .unwrap();
         let report: crate::store::hq::ReportView = serde_json::from_value(json!({
@@ -586,6 +671,11 @@ mod tests {
             "checkout_session_id": "cs_1", "escrow": "held"
         }))
         .unwrap();
+        let offer: crate::store::buying::HoldCheckout = serde_json::from_value(json!({
+            "hold_id": "C5-7K2M9QAB", "listing_id": "D-ABCDEFGH", "seller_id": "2", "title": HOSTILE,
+            "image_url": null, "hold_item_cents": 45000, "hold_shipping_cents": 0, "hold_expires_at": 1.0e12
+        }))
+        .unwrap();
         let o = order();
         let base = "https://c500.store";
         assert_eq!(
@@ -595,6 +685,7 @@ mod tests {
         );
         let table: Vec<(&str, Message)> = vec![
             ("drop_embed", drop_embed(&card, base)),
+            ("waitlist_offer", waitlist_offer(&offer)),
             ("order_confirmed", order_confirmed(&o, base)),
             ("new_order in channel", new_order(&o, true)),
             ("new_order by DM", new_order(&o, false)),

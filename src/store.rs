@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod timeline;
 pub mod trust;
 pub mod twitch;
+pub mod waitlist;
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;

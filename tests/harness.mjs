@@ -230,12 +230,12 @@ export async function makeSeller(w, id, { approved = 1, account = `acct_${id.sli
 }
 
 let drops = 0;
-/** Posts a drop through the real /c500 drop form; returns its listing row. */
-export async function postDrop(w, seller, { kind = "r", quantity = 1, shipping = 0, lead = 0, guild = "builder", release = 0, price = "120", title } = {}) {
+/** Posts a drop through the real /c500 drop form (`limit`: units per buyer); returns its listing row. */
+export async function postDrop(w, seller, { kind = "r", quantity = 1, shipping = 0, lead = 0, guild = "builder", release = 0, price = "120", title, limit } = {}) {
   drops += 1;
   const name = title ?? `Test Board ${drops}`;
   const res = await w.interact(
-    dropForm(`c5:v1:drop:${kind}.${quantity}.${shipping}.${lead}.${guild}.${release}`,
+    dropForm(`c5:v1:drop:${kind}.${quantity}.${shipping}.${lead}.${guild}.${release}${limit ? `.l${limit}` : ""}`,
       { item_title: name, price, description: "Lubed, filmed, tuned.", image_url: "", specs: "" }, { userId: seller }),
   );
   const body = await res.json();

@@ -155,3 +155,26 @@ test("migration 0007 splits waiting two-effect outbox jobs into one job per effe
   const { results: again } = await db.prepare("SELECT COUNT(*) AS n FROM outbox").all();
   assert.equal(again[0].n, 5);
 });
+
+test("migration 0011 rewrites outbox jobs to their new encoding, once", async () => {
+  const dir = tempDir();
+  applyMigrations(dir);
+  const db = await openDb(dir);
+  await db.prepare(
+    `INSERT INTO outbox (dedupe_key, job, status, attempts, next_attempt_at, created_at, updated_at) VALUES
+       ('overdue:C5-1', '{"kind":"overdue","order":"C5-1"}', 'pending', 2, 5, 1, 1),
+       ('role:1', '{"kind":"set_role","guild":"1","user":"2","role":"3","give":false}', 'done', 1, 0, 0, 0),
+       ('embed:D-1', '{"refresh_embed":{"listing":"D-1"}}', 'pending', 0, 7, 2, 2)`,
+  ).run();
+  const jobs = async () =>
+    (await db.prepare("SELECT dedupe_key, job, status, attempts FROM outbox ORDER BY dedupe_key").all()).results.map((r) => [r.dedupe_key, JSON.parse(r.job), r.status, r.attempts]);
+  const want = [
+    ["embed:D-1", { refresh_embed: { listing: "D-1" } }, "pending", 0],
+    ["overdue:C5-1", { overdue: { order: "C5-1" } }, "pending", 2],
+    ["role:1", { set_role: { guild: "1", user: "2", role: "3", give: false } }, "done", 1],
+  ];
+  executeFile(path.join(ROOT, "migrations/0011_job_encoding.sql"), dir);
+  assert.deepEqual(await jobs(), want);
+  executeFile(path.join(ROOT, "migrations/0011_job_encoding.sql"), dir);
+  assert.deepEqual(await jobs(), want, "applied twice, it changes nothing more");
+});

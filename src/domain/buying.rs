@@ -22,6 +22,12 @@ pub struct ListingFacts {
     pub seller_can_sell: bool,
     pub price: Cents,
     pub release_at_ms: Option<f64>,
+    /// Most units one buyer may take (None: no limit), and how many this buyer has.
+    pub per_buyer: Option<i64>,
+    pub bought: i64,
+    /// Buyers waiting ahead of this one in the drop's line, and whether this one waits.
+    pub ahead: i64,
+    pub waiting: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -59,8 +65,19 @@ pub enum Refusal {
         tier: Tier,
         cap: Cents,
     },
-    /// Every unit is sold or held: the "too late" answer.
-    SoldOut,
+    /// The buyer has as many units as the drop allows one buyer.
+    OverLimit {
+        limit: i64,
+    },
+    /// Every unit is sold or held: the "too late" answer, with the waitlist offered.
+    /// `place`: the buyer's place in line when they already wait (1 is next).
+    SoldOut {
+        place: Option<i64>,
+    },
+    /// A unit is free but buyers wait ahead of this one: it is theirs (offered in line).
+    LineFirst {
+        place: Option<i64>,
+    },
     /// The facts allow a hold but none was taken (a conflicting write): try again.
     Busy,
 }
@@ -79,6 +96,31 @@ pub enum BuyOutcome {
         url: String,
     },
     Refused(Refusal),
+}
+
+impl BuyOutcome {
+    /// The outcome's name in logs (not `Debug`: that would format the f64s it holds, and
+    /// float formatting costs the module ~7 KiB; docs/performance.md).
+    pub fn code(&self) -> &'static str {
+        match self {
+            BuyOutcome::Checkout { fresh: true, .. } => "checkout",
+            BuyOutcome::Checkout { fresh: false, .. } => "checkout_again",
+            BuyOutcome::Resume { .. } => "resume",
+            BuyOutcome::Refused(r) => match r {
+                Refusal::Banned => "banned",
+                Refusal::NoSuchDrop => "no_such_drop",
+                Refusal::Delisted => "delisted",
+                Refusal::SellerPaused => "seller_paused",
+                Refusal::OwnDrop => "own_drop",
+                Refusal::NotReleased { .. } => "not_released",
+                Refusal::OverCap { .. } => "over_cap",
+                Refusal::OverLimit { .. } => "over_limit",
+                Refusal::SoldOut { .. } => "sold_out",
+                Refusal::LineFirst { .. } => "line_first",
+                Refusal::Busy => "busy",
+            },
+        }
+    }
 }
 
 pub fn decide(f: &BuyFacts, now_ms: f64) -> BuyOutcome {
@@ -117,8 +159,17 @@ pub fn decide(f: &BuyFacts, now_ms: f64) -> BuyOutcome {
             return Refused(Refusal::OverCap { tier: f.tier, cap });
         }
     }
+    if let Some(limit) = listing.per_buyer {
+        if listing.bought >= limit {
+            return Refused(Refusal::OverLimit { limit });
+        }
+    }
+    let place = listing.waiting.then_some(listing.ahead + 1);
     if listing.stock <= 0 {
-        return Refused(Refusal::SoldOut);
+        return Refused(Refusal::SoldOut { place });
+    }
+    if listing.ahead > 0 {
+        return Refused(Refusal::LineFirst { place });
     }
     Refused(Refusal::Busy)
 }
@@ -139,6 +190,10 @@ mod tests {
                 seller_can_sell: true,
                 price: Cents::new(10_000),
                 release_at_ms: None,
+                per_buyer: None,
+                bought: 0,
+                ahead: 0,
+                waiting: false,
             }),
             hold: Some(HoldFacts {
                 id: "C5-AAAAAA".into(),
@@ -232,7 +287,10 @@ mod tests {
         );
 
         let sold = with_listing(|l| l.stock = 0);
-        assert_eq!(decide(&sold, 0.0), BuyOutcome::Refused(Refusal::SoldOut));
+        assert_eq!(
+            decide(&sold, 0.0),
+            BuyOutcome::Refused(Refusal::SoldOut { place: None })
+        );
 
         let over = with_listing(|l| l.price = Cents::new(15_001));
         assert_eq!(
@@ -244,6 +302,60 @@ mod tests {
         );
         let at_cap = with_listing(|l| l.price = Cents::new(15_000));
         assert_eq!(decide(&at_cap, 0.0), BuyOutcome::Refused(Refusal::Busy));
+    }
+
+    #[test]
+    fn the_per_buyer_limit_counts_what_the_buyer_has() {
+        let under = with_listing(|l| {
+            l.per_buyer = Some(2);
+            l.bought = 1;
+        });
+        assert_eq!(decide(&under, 0.0), BuyOutcome::Refused(Refusal::Busy));
+        let at = with_listing(|l| {
+            l.per_buyer = Some(2);
+            l.bought = 2;
+            l.stock = 0;
+        });
+        // The limit is the answer even when sold out: a place in line would be no use.
+        assert_eq!(
+            decide(&at, 0.0),
+            BuyOutcome::Refused(Refusal::OverLimit { limit: 2 })
+        );
+        // A hold the buyer already has is theirs whatever the count (it was taken within it).
+        let mut held = facts();
+        if let Some(l) = held.listing.as_mut() {
+            l.per_buyer = Some(1);
+            l.bought = 1;
+        }
+        assert!(matches!(decide(&held, 0.0), BuyOutcome::Checkout { .. }));
+    }
+
+    #[test]
+    fn a_free_unit_goes_to_the_line_first() {
+        let behind = with_listing(|l| l.ahead = 3);
+        assert_eq!(
+            decide(&behind, 0.0),
+            BuyOutcome::Refused(Refusal::LineFirst { place: None })
+        );
+        let waiting = with_listing(|l| {
+            l.ahead = 3;
+            l.waiting = true;
+        });
+        assert_eq!(
+            decide(&waiting, 0.0),
+            BuyOutcome::Refused(Refusal::LineFirst { place: Some(4) })
+        );
+        let sold_waiting = with_listing(|l| {
+            l.stock = 0;
+            l.waiting = true;
+        });
+        assert_eq!(
+            decide(&sold_waiting, 0.0),
+            BuyOutcome::Refused(Refusal::SoldOut { place: Some(1) })
+        );
+        // First in line with a unit free: the rules allowed the hold (Busy: none was taken).
+        let first = with_listing(|l| l.waiting = true);
+        assert_eq!(decide(&first, 0.0), BuyOutcome::Refused(Refusal::Busy));
     }
 
     #[test]

@@ -17,6 +17,8 @@ const VERSION: &str = "v1";
 pub enum CustomId {
     /// The Buy button on a drop embed.
     Buy(ListingId),
+    /// "Join the waitlist" on a sold-out drop.
+    Waitlist(ListingId),
     /// The drop form (modal), carrying the slash command's options.
     DropForm(DropOptions),
     /// A page of `/c500 orders` (0 is the newest).
@@ -43,6 +45,7 @@ impl CustomId {
     pub fn encode(&self) -> String {
         match self {
             CustomId::Buy(listing) => format!("{PREFIX}:{VERSION}:buy:{listing}"),
+            CustomId::Waitlist(listing) => format!("{PREFIX}:{VERSION}:line:{listing}"),
             CustomId::DropForm(o) => {
                 format!(
                     "{PREFIX}:{VERSION}:drop:{}.{}.{}.{}.{}.{}",
@@ -56,6 +59,7 @@ impl CustomId {
                     o.guild.name(),
                     o.release_at.unwrap_or(0),
                 ) + &o.image_draft.map(|d| format!(".{d}")).unwrap_or_default()
+                    + &o.per_buyer.map(|n| format!(".l{n}")).unwrap_or_default()
             }
             CustomId::OrdersPage(page) => format!("{PREFIX}:{VERSION}:orders:{page}"),
             CustomId::InventoryList => format!("{PREFIX}:{VERSION}:inv:list"),
@@ -92,6 +96,7 @@ impl CustomId {
         };
         match (action, arg) {
             (Some("buy"), Some(id)) => listing(id, CustomId::Buy),
+            (Some("line"), Some(id)) => listing(id, CustomId::Waitlist),
             (Some("inv"), Some("list")) => Ok(CustomId::InventoryList),
             (Some("inv"), Some("pick")) => Ok(CustomId::InventoryPick),
             (Some("inv-edit"), Some(id)) => listing(id, CustomId::InventoryEdit),
@@ -123,8 +128,23 @@ fn parse_drop(fields: &str) -> Option<DropOptions> {
     let lead: u8 = f.next()?.parse().ok()?;
     let guild = GuildTag::parse(f.next()?)?;
     let release: u64 = f.next()?.parse().ok()?;
-    let image_draft = match f.next() {
-        Some(d) => Some(d.parse::<u64>().ok()?),
+    // Then, each optional: the image draft (digits), the per-buyer limit (`l` and digits).
+    // Forms opened before the limit existed end after the draft, and still parse.
+    let mut next = f.next();
+    let image_draft = match next.filter(|d| !d.starts_with('l')) {
+        Some(d) => {
+            next = f.next();
+            Some(d.parse::<u64>().ok()?)
+        }
+        None => None,
+    };
+    let per_buyer = match next {
+        Some(l) => Some(
+            l.strip_prefix('l')?
+                .parse::<u8>()
+                .ok()
+                .filter(|n| (1..=99).contains(n))?,
+        ),
         None => None,
     };
     if f.next().is_some() {
@@ -138,6 +158,7 @@ fn parse_drop(fields: &str) -> Option<DropOptions> {
         guild,
         release_at: (release > 0).then_some(release),
         image_draft,
+        per_buyer,
     })
 }
 
@@ -152,6 +173,9 @@ mod tests {
         assert!(encoded.len() <= MAX_LEN);
         assert!(encoded.starts_with("c5:v1:buy:D-"));
         assert_eq!(CustomId::parse(&encoded), Ok(buy));
+        let line = CustomId::Waitlist(ListingId::from_random(&[9; 8]));
+        assert!(line.encode().starts_with("c5:v1:line:D-"));
+        assert_eq!(CustomId::parse(&line.encode()), Ok(line));
     }
 
     #[test]
@@ -204,6 +228,7 @@ mod tests {
             guild: GuildTag::Vintage,
             release_at: Some(1_764_612_000_000),
             image_draft: Some(1_441_118_573_923_618_817),
+            per_buyer: Some(99),
         };
         let encoded = CustomId::DropForm(options.clone()).encode();
         assert!(encoded.len() <= MAX_LEN, "{encoded}");
@@ -216,16 +241,41 @@ mod tests {
             guild: GuildTag::Builder,
             release_at: None,
             image_draft: None,
+            per_buyer: None,
         };
         assert_eq!(
             CustomId::parse(&CustomId::DropForm(plain.clone()).encode()),
-            Ok(CustomId::DropForm(plain))
+            Ok(CustomId::DropForm(plain.clone()))
+        );
+        // A limit without a photo link, and a form opened before limits existed.
+        let limited = DropOptions {
+            per_buyer: Some(2),
+            ..plain.clone()
+        };
+        assert_eq!(
+            CustomId::DropForm(limited.clone()).encode(),
+            "c5:v1:drop:r.1.0.0.builder.0.l2"
+        );
+        assert_eq!(
+            CustomId::parse("c5:v1:drop:r.1.0.0.builder.0.l2"),
+            Ok(CustomId::DropForm(limited))
+        );
+        assert_eq!(
+            CustomId::parse("c5:v1:drop:r.1.0.0.builder.0.77"),
+            Ok(CustomId::DropForm(DropOptions {
+                image_draft: Some(77),
+                ..plain
+            }))
         );
         for bad in [
             "c5:v1:drop:x.1.0.0.builder.0",
             "c5:v1:drop:r.0.0.0.builder.0",
             "c5:v1:drop:r.1.0.0.pastel.0",
             "c5:v1:drop:r.1.0.0.builder",
+            "c5:v1:drop:r.1.0.0.builder.0.l0",
+            "c5:v1:drop:r.1.0.0.builder.0.l100",
+            "c5:v1:drop:r.1.0.0.builder.0.l2.77",
+            "c5:v1:drop:r.1.0.0.builder.0.77.l2.l2",
         ] {
             assert_eq!(CustomId::parse(bad), Err(CustomIdError::Unknown), "{bad}");
         }

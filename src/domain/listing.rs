@@ -50,6 +50,8 @@ pub struct DropOptions {
     /// The slash command's id when it named an image link: the link waits in KV for the
     /// form (a custom_id has no room for it).
     pub image_draft: Option<u64>,
+    /// Most units one buyer may take; None: no limit.
+    pub per_buyer: Option<u8>,
 }
 
 /// A field the builder got wrong, and how to put it right.
@@ -139,9 +141,36 @@ impl DropOptions {
             guild,
             release_at,
             image_draft: None,
+            per_buyer: None,
+        })
+    }
+
+    /// Adds the `limit` option: units one buyer may take, 1 up to the drop's quantity.
+    pub fn with_per_buyer(self, limit: Option<i64>) -> Result<DropOptions, FieldError> {
+        let Some(limit) = limit else {
+            return Ok(self);
+        };
+        if !(1..=MAX_PER_BUYER).contains(&limit) {
+            return Err(err(
+                "limit",
+                format!("must be between 1 and {MAX_PER_BUYER} per buyer"),
+            ));
+        }
+        if limit > i64::from(self.quantity) {
+            return Err(err(
+                "limit",
+                "can't be more than the quantity: leave it out for no limit",
+            ));
+        }
+        Ok(DropOptions {
+            per_buyer: u8::try_from(limit).ok(),
+            ..self
         })
     }
 }
+
+/// The largest per-buyer limit a drop may set (larger is no limit: leave the option out).
+pub const MAX_PER_BUYER: i64 = 99;
 
 /// `YYYY-MM-DD HH:MM` (or with a `T`) in UTC → unix ms.
 pub fn parse_utc(text: &str) -> Option<u64> {
@@ -513,6 +542,27 @@ mod tests {
         .unwrap();
         assert_eq!(ok.title, "Snow White TKL");
         assert_eq!(ok.specs.as_deref(), Some("Gateron Ink"));
+    }
+
+    #[test]
+    fn the_per_buyer_limit_fits_the_quantity() {
+        let three = DropOptions::parse(Some("ready_to_ship"), Some(3), None, None, None, None, NOW)
+            .unwrap();
+        assert_eq!(three.clone().with_per_buyer(None).unwrap().per_buyer, None);
+        assert_eq!(
+            three.clone().with_per_buyer(Some(1)).unwrap().per_buyer,
+            Some(1)
+        );
+        assert_eq!(
+            three.clone().with_per_buyer(Some(3)).unwrap().per_buyer,
+            Some(3)
+        );
+        for bad in [0, -1, 4, 100] {
+            assert_eq!(
+                three.clone().with_per_buyer(Some(bad)).unwrap_err().field,
+                "limit"
+            );
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::context::Cx;
 use crate::discord::model::Interaction;
 use crate::discord::response::{colour, ActionRow, Button, Embed, Message};
 use crate::domain::buying::{decide, BuyOutcome, Refusal, HOLD_MS};
+use crate::domain::custom_id::CustomId;
 use crate::domain::ids::{seeded_random, ListingId, OrderId};
 use crate::domain::money::Cents;
 use crate::store::buying::{self, HoldCheckout, HoldRequest};
@@ -96,10 +97,10 @@ async fn buy(
     };
     log::event(
         "buy_click",
-        json!({ "listing": listing.as_str(), "buyer": buyer, "outcome": format!("{outcome:?}"), "attempts": attempt }),
+        json!({ "listing": listing.as_str(), "buyer": buyer, "outcome": outcome.code(), "attempts": attempt }),
     );
     match outcome {
-        BuyOutcome::Refused(refusal) => Ok(refused(&refusal)),
+        BuyOutcome::Refused(refusal) => Ok(refused(&refusal, listing)),
         BuyOutcome::Resume { url } => Ok(checkout_link(&url, hold.map(|h| h.hold_expires_at))),
         BuyOutcome::Checkout { hold_id, fresh } => {
             let hold = hold.ok_or("the hold vanished between statements of one batch")?;
@@ -147,7 +148,7 @@ async fn again(
             }
             BuyOutcome::Checkout { .. } => held = true,
             BuyOutcome::Refused(Refusal::Busy) => held = false,
-            BuyOutcome::Refused(refusal) => return Ok(Again::Answer(refused(&refusal))),
+            BuyOutcome::Refused(refusal) => return Ok(Again::Answer(refused(&refusal, listing))),
         }
     }
     if held {
@@ -221,7 +222,7 @@ async fn checkout(
             if matches!(e, StripeError::Api { status: 429, .. }) {
                 // Stripe still said slow down after a click's patience: a busy drop, not an
                 // outage.
-                return Ok(refused(&Refusal::Busy));
+                return Ok(busy());
             }
             return Ok(UserError::StripeUnavailable.message());
         }
@@ -313,7 +314,43 @@ fn checkout_link(url: &str, expires_at_ms: Option<f64>) -> Message {
     }
 }
 
-fn refused(refusal: &Refusal) -> Message {
+fn busy() -> Message {
+    Message::oops(
+        "So many clicks!",
+        "We couldn't hold a unit for you just now. Please click Buy again.",
+    )
+}
+
+/// A buyer's place in a drop's line, as the Buy and Join replies say it.
+pub(super) fn in_line(place: i64) -> String {
+    match place {
+        1 => "You're **next in line**.".to_owned(),
+        n => format!("You're **#{n} in line**."),
+    }
+}
+
+/// What comes after the place: how a unit that comes back reaches the buyer.
+pub(super) const LINE_PROMISE: &str = "When a unit comes back (a checkout not finished in time, or a refund before shipping), it's held for the next person in line and we DM them a Buy button.";
+
+/// A sold-out answer: the place in line, or a button to take one.
+fn line_answer(title: &str, lead: &str, place: Option<i64>, listing: &ListingId) -> Message {
+    match place {
+        Some(place) => Message::oops(title, format!("{lead} {} {LINE_PROMISE}", in_line(place))),
+        None => Message {
+            components: vec![ActionRow::new(vec![Button::secondary(
+                "Join the waitlist",
+                CustomId::Waitlist(listing.clone()).encode(),
+                Some("🎟️"),
+            )])],
+            ..Message::oops(
+                title,
+                format!("{lead} Join the waitlist for one that comes back: {LINE_PROMISE}"),
+            )
+        },
+    }
+}
+
+pub(super) fn refused(refusal: &Refusal, listing: &ListingId) -> Message {
     match refusal {
         Refusal::Banned => Message::oops(
             "You can't buy on C500",
@@ -347,13 +384,24 @@ fn refused(refusal: &Refusal) -> Message {
                 tier.how_to_grow()
             ),
         ),
-        Refusal::SoldOut => Message::oops(
+        Refusal::OverLimit { limit } => Message::oops(
+            "You have your share",
+            format!(
+                "This drop allows {limit} per buyer, so more of the community gets one. Your orders are in `/c500 orders`."
+            ),
+        ),
+        Refusal::SoldOut { place } => line_answer(
             "Too late, it's gone!",
-            "Every unit is sold or in someone's checkout. A unit comes back if a checkout isn't finished within 30 minutes, so check again soon.",
+            "Every unit is sold or in someone's checkout.",
+            *place,
+            listing,
         ),
-        Refusal::Busy => Message::oops(
-            "So many clicks!",
-            "We couldn't hold a unit for you just now. Please click Buy again.",
+        Refusal::LineFirst { place } => line_answer(
+            "Waitlist first",
+            "A unit just came back, and it goes to the people waiting in line first.",
+            *place,
+            listing,
         ),
+        Refusal::Busy => busy(),
     }
 }

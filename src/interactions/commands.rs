@@ -99,6 +99,8 @@ pub fn registration() -> Value {
                  "max_length", json!(20)),
             with(string("image_url", "A https link to a photo (or upload one in the form)", false),
                  "max_length", json!(500)),
+            json!({ "type": INTEGER, "name": "limit", "description": "Most units one buyer may take (default no limit)",
+                    "required": false, "min_value": 1, "max_value": 99 }),
         ]),
         sub("inventory", "Your listings: stock, price, delist", vec![]),
         sub("dashboard", "Your shop at a glance: listings, orders, escrow", vec![]),

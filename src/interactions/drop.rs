@@ -57,7 +57,9 @@ pub(super) fn start(interaction: &Interaction, o: &[CommandOption], cx: &Cx) -> 
         option_str(o, "guild"),
         option_str(o, "release_at"),
         now,
-    ) {
+    )
+    .and_then(|options| options.with_per_buyer(int("limit")))
+    {
         Ok(options) => options,
         Err(e) => return field_error(&e),
     };
@@ -318,5 +320,7 @@ fn new_card(id: &ListingId, seller: &str, o: &DropOptions, f: &DropForm) -> List
         held: 0,
         status: ListingStatus::Live,
         release_at: o.release_at.map(|ms| ms as f64),
+        waiting: 0,
+        per_buyer: o.per_buyer.map(i64::from),
     }
 }

@@ -172,7 +172,7 @@ pub fn refresh_seller_embeds(
     Ok(db
         .prepare(format!(
             "INSERT INTO outbox (dedupe_key, job, next_attempt_at, created_at, updated_at)
-             SELECT 'embed:' || l.id, json_object('kind', 'refresh_embed', 'listing', l.id), ?2, ?2, ?2
+             SELECT 'embed:' || l.id, json_object('refresh_embed', json_object('listing', l.id)), ?2, ?2, ?2
              FROM listings l WHERE l.seller_id = {seller_sql} AND l.status = 'live' AND l.message_id IS NOT NULL
              ON CONFLICT (dedupe_key) {}",
             super::outbox::embed_rearm_sql()

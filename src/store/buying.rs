@@ -35,6 +35,34 @@ macro_rules! seller_can_sell {
 pub(crate) use seller_can_sell;
 pub const SELLER_CAN_SELL: &str = seller_can_sell!();
 
+/// How many units buyer ?2 already has of the listing aliased `l`, toward its per-buyer
+/// limit: their orders not cancelled or refunded (the open hold is the unique index's).
+macro_rules! bought_sql {
+    () => {
+        "(SELECT COUNT(*) FROM orders o WHERE o.listing_id = l.id AND o.buyer_id = ?2
+           AND o.status NOT IN ('cancelled', 'refunded'))"
+    };
+}
+
+/// How many buyers wait ahead of buyer ?2 in the line of the listing aliased `l` (everyone
+/// waiting, if ?2 is not): while this is not 0 a free unit is theirs, not ?2's (the cron
+/// offers it, store::waitlist). Ties in `joined_at` go by Discord id, as the offers do.
+macro_rules! ahead_sql {
+    () => {
+        "(SELECT COUNT(*) FROM waitlist w WHERE w.listing_id = l.id AND w.status = 'waiting' AND w.buyer_id <> ?2
+           AND (w.joined_at, w.buyer_id) < (COALESCE((SELECT me.joined_at FROM waitlist me
+             WHERE me.listing_id = l.id AND me.buyer_id = ?2 AND me.status = 'waiting'), 1e300), ?2))"
+    };
+}
+
+/// Whether buyer ?2 has a place in the line of the listing aliased `l`.
+macro_rules! waiting_sql {
+    () => {
+        "EXISTS (SELECT 1 FROM waitlist me WHERE me.listing_id = l.id AND me.buyer_id = ?2 AND me.status = 'waiting')"
+    };
+}
+pub(crate) use {ahead_sql, bought_sql};
+
 /// A Buy click's attempt at a hold.
 pub struct HoldRequest<'a> {
     pub listing: &'a str,
@@ -60,7 +88,7 @@ pub struct HoldCheckout {
 }
 
 #[derive(Debug, Deserialize)]
-struct FactsRow {
+pub(super) struct FactsRow {
     banned: i64,
     tier: String,
     listing_id: Option<String>,
@@ -77,6 +105,10 @@ struct FactsRow {
     hold_item_cents: Option<i64>,
     hold_shipping_cents: Option<i64>,
     hold_expires_at: Option<f64>,
+    per_buyer: Option<i64>,
+    bought: Option<i64>,
+    ahead: Option<i64>,
+    waiting: Option<i64>,
 }
 
 /// ONE round trip: returns the buyer's own lapsed hold, takes a unit if every rule allows
@@ -112,7 +144,11 @@ pub async fn reserve(
                AND {SELLER_CAN_SELL}
                AND (l.release_at IS NULL OR l.release_at <= ?4 + CASE b.tier WHEN 'vip' THEN ?6 ELSE 0 END)
                AND l.price_cents <= CASE b.tier WHEN 'guest' THEN ?7 WHEN 'member' THEN ?8 ELSE l.price_cents END
-             ON CONFLICT DO NOTHING"
+               AND (l.per_buyer IS NULL OR {bought} < l.per_buyer)
+               AND {ahead} = 0
+             ON CONFLICT DO NOTHING",
+            bought = bought_sql!(),
+            ahead = ahead_sql!(),
         ))
         .bind(&[
             h.listing.into(),
@@ -133,6 +169,29 @@ pub async fn reserve(
                WHERE id = ?2 AND listing_id = ?1 AND buyer_id = ?4 AND created_at = ?3 AND status = 'held')",
         )
         .bind(&[h.listing.into(), h.new_id.into(), now.clone(), h.buyer.into()])?;
+    // A buyer first in line who took a free unit themselves has had their turn.
+    let served = db
+        .prepare(
+            "UPDATE waitlist SET status = 'offered', hold_id = ?3, updated_at = ?4
+             WHERE listing_id = ?1 AND buyer_id = ?2 AND status = 'waiting'
+               AND EXISTS (SELECT 1 FROM reservations WHERE id = ?3 AND created_at = ?4 AND status = 'held')",
+        )
+        .bind(&[h.listing.into(), h.buyer.into(), h.new_id.into(), now.clone()])?;
+    // A hold with no Checkout yet (a unit the waitlist offered, waiting for its buyer's
+    // click) gets its full time from now: the 30 minutes start when the buyer has the link,
+    // and Checkout's `expires_at` must be at least 30 minutes away.
+    let extend = db
+        .prepare(
+            "UPDATE reservations SET expires_at = MAX(expires_at, ?3), updated_at = ?4
+             WHERE listing_id = ?1 AND buyer_id = ?2 AND status = 'held'
+               AND checkout_session_id IS NULL AND expires_at > ?4",
+        )
+        .bind(&[
+            h.listing.into(),
+            h.buyer.into(),
+            num(h.expires_at_ms),
+            now.clone(),
+        ])?;
     // Lapsed holds were released above, so every 'held' row is open.
     let facts = db
         .prepare(facts_sql())
@@ -143,6 +202,8 @@ pub async fn reserve(
     batch.add(release_lapsed);
     batch.add(take);
     batch.add(decrement);
+    batch.add(served);
+    batch.add(extend);
     let facts_rows = batch.read::<FactsRow>(facts);
     let done = batch.run(db).await?;
     let row = done
@@ -171,22 +232,26 @@ pub async fn current(
 
 /// The facts a Buy decision needs (?1 listing, ?2 buyer): the buyer, the listing, and the
 /// buyer's hold on it if it is still open at ?3.
-fn facts_sql() -> String {
+pub(super) fn facts_sql() -> String {
     format!(
         "SELECT u.is_banned AS banned, {TIER_SQL} AS tier,
            l.id AS listing_id, l.status, l.stock, l.seller_id, {SELLER_CAN_SELL} AS seller_ok, l.price_cents, l.release_at, l.title, {} AS image_url,
            r.id AS hold_id, r.checkout_url, r.item_cents AS hold_item_cents,
-           r.shipping_cents AS hold_shipping_cents, r.expires_at AS hold_expires_at
+           r.shipping_cents AS hold_shipping_cents, r.expires_at AS hold_expires_at,
+           l.per_buyer, {} AS bought, {} AS ahead, {} AS waiting
          FROM users u
          LEFT JOIN listings l ON l.id = ?1
          LEFT JOIN reservations r ON r.listing_id = ?1 AND r.buyer_id = u.discord_id AND r.status = 'held' AND r.expires_at > ?3
          WHERE u.discord_id = ?2",
         image_sql!(),
+        bought_sql!(),
+        ahead_sql!(),
+        waiting_sql!(),
     )
 }
 
 /// `new_id`: the hold this click tried to take, if it tried.
-fn facts_from(
+pub(super) fn facts_from(
     row: FactsRow,
     buyer: &str,
     new_id: Option<&str>,
@@ -200,6 +265,10 @@ fn facts_from(
             seller_can_sell: row.seller_ok == Some(1),
             price: Cents::new(row.price_cents.unwrap_or(0)),
             release_at_ms: row.release_at,
+            per_buyer: row.per_buyer,
+            bought: row.bought.unwrap_or(0),
+            ahead: row.ahead.unwrap_or(0),
+            waiting: row.waiting == Some(1),
         }),
         _ => None,
     };

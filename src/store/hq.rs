@@ -133,7 +133,7 @@ pub async fn set_ban(
         statements.push(
             db.prepare(format!(
                 "INSERT INTO outbox (dedupe_key, job, next_attempt_at, created_at, updated_at)
-                 SELECT 'embed:' || id, json_object('kind', 'refresh_embed', 'listing', id), ?2, ?2, ?2
+                 SELECT 'embed:' || id, json_object('refresh_embed', json_object('listing', id)), ?2, ?2, ?2
                  FROM listings WHERE seller_id = ?1 AND status = 'live'
                  ON CONFLICT (dedupe_key) {}",
                 super::outbox::embed_rearm_sql()

@@ -78,8 +78,9 @@ pub async fn insert_listing(
     let text = |s: Option<&str>| s.map_or(JsValue::NULL, JsValue::from);
     db.prepare(
         "INSERT INTO listings (id, seller_id, guild_id, channel_id, kind, title, description, specs, image_url,
-           guild_tag, price_cents, shipping_cents, lead_time_weeks, quantity, stock, status, release_at, created_at, updated_at, photo_type)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, 'live', ?15, ?16, ?16, ?17)",
+           guild_tag, price_cents, shipping_cents, lead_time_weeks, quantity, stock, status, release_at, created_at, updated_at, photo_type,
+           per_buyer)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, 'live', ?15, ?16, ?16, ?17, ?18)",
     )
     .bind(&[
         l.id.into(),
@@ -99,6 +100,7 @@ pub async fn insert_listing(
         l.options.release_at.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64)),
         JsValue::from_f64(now_ms),
         text(l.photo_type),
+        l.options.per_buyer.map_or(JsValue::NULL, JsValue::from),
     ])?
     .run()
     .counted().await?;

@@ -26,6 +26,7 @@ pub enum Table {
     Orders,
     Listings,
     Reports,
+    Reservations,
 }
 
 impl Table {
@@ -34,6 +35,7 @@ impl Table {
             Table::Orders => "orders",
             Table::Listings => "listings",
             Table::Reports => "reports",
+            Table::Reservations => "reservations",
         }
     }
 }
@@ -391,12 +393,18 @@ pub struct ListingCard {
     pub held: i64,
     pub status: crate::domain::listing::ListingStatus,
     pub release_at: Option<f64>,
+    /// Buyers waiting in the drop's line.
+    pub waiting: i64,
+    /// Most units one buyer may take (None: no limit).
+    pub per_buyer: Option<i64>,
 }
 
 pub const LISTING_CARD: &str = concat!("SELECT l.id, l.seller_id, l.channel_id, l.message_id, l.kind, l.title, l.description,
     l.specs, ", super::listings::image_sql!(), " AS image_url, l.guild_tag, l.price_cents, l.shipping_cents, l.lead_time_weeks, l.quantity, l.stock,
     (SELECT COUNT(*) FROM reservations r WHERE r.listing_id = l.id AND r.status = 'held') AS held,
-    CASE WHEN l.status = 'live' AND NOT ", super::buying::seller_can_sell!(), " THEN 'paused' ELSE l.status END AS status, l.release_at
+    CASE WHEN l.status = 'live' AND NOT ", super::buying::seller_can_sell!(), " THEN 'paused' ELSE l.status END AS status, l.release_at,
+    (SELECT COUNT(*) FROM waitlist w WHERE w.listing_id = l.id AND w.status = 'waiting') AS waiting,
+    l.per_buyer
   FROM listings l");
 
 pub async fn listing_card(db: &D1Database, id: &str) -> Result<Option<ListingCard>, StoreError> {

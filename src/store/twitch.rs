@@ -219,7 +219,7 @@ fn take_roles(
         .prepare(format!(
             "INSERT INTO outbox (dedupe_key, job, next_attempt_at, created_at, updated_at)
              SELECT 'role:' || r.guild_id || ':' || r.builder_id || ':' || r.role_id || ':take:' || r.given_at,
-               json_object('kind', 'set_role', 'guild', r.guild_id, 'user', r.builder_id, 'role', r.role_id, 'give', json('false')),
+               json_object('set_role', json_object('guild', r.guild_id, 'user', r.builder_id, 'role', r.role_id, 'give', json('false'))),
                ?1, ?1, ?1
              FROM live_roles r WHERE {which}
              ON CONFLICT (dedupe_key) DO NOTHING"
