@@ -157,7 +157,7 @@ pub fn respond(
         );
         return Outcome::Now(Reply::text(401, UNAUTHORIZED));
     }
-    let Ok(interaction) = serde_json::from_slice::<Interaction>(body) else {
+    let Some(interaction) = crate::domain::json::decode::<Interaction>(body) else {
         return Outcome::Now(Reply::text(400, "malformed interaction"));
     };
     match dispatch(interaction, cx, ctx) {

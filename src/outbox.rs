@@ -116,11 +116,7 @@ async fn drain_once(cx: &Cx, limit: u32) -> Result<(usize, Option<f64>), Failure
     let mut delivered = 0;
     let mut iter = claim.jobs.iter();
     while let Some(claimed) = iter.next() {
-        // Through a `Value`: serde_json's decoder over a Value is already in the module (Stripe's
-        // answers) and smaller per type than its decoder over text (docs/performance.md).
-        let parsed = serde_json::from_str::<serde_json::Value>(&claimed.job)
-            .and_then(serde_json::from_value::<Job>);
-        let job: Job = match parsed {
+        let job: Job = match crate::domain::json::decode_str(&claimed.job) {
             Ok(job) => job,
             Err(e) => {
                 let _ = rows::retry(&db, claimed.id, now, true, &e.to_string(), now).await;

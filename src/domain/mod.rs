@@ -8,6 +8,7 @@ pub mod fulfilment;
 pub mod hex;
 pub mod ids;
 pub mod jobs;
+pub mod json;
 pub mod link_token;
 pub mod listing;
 pub mod markdown;

@@ -27,7 +27,7 @@ pub struct EventData {
 
 impl Event {
     pub fn parse(body: &[u8]) -> Option<Event> {
-        let event: Event = serde_json::from_slice(body).ok()?;
+        let event: Event = crate::domain::json::decode(body)?;
         (event.id.starts_with("evt_") && !event.kind.is_empty()).then_some(event)
     }
 

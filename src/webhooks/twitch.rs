@@ -64,7 +64,7 @@ pub async fn eventsub(mut req: Request, cx: &Cx, ctx: &Context) -> Response {
         );
         return http::text(403, "invalid signature");
     }
-    let Ok(message) = serde_json::from_slice::<Message>(&body) else {
+    let Some(message) = crate::domain::json::decode::<Message>(&body) else {
         return http::text(400, "malformed message");
     };
     let id = id.unwrap_or_default();
