@@ -88,6 +88,14 @@ CREATE TABLE listings (
   -- Most units one buyer may take (NULL: no limit): their orders not cancelled or refunded,
   -- plus their open hold.
   per_buyer INTEGER CHECK (per_buyer IS NULL OR per_buyer BETWEEN 1 AND 99),
+  -- A raffle (NULL: a drop sold first come): Enter until it closes, then the cron draws. The
+  -- commitment (SHA-256 of the seed) is public from the start, the seed once drawn.
+  raffle_closes_at REAL,
+  raffle_min_age_days INTEGER CHECK (raffle_min_age_days IS NULL OR raffle_min_age_days BETWEEN 1 AND 365),
+  raffle_seed TEXT,
+  raffle_commitment TEXT,
+  raffle_drawn_at REAL,
+  raffle_draw TEXT,                                      -- the drawn order (JSON array of ids)
   CHECK (kind = 'commission' OR lead_time_weeks IS NULL)
 );
 CREATE INDEX listings_live ON listings (status, created_at);
@@ -291,3 +299,11 @@ CREATE TABLE waitlist (
   CHECK ((status = 'offered') = (hold_id IS NOT NULL))
 );
 CREATE INDEX waitlist_line ON waitlist (listing_id, status, joined_at);
+
+-- One entry per Discord account per raffle; drawn into the waitlist in the seed's order.
+CREATE TABLE raffle_entries (
+  listing_id  TEXT NOT NULL REFERENCES listings (id),
+  buyer_id    TEXT NOT NULL REFERENCES users (discord_id),
+  entered_at  REAL NOT NULL,
+  PRIMARY KEY (listing_id, buyer_id)
+);

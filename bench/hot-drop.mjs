@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { startWorker, component, makeSeller, postDrop } from "../tests/harness.mjs";
 import { ROOT } from "../dev/migrate.mjs";
+import { storm, pct, ms } from "./storm.mjs";
 
 const BUYERS = Number(process.env.HOT_BUYERS ?? 2000);
 const UNITS = Number(process.env.HOT_UNITS ?? 300);
@@ -17,12 +18,6 @@ const IN_FLIGHT = Number(process.env.HOT_IN_FLIGHT ?? 250);
 const SPREAD_MS = 1000;
 const STRIPE = { global: 100, perEndpoint: 25 };
 const SELLER = "2700000000000000001";
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
-};
-const ms = (x) => (Number.isFinite(x) ? x.toFixed(1) : "—");
-
 const w = await startWorker();
 try {
   await makeSeller(w, SELLER);
@@ -47,13 +42,9 @@ try {
     idle.webhook.push(await webhook());
   }
 
-  // The storm: every click signed, spread over SPREAD_MS, at most IN_FLIGHT at a time.
-  const clicks = Array.from({ length: BUYERS }, (_, i) => {
-    const buyer = `4${String(i).padStart(18, "0")}`;
-    const payload = component(`c5:v1:buy:${drop.id}`, { userId: buyer });
-    return { buyer, payload, body: JSON.stringify(payload), token: payload.token };
-  });
-  const byToken = new Map(clicks.map((c) => [c.token, c]));
+  // The storm: every click signed, spread over SPREAD_MS, at most IN_FLIGHT at a time, while
+  // a page and a webhook are timed alongside.
+  const buyers = Array.from({ length: BUYERS }, (_, i) => `4${String(i).padStart(18, "0")}`);
   const during = { page: [], webhook: [] };
   let storming = true;
   const sideLoad = (async () => {
@@ -62,34 +53,7 @@ try {
       during.webhook.push(await webhook());
     }
   })();
-  const start = performance.now();
-  let next = 0;
-  let inFlight = 0;
-  let maxInFlight = 0;
-  await new Promise((resolve) => {
-    const launch = () => {
-      while (next < clicks.length && inFlight < IN_FLIGHT && performance.now() - start >= (next / clicks.length) * SPREAD_MS) {
-        const c = clicks[next++];
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        c.sentAt = performance.now();
-        fetch(`${w.url}/interactions`, { method: "POST", headers: w.key.headers(c.body), body: c.body })
-          .then(async (res) => {
-            c.status = res.status;
-            c.reply = res.status === 200 ? await res.json() : await res.text();
-          })
-          .catch((e) => (c.error = String(e)))
-          .finally(() => {
-            c.answeredAt = performance.now();
-            inFlight--;
-            if (next >= clicks.length && inFlight === 0) resolve();
-            else launch();
-          });
-      }
-      if (next < clicks.length) setTimeout(launch, 2);
-    };
-    launch();
-  });
+  const { sent: clicks, start, maxInFlight } = await storm(w, buyers.map((b) => component(`c5:v1:buy:${drop.id}`, { userId: b })), { spreadMs: SPREAD_MS, inFlight: IN_FLIGHT });
 
   // Deferred answers are edited in later (PATCH .../messages/@original): wait for them.
   const finalMessage = (c) => {

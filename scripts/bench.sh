@@ -15,3 +15,5 @@ mkdir -p build/bench
 node bench/bench.mjs "$@"
 echo "▸ the hot-drop storm (bench/hot-drop.mjs)"
 node bench/hot-drop.mjs
+echo "▸ the raffle (bench/raffle.mjs)"
+node bench/raffle.mjs

@@ -2,8 +2,9 @@
 //! make buying safe when a webhook or a Discord call goes missing.
 //!   1. Lapsed holds: expire the Stripe session first (so it can't be paid), then return
 //!      the unit. A session that completed meanwhile is left to its payment webhook.
-//!   2. Waitlists: each unit that came back is held for the first buyer in its drop's line,
-//!      who is DMed a Buy button (store::waitlist).
+//!   2. Raffles whose entries closed are drawn into their drop's line; then waitlists: each
+//!      free unit is held for the first buyer in its drop's line, who is DMed a Buy button
+//!      (store::raffle, store::waitlist).
 //!   3. Money (flows::escrow): claims Stripe never answered are called again with the same
 //!      key; recorded facts are settled; payouts that failed or waited (a disabled account)
 //!      and refunds owed in full (a late payment) are claimed and carried out.
@@ -23,7 +24,7 @@ use crate::domain::escrow::{Actor, Event};
 use crate::domain::ids::{seeded_random, OrderId};
 use crate::error::Failure;
 use crate::flows::{escrow as money, reconcile};
-use crate::store::{buying, fulfilment, ledger, waitlist};
+use crate::store::{buying, fulfilment, ledger, raffle, waitlist};
 use crate::{log, outbox};
 use serde_json::json;
 
@@ -42,6 +43,9 @@ pub async fn run(cx: &Cx, cron: &str) {
     if let Err(e) = sweep_holds(cx).await {
         log::error("cron_sweep_failed", &e);
     }
+    if let Err(e) = draw_raffles(cx).await {
+        log::error("cron_raffle_failed", &e);
+    }
     if let Err(e) = serve_waitlists(cx).await {
         log::error("cron_waitlist_failed", &e);
     }
@@ -51,10 +55,26 @@ pub async fn run(cx: &Cx, cron: &str) {
     if let Err(e) = escrow_timers(cx).await {
         log::error("cron_timers_failed", &e);
     }
-    match outbox::drain(cx, BATCH).await {
-        Ok(n) if n > 0 => log::event("cron_outbox", json!({ "delivered": n })),
-        Ok(_) => {}
-        Err(e) => log::error("cron_outbox_failed", &e),
+    // In rounds while whole rounds are delivered (a drawn raffle's hundreds of DMs), for up
+    // to 20 s of the tick; what is left, or throttled, waits for the next.
+    let started = crate::sleep::now_ms();
+    let mut delivered = 0;
+    loop {
+        match outbox::drain(cx, BATCH).await {
+            Ok(n) => {
+                delivered += n;
+                if n < BATCH as usize || crate::sleep::now_ms() - started > 20_000.0 {
+                    break;
+                }
+            }
+            Err(e) => {
+                log::error("cron_outbox_failed", &e);
+                break;
+            }
+        }
+    }
+    if delivered > 0 {
+        log::event("cron_outbox", json!({ "delivered": delivered }));
     }
 }
 
@@ -97,13 +117,31 @@ async fn sweep_holds(cx: &Cx) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Raffles whose entries closed are drawn (domain::raffle: the order is a function of the
+/// committed seed and the entries alone) and the order becomes the drop's line, exactly once
+/// (store::raffle::record_draw); the waitlist step right after offers the units to the first
+/// in line, the winners, and an unpaid winner's unit passes to the next drawn entry.
+async fn draw_raffles(cx: &Cx) -> Result<(), Failure> {
+    let db = cx.db()?;
+    for due in raffle::due(&db, cx.now_ms, 10).await? {
+        let entries = raffle::entries(&db, &due.listing).await?;
+        let (keyed, count) = crate::domain::raffle::keyed(&due.seed, &entries);
+        raffle::record_draw(&db, &due.listing, &keyed, count, cx.now_ms).await?;
+        log::event(
+            "raffle_drawn",
+            json!({ "listing": due.listing, "entries": count }),
+        );
+    }
+    Ok(())
+}
+
 /// Units that came back (a hold lapsed above, a checkout expired, a refund before shipping)
 /// go down their drop's line: each to the first buyer waiting, held for them for
 /// `HOLD_MS` with a DM (store::waitlist::offer; one batch for all). Meanwhile Buy takes no
 /// free unit for anyone further back, so nobody jumps the line between two runs.
 async fn serve_waitlists(cx: &Cx) -> Result<(), Failure> {
     let db = cx.db()?;
-    let turns = waitlist::turns(&db, BATCH).await?;
+    let turns = waitlist::turns(&db, OFFERS_PER_RUN).await?;
     if turns.is_empty() {
         return Ok(());
     }
@@ -133,10 +171,17 @@ async fn serve_waitlists(cx: &Cx) -> Result<(), Failure> {
             expires_at_ms: cx.now_ms + HOLD_MS,
         })
         .collect();
-    waitlist::offer(&db, &offers).await?;
+    // A batch per 50 offers (5 statements each): a drawn raffle of hundreds of units is
+    // offered in one run, in a few round trips.
+    for chunk in offers.chunks(50) {
+        waitlist::offer(&db, chunk).await?;
+    }
     log::event("cron_waitlist", json!({ "offered": offers.len() }));
     Ok(())
 }
+
+/// Offers one cron run makes at most (the rest wait a minute): a drawn raffle's winners.
+const OFFERS_PER_RUN: u32 = 1000;
 
 /// A claim older than this with no answer is called again (the request that claimed it has
 /// certainly ended: a Worker's request can't outlive it).

@@ -11,6 +11,7 @@ pub mod hq;
 pub mod inventory;
 pub mod live;
 pub mod orders;
+pub mod raffle;
 pub mod server_settings;
 pub mod setup;
 pub mod trust;
@@ -371,6 +372,7 @@ fn route(interaction: Interaction, cx: &Cx, ctx: &Context) -> Answer {
                 .unwrap_or_default();
             let error = match CustomId::parse(custom_id) {
                 Ok(CustomId::Buy(listing)) => return buy::click(&interaction, listing, cx, ctx),
+                Ok(CustomId::Enter(listing)) => return raffle::enter(&interaction, listing, cx),
                 Ok(CustomId::Waitlist(listing)) => {
                     return waitlist::join(&interaction, listing, cx)
                 }

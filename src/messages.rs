@@ -103,6 +103,28 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
             true,
         ));
     }
+    let raffle_open = card.raffle_closes_at.is_some() && card.raffle_drawn_at.is_none();
+    match (&card.raffle_closes_at, &card.raffle_seed) {
+        (Some(closes), None) => fields.push(EmbedField::new(
+            "🎲 Raffle",
+            format!(
+                "Enter until <t:{}:R> · {} entered · one entry per account. A fair draw picks the buyers; its seed's fingerprint: `{}`",
+                (closes / 1000.0) as i64,
+                card.raffle_entries,
+                card.raffle_commitment.as_deref().unwrap_or_default()
+            ),
+            false,
+        )),
+        (Some(_), Some(seed)) => fields.push(EmbedField::new(
+            "🎲 Raffle drawn",
+            format!(
+                "{} entries · seed `{seed}` · winners were DMed; check the draw on the drop's page",
+                card.raffle_entries
+            ),
+            false,
+        )),
+        _ => {}
+    }
     if let Some(specs) = card.specs.as_ref().filter(|s| !s.is_empty()) {
         fields.push(EmbedField::new("Specs", md(specs), false));
     }
@@ -116,6 +138,13 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
     // Ids come from D1, where only valid ones are written; a bad one just gets no button.
     let buy = ListingId::parse(&card.id).map(|id| CustomId::Buy(id).encode());
     let button = buy.map(|buy| match state {
+        Availability::Available if raffle_open => Button::success(
+            "Enter the raffle",
+            ListingId::parse(&card.id)
+                .map(|id| CustomId::Enter(id).encode())
+                .unwrap_or(buy),
+            Some("🎲"),
+        ),
         Availability::Available | Availability::AllInCheckout => {
             Button::success("Buy Now with C500", buy, Some("🛒"))
         }
@@ -124,7 +153,8 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
         Availability::Paused => Button::success("Paused", buy, Some("⏸️")).disabled(),
     });
     // Sold out (or every unit in a checkout): a place in line for a unit that comes back.
-    let line = matches!(state, Availability::SoldOut | Availability::AllInCheckout)
+    let line = (matches!(state, Availability::SoldOut | Availability::AllInCheckout)
+        && !raffle_open)
         .then(|| ListingId::parse(&card.id))
         .flatten()
         .map(|id| {
@@ -620,7 +650,9 @@ mod tests {
                 "kind": "ready_to_ship", "title": "Board", "description": "d", "specs": null,
                 "image_url": null, "guild_tag": "builder", "price_cents": 45000, "shipping_cents": 0,
                 "lead_time_weeks": null, "quantity": 3, "stock": stock, "held": held,
-                "status": "live", "release_at": null, "waiting": waiting, "per_buyer": 1
+                "status": "live", "release_at": null, "waiting": waiting, "per_buyer": 1,
+                "raffle_closes_at": null, "raffle_drawn_at": null, "raffle_commitment": null,
+                "raffle_seed": null, "raffle_entries": 0
             }))
             .unwrap()
         };
@@ -656,7 +688,8 @@ mod tests {
             "kind": "ready_to_ship", "title": HOSTILE, "description": HOSTILE, "specs": HOSTILE,
             "image_url": null, "guild_tag": "", "price_cents": 45000, "shipping_cents": 0,
             "lead_time_weeks": null, "quantity": 3, "stock": 3, "held": 0, "status": "live",
-            "release_at": null, "waiting": 0, "per_buyer": 2
+            "release_at": null, "waiting": 0, "per_buyer": 2, "raffle_closes_at": null,
+            "raffle_drawn_at": null, "raffle_commitment": null, "raffle_seed": null, "raffle_entries": 0
         }))
         .unwrap();
         let report: crate::store::hq::ReportView = serde_json::from_value(json!({

@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod listings;
 pub mod orders;
 pub mod outbox;
+pub mod raffle;
 pub mod timeline;
 pub mod trust;
 pub mod twitch;

@@ -204,6 +204,24 @@ export function component(customId, who = {}) {
   };
 }
 
+/** A button click in a DM with the bot: Discord sends `user`, no guild and no member. */
+export function dmComponent(customId, who = {}) {
+  const payload = component(customId, who);
+  delete payload.guild_id;
+  payload.user = payload.member.user;
+  delete payload.member;
+  return payload;
+}
+
+/** A click answered at once (type 4, no Stripe call slow enough to defer): its message. */
+export async function clickReply(w, customId, userId, { dm = false } = {}) {
+  const res = await w.interact((dm ? dmComponent : component)(customId, { userId }));
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.type, 4, JSON.stringify(body));
+  return body.data;
+}
+
 /** A modal submission of the drop form (custom_id carries the slash options). */
 export function dropForm(customId, fields, who = {}) {
   const i = slashCommand(["drop"], who);
@@ -230,12 +248,13 @@ export async function makeSeller(w, id, { approved = 1, account = `acct_${id.sli
 }
 
 let drops = 0;
-/** Posts a drop through the real /c500 drop form (`limit`: units per buyer); returns its listing row. */
-export async function postDrop(w, seller, { kind = "r", quantity = 1, shipping = 0, lead = 0, guild = "builder", release = 0, price = "120", title, limit } = {}) {
+/** Posts a drop through the real /c500 drop form (`limit`: units per buyer; `raffle`: hours of entries, `minAge`: its
+ *  account-age gate in days); returns its listing row. */
+export async function postDrop(w, seller, { kind = "r", quantity = 1, shipping = 0, lead = 0, guild = "builder", release = 0, price = "120", title, limit, raffle, minAge } = {}) {
   drops += 1;
   const name = title ?? `Test Board ${drops}`;
   const res = await w.interact(
-    dropForm(`c5:v1:drop:${kind}.${quantity}.${shipping}.${lead}.${guild}.${release}${limit ? `.l${limit}` : ""}`,
+    dropForm(`c5:v1:drop:${kind}.${quantity}.${shipping}.${lead}.${guild}.${release}${limit ? `.l${limit}` : ""}${raffle ? `.r${raffle}` : ""}${minAge ? `.a${minAge}` : ""}`,
       { item_title: name, price, description: "Lubed, filmed, tuned.", image_url: "", specs: "" }, { userId: seller }),
   );
   const body = await res.json();

@@ -3,7 +3,7 @@
 // a DM with Buy), never to whoever re-clicks fastest; an offer nobody takes passes down the line.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, component, slashCommand, makeSeller, postDrop, control, waitFor, runCron } from "./harness.mjs";
+import { startWorker, clickReply, slashCommand, makeSeller, postDrop, control, waitFor, runCron } from "./harness.mjs";
 
 const SELLER = "2900000000000000001";
 let w;
@@ -23,20 +23,7 @@ beforeEach(async () => {
 });
 
 /** The reply to a click (these answer at once: no Stripe call is slow here). */
-async function click(customId, userId, { dm = false } = {}) {
-  const payload = component(customId, { userId });
-  if (dm) {
-    // A button in a DM: Discord sends `user`, no guild and no member.
-    delete payload.guild_id;
-    payload.user = payload.member.user;
-    delete payload.member;
-  }
-  const res = await w.interact(payload);
-  assert.equal(res.status, 200);
-  const body = await res.json();
-  assert.equal(body.type, 4, JSON.stringify(body));
-  return body.data;
-}
+const click = (customId, userId, options) => clickReply(w, customId, userId, options);
 const text = (reply) => JSON.stringify(reply.embeds);
 const buttons = (reply) => (reply.components ?? []).flatMap((row) => row.components);
 const stock = async (id) => (await w.db.prepare("SELECT stock FROM listings WHERE id = ?1").bind(id).first()).stock;

@@ -28,6 +28,8 @@ pub struct ListingFacts {
     /// Buyers waiting ahead of this one in the drop's line, and whether this one waits.
     pub ahead: i64,
     pub waiting: bool,
+    /// A raffle not drawn yet: when its entries close (Buy opens after the draw).
+    pub raffle_closes_at_ms: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +80,10 @@ pub enum Refusal {
     LineFirst {
         place: Option<i64>,
     },
+    /// A raffle not drawn yet: Enter, not Buy (its entries close, or closed, at this time).
+    Raffle {
+        closes_at_ms: f64,
+    },
     /// The facts allow a hold but none was taken (a conflicting write): try again.
     Busy,
 }
@@ -117,6 +123,7 @@ impl BuyOutcome {
                 Refusal::OverLimit { .. } => "over_limit",
                 Refusal::SoldOut { .. } => "sold_out",
                 Refusal::LineFirst { .. } => "line_first",
+                Refusal::Raffle { .. } => "raffle",
                 Refusal::Busy => "busy",
             },
         }
@@ -148,6 +155,9 @@ pub fn decide(f: &BuyFacts, now_ms: f64) -> BuyOutcome {
                 fresh: hold.is_new,
             },
         };
+    }
+    if let Some(closes_at_ms) = listing.raffle_closes_at_ms {
+        return Refused(Refusal::Raffle { closes_at_ms });
     }
     if let Some(at) = listing.release_at_ms {
         if at > now_ms + f.tier.early_access_ms() as f64 {
@@ -194,6 +204,7 @@ mod tests {
                 bought: 0,
                 ahead: 0,
                 waiting: false,
+                raffle_closes_at_ms: None,
             }),
             hold: Some(HoldFacts {
                 id: "C5-AAAAAA".into(),
@@ -328,6 +339,18 @@ mod tests {
             l.bought = 1;
         }
         assert!(matches!(decide(&held, 0.0), BuyOutcome::Checkout { .. }));
+    }
+
+    #[test]
+    fn a_raffle_is_entered_not_bought_until_its_draw() {
+        let open = with_listing(|l| l.raffle_closes_at_ms = Some(5.0));
+        assert_eq!(
+            decide(&open, 0.0),
+            BuyOutcome::Refused(Refusal::Raffle { closes_at_ms: 5.0 })
+        );
+        // A winner's offered hold goes to Checkout (drawn raffles carry no close time here).
+        let won = facts();
+        assert!(matches!(decide(&won, 0.0), BuyOutcome::Checkout { .. }));
     }
 
     #[test]

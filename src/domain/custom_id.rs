@@ -19,6 +19,8 @@ pub enum CustomId {
     Buy(ListingId),
     /// "Join the waitlist" on a sold-out drop.
     Waitlist(ListingId),
+    /// "Enter the raffle" on a raffle drop.
+    Enter(ListingId),
     /// The drop form (modal), carrying the slash command's options.
     DropForm(DropOptions),
     /// A page of `/c500 orders` (0 is the newest).
@@ -46,6 +48,7 @@ impl CustomId {
         match self {
             CustomId::Buy(listing) => format!("{PREFIX}:{VERSION}:buy:{listing}"),
             CustomId::Waitlist(listing) => format!("{PREFIX}:{VERSION}:line:{listing}"),
+            CustomId::Enter(listing) => format!("{PREFIX}:{VERSION}:enter:{listing}"),
             CustomId::DropForm(o) => {
                 format!(
                     "{PREFIX}:{VERSION}:drop:{}.{}.{}.{}.{}.{}",
@@ -60,6 +63,8 @@ impl CustomId {
                     o.release_at.unwrap_or(0),
                 ) + &o.image_draft.map(|d| format!(".{d}")).unwrap_or_default()
                     + &o.per_buyer.map(|n| format!(".l{n}")).unwrap_or_default()
+                    + &o.raffle_hours.map(|h| format!(".r{h}")).unwrap_or_default()
+                    + &o.min_age_days.map(|d| format!(".a{d}")).unwrap_or_default()
             }
             CustomId::OrdersPage(page) => format!("{PREFIX}:{VERSION}:orders:{page}"),
             CustomId::InventoryList => format!("{PREFIX}:{VERSION}:inv:list"),
@@ -97,6 +102,7 @@ impl CustomId {
         match (action, arg) {
             (Some("buy"), Some(id)) => listing(id, CustomId::Buy),
             (Some("line"), Some(id)) => listing(id, CustomId::Waitlist),
+            (Some("enter"), Some(id)) => listing(id, CustomId::Enter),
             (Some("inv"), Some("list")) => Ok(CustomId::InventoryList),
             (Some("inv"), Some("pick")) => Ok(CustomId::InventoryPick),
             (Some("inv-edit"), Some(id)) => listing(id, CustomId::InventoryEdit),
@@ -131,23 +137,30 @@ fn parse_drop(fields: &str) -> Option<DropOptions> {
     // Then, each optional: the image draft (digits), the per-buyer limit (`l` and digits).
     // Forms opened before the limit existed end after the draft, and still parse.
     let mut next = f.next();
-    let image_draft = match next.filter(|d| !d.starts_with('l')) {
+    let image_draft = match next.filter(|d| d.starts_with(|c: char| c.is_ascii_digit())) {
         Some(d) => {
             next = f.next();
             Some(d.parse::<u64>().ok()?)
         }
         None => None,
     };
-    let per_buyer = match next {
-        Some(l) => Some(
-            l.strip_prefix('l')?
-                .parse::<u8>()
-                .ok()
-                .filter(|n| (1..=99).contains(n))?,
-        ),
-        None => None,
+    // The tagged options, each at most once and in this order: `l` limit, `r` raffle hours,
+    // `a` minimum account age in days.
+    let mut tagged = |tag: char, max: u16| -> Option<Option<u16>> {
+        match next.and_then(|part| part.strip_prefix(tag)) {
+            Some(n) => {
+                next = f.next();
+                Some(Some(
+                    n.parse::<u16>().ok().filter(|n| (1..=max).contains(n))?,
+                ))
+            }
+            None => Some(None),
+        }
     };
-    if f.next().is_some() {
+    let per_buyer = tagged('l', 99)?.and_then(|n| u8::try_from(n).ok());
+    let raffle_hours = tagged('r', 72)?.and_then(|n| u8::try_from(n).ok());
+    let min_age_days = tagged('a', 365)?;
+    if next.is_some() || f.next().is_some() {
         return None;
     }
     Some(DropOptions {
@@ -159,6 +172,8 @@ fn parse_drop(fields: &str) -> Option<DropOptions> {
         release_at: (release > 0).then_some(release),
         image_draft,
         per_buyer,
+        raffle_hours,
+        min_age_days,
     })
 }
 
@@ -176,6 +191,9 @@ mod tests {
         let line = CustomId::Waitlist(ListingId::from_random(&[9; 8]));
         assert!(line.encode().starts_with("c5:v1:line:D-"));
         assert_eq!(CustomId::parse(&line.encode()), Ok(line));
+        let enter = CustomId::Enter(ListingId::from_random(&[9; 8]));
+        assert!(enter.encode().starts_with("c5:v1:enter:D-"));
+        assert_eq!(CustomId::parse(&enter.encode()), Ok(enter));
     }
 
     #[test]
@@ -229,6 +247,8 @@ mod tests {
             release_at: Some(1_764_612_000_000),
             image_draft: Some(1_441_118_573_923_618_817),
             per_buyer: Some(99),
+            raffle_hours: Some(72),
+            min_age_days: Some(365),
         };
         let encoded = CustomId::DropForm(options.clone()).encode();
         assert!(encoded.len() <= MAX_LEN, "{encoded}");
@@ -242,6 +262,8 @@ mod tests {
             release_at: None,
             image_draft: None,
             per_buyer: None,
+            raffle_hours: None,
+            min_age_days: None,
         };
         assert_eq!(
             CustomId::parse(&CustomId::DropForm(plain.clone()).encode()),
@@ -261,6 +283,22 @@ mod tests {
             Ok(CustomId::DropForm(limited))
         );
         assert_eq!(
+            CustomId::parse("c5:v1:drop:r.1.0.0.builder.0.r24"),
+            Ok(CustomId::DropForm(DropOptions {
+                raffle_hours: Some(24),
+                ..plain.clone()
+            }))
+        );
+        assert_eq!(
+            CustomId::parse("c5:v1:drop:r.1.0.0.builder.0.l1.r24.a30"),
+            Ok(CustomId::DropForm(DropOptions {
+                per_buyer: Some(1),
+                raffle_hours: Some(24),
+                min_age_days: Some(30),
+                ..plain.clone()
+            }))
+        );
+        assert_eq!(
             CustomId::parse("c5:v1:drop:r.1.0.0.builder.0.77"),
             Ok(CustomId::DropForm(DropOptions {
                 image_draft: Some(77),
@@ -276,6 +314,11 @@ mod tests {
             "c5:v1:drop:r.1.0.0.builder.0.l100",
             "c5:v1:drop:r.1.0.0.builder.0.l2.77",
             "c5:v1:drop:r.1.0.0.builder.0.77.l2.l2",
+            "c5:v1:drop:r.1.0.0.builder.0.r1.l2",
+            "c5:v1:drop:r.1.0.0.builder.0.r73",
+            "c5:v1:drop:r.1.0.0.builder.0.a366",
+            "c5:v1:drop:r.1.0.0.builder.0.x1",
+            "c5:v1:drop:r.1.0.0.builder.0.r",
         ] {
             assert_eq!(CustomId::parse(bad), Err(CustomIdError::Unknown), "{bad}");
         }

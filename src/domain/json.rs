@@ -33,7 +33,10 @@ mod tests {
     fn decodes_through_a_value() {
         assert_eq!(
             decode::<Thing>(br#"{"id":"a","n":2,"extra":[1]}"#),
-            Some(Thing { id: "a".into(), n: 2 })
+            Some(Thing {
+                id: "a".into(),
+                n: 2
+            })
         );
         assert_eq!(decode::<Thing>(br#"{"n":2}"#), None);
         assert_eq!(decode::<Thing>(b"\xff{}"), None);

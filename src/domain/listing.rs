@@ -52,6 +52,10 @@ pub struct DropOptions {
     pub image_draft: Option<u64>,
     /// Most units one buyer may take; None: no limit.
     pub per_buyer: Option<u8>,
+    /// A raffle: hours it takes entries (domain::raffle), and the accounts it admits (at
+    /// least this many days old). None: sold first come.
+    pub raffle_hours: Option<u8>,
+    pub min_age_days: Option<u16>,
 }
 
 /// A field the builder got wrong, and how to put it right.
@@ -142,6 +146,53 @@ impl DropOptions {
             release_at,
             image_draft: None,
             per_buyer: None,
+            raffle_hours: None,
+            min_age_days: None,
+        })
+    }
+
+    /// Most units one buyer may take: the `limit` given, else one for a raffle, else no limit.
+    pub fn per_buyer_limit(&self) -> Option<u8> {
+        self.per_buyer
+            .or_else(|| self.raffle_hours.is_some().then_some(1))
+    }
+
+    /// Adds the raffle options: `raffle_hours` makes the drop a raffle open that long (1 to
+    /// 72); `min_account_days` (1 to 365, raffles only) admits older accounts only. A raffle
+    /// allows one unit per buyer unless `limit` said otherwise ([`Self::per_buyer_limit`]).
+    pub fn with_raffle(
+        self,
+        hours: Option<i64>,
+        min_age_days: Option<i64>,
+    ) -> Result<DropOptions, FieldError> {
+        let Some(hours) = hours else {
+            return match min_age_days {
+                Some(_) => Err(err(
+                    "min_account_days",
+                    "is for raffles: set raffle_hours too",
+                )),
+                None => Ok(self),
+            };
+        };
+        if !(1..=super::raffle::MAX_HOURS).contains(&hours) {
+            return Err(err(
+                "raffle_hours",
+                format!("must be 1 to {} hours", super::raffle::MAX_HOURS),
+            ));
+        }
+        let min_age_days = match min_age_days {
+            Some(d) if !(1..=super::raffle::MAX_MIN_AGE_DAYS).contains(&d) => {
+                return Err(err(
+                    "min_account_days",
+                    format!("must be 1 to {} days", super::raffle::MAX_MIN_AGE_DAYS),
+                ))
+            }
+            d => d.and_then(|d| u16::try_from(d).ok()),
+        };
+        Ok(DropOptions {
+            raffle_hours: u8::try_from(hours).ok(),
+            min_age_days,
+            ..self
         })
     }
 
@@ -542,6 +593,47 @@ mod tests {
         .unwrap();
         assert_eq!(ok.title, "Snow White TKL");
         assert_eq!(ok.specs.as_deref(), Some("Gateron Ink"));
+    }
+
+    #[test]
+    fn a_raffle_takes_entries_for_hours_and_one_unit_each_by_default() {
+        let two = DropOptions::parse(Some("ready_to_ship"), Some(2), None, None, None, None, NOW)
+            .unwrap();
+        let raffle = two.clone().with_raffle(Some(24), Some(30)).unwrap();
+        assert_eq!(
+            (
+                raffle.raffle_hours,
+                raffle.min_age_days,
+                raffle.per_buyer_limit()
+            ),
+            (Some(24), Some(30), Some(1))
+        );
+        let limited = two.clone().with_per_buyer(Some(2)).unwrap();
+        assert_eq!(
+            limited
+                .with_raffle(Some(1), None)
+                .unwrap()
+                .per_buyer_limit(),
+            Some(2)
+        );
+        assert_eq!(
+            two.per_buyer_limit(),
+            None,
+            "no limit unless a raffle or given"
+        );
+        assert_eq!(two.clone().with_raffle(None, None).unwrap(), two);
+        for (hours, age, field) in [
+            (Some(0), None, "raffle_hours"),
+            (Some(73), None, "raffle_hours"),
+            (Some(1), Some(0), "min_account_days"),
+            (Some(1), Some(366), "min_account_days"),
+            (None, Some(7), "min_account_days"),
+        ] {
+            assert_eq!(
+                two.clone().with_raffle(hours, age).unwrap_err().field,
+                field
+            );
+        }
     }
 
     #[test]

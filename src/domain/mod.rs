@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod money;
 pub mod oauth_state;
 pub mod order;
+pub mod raffle;
 pub mod seller;
 pub mod settings;
 pub mod signed;

@@ -402,6 +402,20 @@ pub(super) fn refused(refusal: &Refusal, listing: &ListingId) -> Message {
             *place,
             listing,
         ),
+        Refusal::Raffle { closes_at_ms } => Message {
+            components: vec![ActionRow::new(vec![Button::success(
+                "Enter the raffle",
+                CustomId::Enter(listing.clone()).encode(),
+                Some("🎲"),
+            )])],
+            ..Message::oops(
+                "This drop is a raffle",
+                format!(
+                    "Enter it instead: one entry per account, entries close <t:{}:R>, then a fair draw picks the buyers and DMs them a Buy button.",
+                    (closes_at_ms / 1000.0) as i64
+                ),
+            )
+        },
         Refusal::Busy => busy(),
     }
 }

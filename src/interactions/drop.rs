@@ -59,6 +59,7 @@ pub(super) fn start(interaction: &Interaction, o: &[CommandOption], cx: &Cx) -> 
         now,
     )
     .and_then(|options| options.with_per_buyer(int("limit")))
+    .and_then(|options| options.with_raffle(int("raffle_hours"), int("min_account_days")))
     {
         Ok(options) => options,
         Err(e) => return field_error(&e),
@@ -220,6 +221,21 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, cx: &Cx) -
             form.image_url = photos::link(&cx, draft).await?;
         }
         let photo_type = photo.as_ref().map(|(_, kind)| *kind);
+        // A raffle's seed, committed to now (its hash is public), revealed at the draw.
+        let raffle = match options.raffle_hours {
+            Some(hours) => {
+                let mut seed = [0u8; 32];
+                getrandom::fill(&mut seed)?;
+                let seed = crate::domain::hex::encode(&seed);
+                let opens = options.release_at.map_or(now, |at| (at as f64).max(now));
+                Some(store::listings::NewRaffle {
+                    closes_at_ms: opens + f64::from(hours) * 3_600_000.0,
+                    commitment: crate::domain::raffle::commitment(&seed),
+                    seed,
+                })
+            }
+            None => None,
+        };
         let listing = NewListing {
             id: id.as_str(),
             seller_id: &seller,
@@ -228,9 +244,14 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, cx: &Cx) -
             options: &options,
             form: &form,
             photo_type,
+            raffle: raffle.as_ref(),
         };
         store::listings::insert_listing(&db, &listing, now).await?;
         let mut card = new_card(&id, &seller, &options, &form);
+        if let Some(r) = &raffle {
+            card.raffle_closes_at = Some(r.closes_at_ms);
+            card.raffle_commitment = Some(r.commitment.clone());
+        }
         if photo_type.is_some() {
             card.image_url = Some(format!("/photos/{id}"));
         }
@@ -321,6 +342,11 @@ fn new_card(id: &ListingId, seller: &str, o: &DropOptions, f: &DropForm) -> List
         status: ListingStatus::Live,
         release_at: o.release_at.map(|ms| ms as f64),
         waiting: 0,
-        per_buyer: o.per_buyer.map(i64::from),
+        per_buyer: o.per_buyer_limit().map(i64::from),
+        raffle_closes_at: None,
+        raffle_drawn_at: None,
+        raffle_commitment: None,
+        raffle_seed: None,
+        raffle_entries: 0,
     }
 }

@@ -40,6 +40,9 @@ fn answer(f: &BuyFacts, listing: &ListingId) -> Message {
         None => Some(Refusal::NoSuchDrop),
         Some(l) if l.seller_id == f.buyer_id => Some(Refusal::OwnDrop),
         Some(l) if !l.live => Some(Refusal::Delisted),
+        Some(l) if l.raffle_closes_at_ms.is_some() => l
+            .raffle_closes_at_ms
+            .map(|closes_at_ms| Refusal::Raffle { closes_at_ms }),
         Some(l) if f.hold.is_none() && l.per_buyer.is_some_and(|n| l.bought >= n) => {
             l.per_buyer.map(|limit| Refusal::OverLimit { limit })
         }

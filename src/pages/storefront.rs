@@ -188,6 +188,17 @@ struct DropTemplate<'a> {
     og_image: Option<String>,
     /// The builder's record, in one line.
     reputation: Option<ReputationView>,
+    /// A raffle drop's draw, as anyone may check it.
+    raffle: Option<RaffleView>,
+}
+
+/// A raffle's public facts on its page (domain::raffle explains the draw).
+struct RaffleView {
+    closes: String,
+    entries: i64,
+    commitment: String,
+    /// Once drawn.
+    seed: Option<String>,
 }
 
 #[derive(Template)]
@@ -323,6 +334,9 @@ fn availability(p: &store::listings::DropPage, now: f64) -> &'static str {
 
 /// `GET /drops/{id}`: one drop, with OpenGraph and Twitter tags so a pasted link unfurls.
 pub async fn drop_page(cx: &Cx, id: &str) -> Response {
+    if let Some(id) = id.strip_suffix("/draw.json") {
+        return draw_record(cx, id).await;
+    }
     let env = &cx.env;
     let Some(id) = ListingId::parse(id).filter(|l| l.as_str() == id) else {
         return not_found();
@@ -358,9 +372,40 @@ pub async fn drop_page(cx: &Cx, id: &str) -> Response {
                 .as_deref()
                 .map(|url| config::absolute(&base_url, url)),
             reputation: reputation.as_ref().map(ReputationView::from),
+            raffle: match (page.raffle_closes_at, &page.raffle_commitment) {
+                (Some(closes), Some(commitment)) => Some(RaffleView {
+                    closes: super::orders::utc_minute(closes),
+                    entries: page.raffle_entries,
+                    commitment: commitment.clone(),
+                    seed: page.raffle_seed.clone(),
+                }),
+                _ => None,
+            },
         }
         .render()?;
         Ok::<_, PageError>(http::html(200, body, "public, max-age=30"))
+    };
+    result.await.unwrap_or_else(PageError::into_response)
+}
+
+/// `GET /drops/{id}/draw.json`: a raffle's public record, what `dev/verify-draw.mjs` checks:
+/// the commitment (public since the drop was posted), the seed and the drawn order once drawn,
+/// every entry by Discord id, and how many units the first in the order won.
+async fn draw_record(cx: &Cx, id: &str) -> Response {
+    let Some(id) = ListingId::parse(id).filter(|l| l.as_str() == id) else {
+        return not_found();
+    };
+    let result = async {
+        let db = cx.db()?;
+        let record = store::raffle::draw_record(&db, id.as_str())
+            .await?
+            .ok_or(PageError::NotFound)?;
+        // Public; a minute's caching (the count grows until the draw, then it is final).
+        Ok::<_, PageError>(http::bytes(
+            "application/json",
+            "public, max-age=60",
+            record.into_bytes(),
+        ))
     };
     result.await.unwrap_or_else(PageError::into_response)
 }
@@ -431,6 +476,10 @@ mod tests {
             lead_time_weeks: None,
             builder_handle: "keyz".into(),
             builder_name: "Keyz Customs".into(),
+            raffle_closes_at: None,
+            raffle_commitment: None,
+            raffle_seed: None,
+            raffle_entries: 0,
         }
     }
 

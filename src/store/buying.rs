@@ -109,6 +109,8 @@ pub(super) struct FactsRow {
     bought: Option<i64>,
     ahead: Option<i64>,
     waiting: Option<i64>,
+    raffle_closes_at: Option<f64>,
+    raffle_drawn_at: Option<f64>,
 }
 
 /// ONE round trip: returns the buyer's own lapsed hold, takes a unit if every rule allows
@@ -145,7 +147,7 @@ pub async fn reserve(
                AND (l.release_at IS NULL OR l.release_at <= ?4 + CASE b.tier WHEN 'vip' THEN ?6 ELSE 0 END)
                AND l.price_cents <= CASE b.tier WHEN 'guest' THEN ?7 WHEN 'member' THEN ?8 ELSE l.price_cents END
                AND (l.per_buyer IS NULL OR {bought} < l.per_buyer)
-               AND {ahead} = 0
+               AND {ahead} = 0 AND (l.raffle_closes_at IS NULL OR l.raffle_drawn_at IS NOT NULL)
              ON CONFLICT DO NOTHING",
             bought = bought_sql!(),
             ahead = ahead_sql!(),
@@ -238,7 +240,7 @@ pub(super) fn facts_sql() -> String {
            l.id AS listing_id, l.status, l.stock, l.seller_id, {SELLER_CAN_SELL} AS seller_ok, l.price_cents, l.release_at, l.title, {} AS image_url,
            r.id AS hold_id, r.checkout_url, r.item_cents AS hold_item_cents,
            r.shipping_cents AS hold_shipping_cents, r.expires_at AS hold_expires_at,
-           l.per_buyer, {} AS bought, {} AS ahead, {} AS waiting
+           l.per_buyer, {} AS bought, {} AS ahead, {} AS waiting, l.raffle_closes_at, l.raffle_drawn_at
          FROM users u
          LEFT JOIN listings l ON l.id = ?1
          LEFT JOIN reservations r ON r.listing_id = ?1 AND r.buyer_id = u.discord_id AND r.status = 'held' AND r.expires_at > ?3
@@ -269,6 +271,9 @@ pub(super) fn facts_from(
             bought: row.bought.unwrap_or(0),
             ahead: row.ahead.unwrap_or(0),
             waiting: row.waiting == Some(1),
+            raffle_closes_at_ms: row
+                .raffle_closes_at
+                .filter(|_| row.raffle_drawn_at.is_none()),
         }),
         _ => None,
     };

@@ -68,6 +68,14 @@ pub struct NewListing<'a> {
     pub form: &'a crate::domain::listing::DropForm,
     /// An uploaded photo's type (the photo itself is in KV).
     pub photo_type: Option<&'a str>,
+    pub raffle: Option<&'a NewRaffle>,
+}
+
+/// A raffle drop's close and its seed, with the seed's public commitment (domain::raffle).
+pub struct NewRaffle {
+    pub closes_at_ms: f64,
+    pub seed: String,
+    pub commitment: String,
 }
 
 pub async fn insert_listing(
@@ -79,8 +87,9 @@ pub async fn insert_listing(
     db.prepare(
         "INSERT INTO listings (id, seller_id, guild_id, channel_id, kind, title, description, specs, image_url,
            guild_tag, price_cents, shipping_cents, lead_time_weeks, quantity, stock, status, release_at, created_at, updated_at, photo_type,
-           per_buyer)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, 'live', ?15, ?16, ?16, ?17, ?18)",
+           per_buyer, raffle_closes_at, raffle_min_age_days, raffle_seed, raffle_commitment)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, 'live', ?15, ?16, ?16, ?17, ?18,
+           ?19, ?20, ?21, ?22)",
     )
     .bind(&[
         l.id.into(),
@@ -100,7 +109,11 @@ pub async fn insert_listing(
         l.options.release_at.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64)),
         JsValue::from_f64(now_ms),
         text(l.photo_type),
-        l.options.per_buyer.map_or(JsValue::NULL, JsValue::from),
+        l.options.per_buyer_limit().map_or(JsValue::NULL, JsValue::from),
+        l.raffle.map_or(JsValue::NULL, |r| JsValue::from_f64(r.closes_at_ms)),
+        l.options.min_age_days.map_or(JsValue::NULL, JsValue::from),
+        text(l.raffle.map(|r| r.seed.as_str())),
+        text(l.raffle.map(|r| r.commitment.as_str())),
     ])?
     .run()
     .counted().await?;
@@ -248,6 +261,11 @@ pub struct DropPage {
     pub message_id: Option<String>,
     pub builder_handle: String,
     pub builder_name: String,
+    /// A raffle: when entries close, its commitment, the seed once drawn, the entries.
+    pub raffle_closes_at: Option<f64>,
+    pub raffle_commitment: Option<String>,
+    pub raffle_seed: Option<String>,
+    pub raffle_entries: i64,
 }
 
 /// A listing's picture for a `listings` row aliased `l`: its uploaded photo (a path on this
@@ -262,7 +280,9 @@ pub(crate) use image_sql;
 
 const DROP_PAGE_COLUMNS: &str = concat!("l.id, l.title, l.description, l.specs, l.kind, l.price_cents, l.shipping_cents,
     l.stock, l.quantity, CASE WHEN l.status = 'live' AND NOT ", buying::seller_can_sell!(), " THEN 'paused' ELSE l.status END AS status, ", image_sql!(), " AS image_url, l.guild_tag, l.lead_time_weeks, l.release_at, l.guild_id,
-    l.channel_id, l.message_id, b.handle AS builder_handle, COALESCE(b.shop_name, u.username) AS builder_name");
+    l.channel_id, l.message_id, b.handle AS builder_handle, COALESCE(b.shop_name, u.username) AS builder_name,
+    l.raffle_closes_at, l.raffle_commitment, CASE WHEN l.raffle_drawn_at IS NOT NULL THEN l.raffle_seed END AS raffle_seed,
+    (SELECT COUNT(*) FROM raffle_entries e WHERE e.listing_id = l.id) AS raffle_entries");
 
 /// A drop and its builder's reputation (one batch, one round trip).
 pub async fn drop_page(

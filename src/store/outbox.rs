@@ -397,6 +397,13 @@ pub struct ListingCard {
     pub waiting: i64,
     /// Most units one buyer may take (None: no limit).
     pub per_buyer: Option<i64>,
+    /// A raffle (None: sold first come): when entries close, whether drawn, the seed's
+    /// commitment, the seed once drawn, and the entries.
+    pub raffle_closes_at: Option<f64>,
+    pub raffle_drawn_at: Option<f64>,
+    pub raffle_commitment: Option<String>,
+    pub raffle_seed: Option<String>,
+    pub raffle_entries: i64,
 }
 
 pub const LISTING_CARD: &str = concat!("SELECT l.id, l.seller_id, l.channel_id, l.message_id, l.kind, l.title, l.description,
@@ -404,7 +411,9 @@ pub const LISTING_CARD: &str = concat!("SELECT l.id, l.seller_id, l.channel_id, 
     (SELECT COUNT(*) FROM reservations r WHERE r.listing_id = l.id AND r.status = 'held') AS held,
     CASE WHEN l.status = 'live' AND NOT ", super::buying::seller_can_sell!(), " THEN 'paused' ELSE l.status END AS status, l.release_at,
     (SELECT COUNT(*) FROM waitlist w WHERE w.listing_id = l.id AND w.status = 'waiting') AS waiting,
-    l.per_buyer
+    l.per_buyer, l.raffle_closes_at, l.raffle_drawn_at, l.raffle_commitment,
+    CASE WHEN l.raffle_drawn_at IS NOT NULL THEN l.raffle_seed END AS raffle_seed,
+    (SELECT COUNT(*) FROM raffle_entries e WHERE e.listing_id = l.id) AS raffle_entries
   FROM listings l");
 
 pub async fn listing_card(db: &D1Database, id: &str) -> Result<Option<ListingCard>, StoreError> {

@@ -33,6 +33,7 @@ pub async fn join(
              SELECT l.id, u.discord_id, 'waiting', ?3, ?3 FROM listings l, users u
              WHERE l.id = ?1 AND u.discord_id = ?2 AND l.status = 'live' AND u.is_banned = 0
                AND l.seller_id <> ?2 AND (l.per_buyer IS NULL OR {bought} < l.per_buyer)
+               AND (l.raffle_closes_at IS NULL OR l.raffle_drawn_at IS NOT NULL)
                AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.listing_id = ?1 AND r.buyer_id = ?2
                  AND r.status = 'held' AND r.expires_at > ?3)
              ON CONFLICT (listing_id, buyer_id) DO UPDATE SET status = 'waiting', hold_id = NULL,

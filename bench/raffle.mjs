@@ -1,0 +1,88 @@
+// The raffle benchmark (issue 11's): ENTRIES distinct buyers enter a UNITS-unit raffle within
+// one second (IN_FLIGHT at a time); the raffle closes and the cron draws; every winner clicks
+// Buy in their DM at once, against the stand-ins with Stripe's live-mode limits enforced.
+// Measured: the entry answers' latency, entries recorded, the draw (cron) time, the time until
+// every winner has a Checkout link against Stripe's floor (UNITS / 25 per second), and the
+// draw checked from its published record by dev/verify-draw.mjs. Writes the "Raffle" section
+// of docs/bench.md (`make bench` runs it after bench/hot-drop.mjs, which rewrites the file
+// from its own section on; `node bench/raffle.mjs` alone replaces this section).
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import { startWorker, component, dmComponent, makeSeller, postDrop, runCron } from "../tests/harness.mjs";
+import { ROOT } from "../dev/migrate.mjs";
+import { verify } from "../dev/verify-draw.mjs";
+import { storm, pct, ms } from "./storm.mjs";
+
+const ENTRIES = Number(process.env.RAFFLE_ENTRIES ?? 5000);
+const UNITS = Number(process.env.RAFFLE_UNITS ?? 300);
+const IN_FLIGHT = Number(process.env.RAFFLE_IN_FLIGHT ?? 250);
+const SPREAD_MS = 1000;
+const STRIPE = { global: 100, perEndpoint: 25 };
+const SELLER = "2710000000000000001";
+const w = await startWorker();
+try {
+  await makeSeller(w, SELLER);
+  const drop = await postDrop(w, SELLER, { price: "100", quantity: UNITS, title: "Raffle Bench Board", raffle: 1 });
+  w.standin.state.stripeRateLimit = STRIPE;
+
+  // The entries.
+  const buyers = Array.from({ length: ENTRIES }, (_, i) => `5${String(i).padStart(18, "0")}`);
+  const entries = await storm(w, buyers.map((b) => component(`c5:v1:enter:${drop.id}`, { userId: b })), { spreadMs: SPREAD_MS, inFlight: IN_FLIGHT });
+  const answer = entries.sent.filter((c) => c.answeredAt).map((c) => c.answeredAt - c.sentAt);
+  const entered = entries.sent.filter((c) => /in the raffle/.test(JSON.stringify(c.reply?.data ?? ""))).length;
+  const recorded = (await w.db.prepare("SELECT COUNT(*) AS n FROM raffle_entries WHERE listing_id = ?1").bind(drop.id).first()).n;
+
+  // The close, and the cron's draw (with the winners' holds and DMs).
+  await w.db.prepare("UPDATE listings SET raffle_closes_at = ?2 WHERE id = ?1").bind(drop.id, Date.now() - 1000).run();
+  const drawStart = performance.now();
+  await runCron(w);
+  const drawMs = performance.now() - drawStart;
+  const record = await (await fetch(`${w.url}/drops/${drop.id}/draw.json`)).json();
+  const problems = verify(record);
+  const winners = record.drawn.slice(0, UNITS);
+  const held = (await w.db.prepare("SELECT COUNT(*) AS n FROM reservations WHERE listing_id = ?1 AND status = 'held'").bind(drop.id).first()).n;
+  const dms = new Set(w.standin.state.calls.filter((c) => c.service === "discord" && c.method === "POST" && /\/channels\/dm\d+\/messages$/.test(c.path) && JSON.stringify(c.body).includes("Your turn")).map((c) => c.path));
+
+  // Every winner clicks Buy in their DM at once.
+  const clicks = await storm(w, winners.map((userId) => dmComponent(`c5:v1:buy:${drop.id}`, { userId })), { spreadMs: SPREAD_MS, inFlight: IN_FLIGHT });
+  const linkOf = (m) => JSON.stringify(m ?? {}).match(/\/_standin\/stripe\/checkout\/cs_[A-Za-z0-9_]+/)?.[0];
+  const deadline = performance.now() + 60_000;
+  const edited = (c) => w.standin.state.calls.find((x) => x.service === "discord" && x.method === "PATCH" && x.path.includes(`/${c.token}/messages/@original`) && linkOf(x.body));
+  for (;;) {
+    const pending = clicks.sent.filter((c) => c.reply?.type === 5 && !edited(c));
+    if (!pending.length || performance.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const offset = Date.now() - performance.now();
+  const linkTimes = clicks.sent
+    .map((c) => (c.reply?.type === 4 ? (linkOf(c.reply.data) ? c.answeredAt : undefined) : edited(c) ? edited(c).at - offset : undefined))
+    .filter((t) => t !== undefined);
+  const floorMs = (UNITS / STRIPE.perEndpoint) * 1000;
+  const lastFromClicks = linkTimes.length ? Math.max(...linkTimes) - clicks.start : NaN;
+  const lastFromDraw = linkTimes.length ? Math.max(...linkTimes) - drawStart : NaN;
+
+  const rows = [
+    ["entries sent (distinct buyers)", ENTRIES, ""],
+    ["most requests in flight", entries.maxInFlight, "≥ 200"],
+    ["entry answer p50 / p99 / max (ms)", `${ms(pct(answer, 50))} / ${ms(pct(answer, 99))} / ${ms(Math.max(...answer))}`, "all ≤ 3000"],
+    ["entries told \"you're in\" / recorded", `${entered} / ${recorded}`, `${ENTRIES} / ${ENTRIES}`],
+    ["the draw: cron run with the winners' holds and DMs (ms)", ms(drawMs), ""],
+    ["units held for winners / winners DMed", `${held} / ${dms.size}`, `${UNITS} / ${UNITS}`],
+    ["draw record checked by dev/verify-draw.mjs", problems.length ? problems.join("; ") : "✓ seed matches its commitment; order recomputed", "✓"],
+    ["winners with a Checkout link", linkTimes.length, `${UNITS}`],
+    ["last link after the winners' clicks (ms)", ms(lastFromClicks), ""],
+    ["…as a ratio to Stripe's floor", (lastFromClicks / floorMs).toFixed(2), `≤ 1.2 (floor ${floorMs} ms at ${STRIPE.perEndpoint} sessions/s)`],
+    ["last link after the close, with the draw (ms)", ms(lastFromDraw), ""],
+    ["Stripe 429s answered", w.standin.state.stripeRateLimited.length, ""],
+  ];
+  let md = `## Raffle\n\nWritten by \`node bench/raffle.mjs\` on ${new Date().toISOString().slice(0, 10)}: ${ENTRIES} distinct buyers enter a ${UNITS}-unit raffle within ${SPREAD_MS} ms (at most ${IN_FLIGHT} requests in flight); the raffle closes, the cron draws, and every winner clicks Buy in their DM within ${SPREAD_MS} ms; Stripe's live-mode limits enforced by the stand-in (${STRIPE.global} requests/s overall, ${STRIPE.perEndpoint}/s per endpoint). docs/scale.md reads these figures.\n\n`;
+  md += `| | value | target |\n|---|---:|---|\n`;
+  for (const [k, v, t] of rows) md += `| ${k} | ${v} | ${t} |\n`;
+  console.log(md);
+  const file = path.join(ROOT, "docs/bench.md");
+  const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark\n";
+  const at = current.indexOf("## Raffle");
+  writeFileSync(file, (at >= 0 ? current.slice(0, at) : current.trimEnd() + "\n\n") + md);
+} finally {
+  await w.close();
+}

@@ -1,0 +1,127 @@
+// Raffle drops (issue 11.3) on the real runtime: Enter instead of Buy while open, one entry per
+// account, the account-age gate; at the close the cron draws from the committed seed, the
+// winners get held units and a DM, an unpaid winner's unit passes to the next drawn entry; the
+// draw record checks out with dev/verify-draw.mjs, an implementation independent of the Rust.
+import { test, before, after, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { startWorker, clickReply, makeSeller, postDrop, control, waitFor, runCron } from "./harness.mjs";
+import { verify, draw } from "../dev/verify-draw.mjs";
+
+const SELLER = "2950000000000000001";
+let w;
+let n = 0;
+// Snowflakes of accounts made in 2016 (well past any age gate).
+const buyer = () => `1759288472991${String(++n).padStart(5, "0")}`;
+/** A snowflake for an account created `days` ago. */
+const youngAccount = (days) => String(((BigInt(Date.now() - days * 86_400_000) - 1420070400000n) << 22n) + BigInt(++n));
+
+before(async () => {
+  w = await startWorker();
+  await makeSeller(w, SELLER);
+});
+after(async () => {
+  await w?.close();
+});
+beforeEach(async () => {
+  await control(w, "/reset");
+  await control(w, "/stripe/auto-webhooks", { on: true });
+});
+
+const click = (customId, userId, options) => clickReply(w, customId, userId, options);
+const text = (reply) => JSON.stringify(reply.embeds);
+const sha256 = (s) => createHash("sha256").update(s).digest("hex");
+const listing = (id) => w.db.prepare("SELECT * FROM listings WHERE id = ?1").bind(id).first();
+const holdOf = (id, userId) => w.db.prepare("SELECT * FROM reservations WHERE listing_id = ?1 AND buyer_id = ?2 ORDER BY created_at DESC").bind(id, userId).first();
+const dmTo = (userId) => w.standin.state.calls.find((c) => c.service === "discord" && c.method === "POST" && c.path === `/discord/api/v10/channels/dm${userId}/messages` && JSON.stringify(c.body).includes("Your turn"));
+
+test("a raffle: enter while open, drawn from the committed seed, winners offered, an unpaid winner's unit passes on", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 2, price: "140", title: "Raffle Board", raffle: 24 });
+  const l0 = await listing(drop.id);
+  assert.ok(l0.raffle_closes_at > Date.now() + 23.9 * 3600_000 && l0.raffle_closes_at < Date.now() + 24.1 * 3600_000);
+  assert.equal(l0.per_buyer, 1, "a raffle allows one per buyer by default");
+  assert.match(l0.raffle_seed, /^[0-9a-f]{64}$/);
+  assert.equal(l0.raffle_commitment, sha256(l0.raffle_seed), "the commitment is SHA-256 of the seed");
+  // The posted embed: Enter, the fingerprint, never the seed.
+  const post = w.standin.state.calls.find((c) => c.service === "discord" && c.method === "POST" && JSON.stringify(c.body).includes("Raffle Board"));
+  assert.equal(post.body.components[0].components[0].custom_id, `c5:v1:enter:${drop.id}`);
+  assert.match(JSON.stringify(post.body.embeds[0].fields), new RegExp(l0.raffle_commitment));
+  assert.doesNotMatch(JSON.stringify(post.body), new RegExp(l0.raffle_seed));
+  // Before the draw the page shows the fingerprint, and the record has no seed.
+  const before = await (await w.get(`/drops/${drop.id}`)).text();
+  assert.match(before, new RegExp(l0.raffle_commitment));
+  assert.doesNotMatch(before, new RegExp(l0.raffle_seed));
+  const early = await (await w.get(`/drops/${drop.id}/draw.json`)).json();
+  assert.equal(early.seed, null);
+  assert.deepEqual(verify(early), ["the seed is not published yet: the draw has not happened"]);
+
+  // Buy and the waitlist point to Enter; nothing is held.
+  const outsider = buyer();
+  assert.match(text(await click(`c5:v1:buy:${drop.id}`, outsider)), /This drop is a raffle/);
+  assert.match(text(await click(`c5:v1:line:${drop.id}`, outsider)), /This drop is a raffle/);
+  assert.equal((await listing(drop.id)).stock, 2);
+
+  // Six enter; one twice (one entry); the builder can't.
+  const entrants = Array.from({ length: 6 }, buyer);
+  for (const [i, id] of entrants.entries()) assert.match(text(await click(`c5:v1:enter:${drop.id}`, id)), new RegExp(`${i + 1} entries so far`));
+  assert.match(text(await click(`c5:v1:enter:${drop.id}`, entrants[0])), /6 entries so far/);
+  assert.match(text(await click(`c5:v1:enter:${drop.id}`, SELLER)), /your own drop/);
+  assert.equal((await w.db.prepare("SELECT COUNT(*) AS n FROM raffle_entries WHERE listing_id = ?1").bind(drop.id).first()).n, 6);
+
+  // The close passes: the cron draws, and the first two drawn are offered a unit each.
+  await w.db.prepare("UPDATE listings SET raffle_closes_at = ?2 WHERE id = ?1").bind(drop.id, Date.now() - 1000).run();
+  assert.match(text(await click(`c5:v1:enter:${drop.id}`, buyer())), /Entries are closed/);
+  await runCron(w);
+  const record = await (await w.get(`/drops/${drop.id}/draw.json`)).json();
+  assert.deepEqual(verify(record), [], "the draw checks out");
+  assert.equal(record.seed, l0.raffle_seed);
+  assert.deepEqual([...record.entries].sort(), [...entrants].sort());
+  assert.deepEqual(record.drawn, draw(l0.raffle_seed, entrants), "the order an independent implementation computes");
+  const [first, second, third] = record.drawn;
+  for (const winner of [first, second]) {
+    assert.equal((await holdOf(drop.id, winner))?.status, "held", "a unit held for each winner");
+    await waitFor(() => dmTo(winner), { what: "the winner's DM" });
+  }
+  assert.equal(await holdOf(drop.id, third), null);
+  assert.equal((await listing(drop.id)).stock, 0);
+  // Everyone else keeps their place in the drawn order.
+  const line = (await w.db.prepare("SELECT buyer_id FROM waitlist WHERE listing_id = ?1 AND status = 'waiting' ORDER BY joined_at").bind(drop.id).all()).results.map((r) => r.buyer_id);
+  assert.deepEqual(line, record.drawn.slice(2));
+  assert.match(text(await click(`c5:v1:enter:${drop.id}`, third)), /in the raffle/, "an entrant is told they are in");
+  // After the draw the page publishes the seed.
+  assert.match(await (await w.get(`/drops/${drop.id}`)).text(), new RegExp(l0.raffle_seed));
+
+  // The first winner pays; the second never does: their unit passes to the third drawn.
+  assert.match(text(await click(`c5:v1:buy:${drop.id}`, first, { dm: true })), /Great choice/);
+  await control(w, `/stripe/checkout/${(await holdOf(drop.id, first)).checkout_session_id}/pay`);
+  const order = await w.db.prepare("SELECT * FROM orders WHERE listing_id = ?1 AND buyer_id = ?2").bind(drop.id, first).first();
+  assert.equal(order.status, "paid");
+  const pi = w.standin.stripeObjects.get(order.payment_intent_id);
+  const charge = w.standin.stripeObjects.get(pi.latest_charge);
+  assert.equal(charge.amount, order.gross_cents);
+  assert.equal(charge.amount_refunded, 0, "refunds + transfers − reversals ≤ charged: nothing left C500");
+  await w.db.prepare("UPDATE reservations SET expires_at = ?2 WHERE listing_id = ?1 AND buyer_id = ?3").bind(drop.id, Date.now() - 1000, second).run();
+  await runCron(w);
+  assert.equal((await holdOf(drop.id, second)).status, "released");
+  assert.equal((await holdOf(drop.id, third))?.status, "held", "the next drawn entry's turn");
+  await waitFor(() => dmTo(third), { what: "the next entry's DM" });
+  // A buyer who did not enter waits behind the whole draw.
+  assert.match(text(await click(`c5:v1:buy:${drop.id}`, outsider)), /Too late|Waitlist first/);
+  assert.deepEqual(w.standin.state.violations, [], "every Discord body valid against the spec");
+});
+
+test("a raffle's account-age gate admits accounts old enough, and a tampered draw record fails the check", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, price: "90", title: "Gated Raffle", raffle: 2, minAge: 30 });
+  assert.equal((await listing(drop.id)).raffle_min_age_days, 30);
+  const young = youngAccount(3);
+  assert.match(text(await click(`c5:v1:enter:${drop.id}`, young)), /at least 30 days old/);
+  const old = buyer();
+  assert.match(text(await click(`c5:v1:enter:${drop.id}`, old)), /1 entries so far/);
+  await w.db.prepare("UPDATE listings SET raffle_closes_at = ?2 WHERE id = ?1").bind(drop.id, Date.now() - 1000).run();
+  await runCron(w);
+  const record = await (await w.get(`/drops/${drop.id}/draw.json`)).json();
+  assert.deepEqual(verify(record), []);
+  assert.deepEqual(record.drawn, [old]);
+  assert.ok(verify({ ...record, seed: "0".repeat(64) }).some((p) => /not the commitment/.test(p)), "another seed is caught");
+  assert.ok(verify({ ...record, entries: [...record.entries, buyer()] }).some((p) => /drawn order/.test(p)), "an entry left out of the draw is caught");
+});
