@@ -57,6 +57,13 @@ try {
   const linkTimes = clicks.sent
     .map((c) => (c.reply?.type === 4 ? (linkOf(c.reply.data) ? c.answeredAt : undefined) : edited(c) ? edited(c).at - offset : undefined))
     .filter((t) => t !== undefined);
+  // What each winner was finally told (the link, or why not).
+  const outcomes = {};
+  for (const c of clicks.sent) {
+    const m = c.reply?.type === 4 ? c.reply.data : edited(c)?.body ?? w.standin.state.calls.filter((x) => x.service === "discord" && x.method === "PATCH" && x.path.includes(`/${c.token}/messages/@original`)).at(-1)?.body;
+    const kind = linkOf(m) ? "Checkout link" : (m?.embeds?.[0]?.title ?? (c.error ? "no answer (network)" : c.status !== 200 ? `HTTP ${c.status}` : "no final answer")).replace(/^\W+\s*/u, "");
+    outcomes[kind] = (outcomes[kind] ?? 0) + 1;
+  }
   const floorMs = (UNITS / STRIPE.perEndpoint) * 1000;
   const lastFromClicks = linkTimes.length ? Math.max(...linkTimes) - clicks.start : NaN;
   const lastFromDraw = linkTimes.length ? Math.max(...linkTimes) - drawStart : NaN;
@@ -78,6 +85,8 @@ try {
   let md = `## Raffle\n\nWritten by \`node bench/raffle.mjs\` on ${new Date().toISOString().slice(0, 10)}: ${ENTRIES} distinct buyers enter a ${UNITS}-unit raffle within ${SPREAD_MS} ms (at most ${IN_FLIGHT} requests in flight); the raffle closes, the cron draws, and every winner clicks Buy in their DM within ${SPREAD_MS} ms; Stripe's live-mode limits enforced by the stand-in (${STRIPE.global} requests/s overall, ${STRIPE.perEndpoint}/s per endpoint). docs/scale.md reads these figures.\n\n`;
   md += `| | value | target |\n|---|---:|---|\n`;
   for (const [k, v, t] of rows) md += `| ${k} | ${v} | ${t} |\n`;
+  md += `\nWhat the ${UNITS} winners were finally told:\n\n| answer | winners |\n|---|---:|\n`;
+  for (const [k, n] of Object.entries(outcomes).sort((a, b) => b[1] - a[1])) md += `| ${k} | ${n} |\n`;
   console.log(md);
   const file = path.join(ROOT, "docs/bench.md");
   const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark\n";
