@@ -1,6 +1,5 @@
 // The benchmarks' storm of signed interactions (bench/hot-drop.mjs, bench/raffle.mjs), and the
 // percentiles they report.
-import http from "node:http";
 
 /** The p-th percentile of `xs` (NaN when empty). */
 export const pct = (xs, p) => {
@@ -26,12 +25,12 @@ export async function storm(w, payloads, { spreadMs, inFlight: cap }) {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
         c.sentAt = performance.now();
-        post(`${w.url}/interactions`, w.key.headers(c.body), c.body)
-          .then(({ status, text }) => {
-            c.status = status;
-            c.reply = status === 200 ? JSON.parse(text) : text;
+        fetch(`${w.url}/interactions`, { method: "POST", headers: w.key.headers(c.body), body: c.body })
+          .then(async (res) => {
+            c.status = res.status;
+            c.reply = res.status === 200 ? await res.json() : await res.text();
           })
-          .catch((e) => (c.error = String(e)))
+          .catch((e) => (c.error = `${e}${e?.cause?.code ? ` (${e.cause.code})` : ""}`))
           .finally(() => {
             c.answeredAt = performance.now();
             inFlight--;
@@ -46,23 +45,3 @@ export async function storm(w, payloads, { spreadMs, inFlight: cap }) {
   return { sent, start, maxInFlight };
 }
 
-/** One POST on its own connection, as Discord's requests arrive (a pooled keep-alive socket
- *  that the server closes while idle between two storms would fail a request on reuse: a
- *  client artefact, not an answer). */
-function post(url, headers, body) {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { hostname: u.hostname, port: u.port, path: u.pathname, method: "POST", agent: false, headers: { ...headers, "content-length": Buffer.byteLength(body) } },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (d) => (text += d));
-        res.on("end", () => resolve({ status: res.statusCode, text }));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
