@@ -86,7 +86,10 @@ fn answer(f: &EntryFacts, listing: &ListingId, buyer: &str, now_ms: f64) -> Mess
             format!("Entries open <t:{}:R>.", (at / 1000.0) as i64),
         );
     }
-    if let Some(days) = f.min_age_days {
+    if let Some(days) = f
+        .min_age_days
+        .filter(|days| !raffle::old_enough(buyer, *days, now_ms))
+    {
         return Message::oops(
             "Your account is too new",
             format!("This raffle takes entries from Discord accounts at least {days} days old, so bots can't crowd out the community."),
