@@ -156,3 +156,22 @@ test("the waitlist: a unit that comes back goes down the line, and an offer not 
   assert.equal(await stock(drop.id), 0);
   assert.deepEqual(w.standin.state.violations, [], "every Discord body valid against the spec");
 });
+
+test("a buyer offered a unit moments after their own Buy click gets the link, not 'almost ready'", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, price: "70", title: "Quick Line Board" });
+  const [a, b] = [buyer(), buyer()];
+  assert.match(text(await click(`c5:v1:buy:${drop.id}`, a)), /Great choice/);
+  assert.match(text(await click(`c5:v1:line:${drop.id}`, b)), /next in line/);
+  // B clicks Buy while the unit is in A's checkout: told their place (this starts B's click window).
+  assert.match(text(await click(`c5:v1:buy:${drop.id}`, b)), /next in line/);
+  await control(w, `/stripe/checkout/${(await holdOf(drop.id, a)).checkout_session_id}/lapse`);
+  await runCron(w);
+  const offered = await holdOf(drop.id, b);
+  assert.equal(offered?.status, "held");
+  // Within the window a repeated click reads instead of writing; an offered unit has nobody
+  // making its Checkout, so this click makes it.
+  const link = await click(`c5:v1:buy:${drop.id}`, b, { dm: true });
+  assert.match(text(link), /Great choice/);
+  assert.ok((await holdOf(drop.id, b)).checkout_session_id, "the offered hold has its Checkout");
+  assert.deepEqual(w.standin.state.violations, []);
+});

@@ -38,6 +38,8 @@ pub struct HoldFacts {
     /// Taken by this click (not an earlier one).
     pub is_new: bool,
     pub checkout_url: Option<String>,
+    /// Offered by the drop's line (store::waitlist): nobody else is making its Checkout.
+    pub offered: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -210,6 +212,7 @@ mod tests {
                 id: "C5-AAAAAA".into(),
                 is_new: true,
                 checkout_url: None,
+                offered: false,
             }),
         }
     }
@@ -251,6 +254,7 @@ mod tests {
             id: "C5-AAAAAA".into(),
             is_new: false,
             checkout_url: Some("https://checkout.stripe.com/x".into()),
+            offered: false,
         });
         assert_eq!(
             decide(&f, 0.0),
@@ -264,6 +268,7 @@ mod tests {
             id: "C5-AAAAAA".into(),
             is_new: false,
             checkout_url: None,
+            offered: false,
         });
         assert_eq!(
             decide(&f, 0.0),

@@ -146,6 +146,10 @@ async fn again(
                     hold.map(|h| h.hold_expires_at),
                 )))
             }
+            // A unit the line offered has nobody making its Checkout: this click makes it.
+            BuyOutcome::Checkout { .. } if facts.hold.as_ref().is_some_and(|h| h.offered) => {
+                return Ok(Again::Write)
+            }
             BuyOutcome::Checkout { .. } => held = true,
             BuyOutcome::Refused(Refusal::Busy) => held = false,
             BuyOutcome::Refused(refusal) => return Ok(Again::Answer(refused(&refusal, listing))),

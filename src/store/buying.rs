@@ -111,6 +111,7 @@ pub(super) struct FactsRow {
     waiting: Option<i64>,
     raffle_closes_at: Option<f64>,
     raffle_drawn_at: Option<f64>,
+    offered: Option<i64>,
 }
 
 /// ONE round trip: returns the buyer's own lapsed hold, takes a unit if every rule allows
@@ -240,7 +241,9 @@ pub(super) fn facts_sql() -> String {
            l.id AS listing_id, l.status, l.stock, l.seller_id, {SELLER_CAN_SELL} AS seller_ok, l.price_cents, l.release_at, l.title, {} AS image_url,
            r.id AS hold_id, r.checkout_url, r.item_cents AS hold_item_cents,
            r.shipping_cents AS hold_shipping_cents, r.expires_at AS hold_expires_at,
-           l.per_buyer, {} AS bought, {} AS ahead, {} AS waiting, l.raffle_closes_at, l.raffle_drawn_at
+           l.per_buyer, {} AS bought, {} AS ahead, {} AS waiting, l.raffle_closes_at, l.raffle_drawn_at,
+           EXISTS (SELECT 1 FROM waitlist wo WHERE wo.listing_id = ?1 AND wo.buyer_id = u.discord_id
+             AND wo.status = 'offered' AND wo.hold_id = r.id) AS offered
          FROM users u
          LEFT JOIN listings l ON l.id = ?1
          LEFT JOIN reservations r ON r.listing_id = ?1 AND r.buyer_id = u.discord_id AND r.status = 'held' AND r.expires_at > ?3
@@ -299,6 +302,7 @@ pub(super) fn facts_from(
             is_new: Some(id.as_str()) == new_id,
             id,
             checkout_url: row.checkout_url,
+            offered: row.offered == Some(1),
         }),
     };
     (facts, checkout)
