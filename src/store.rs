@@ -207,6 +207,15 @@ pub(crate) struct ReturnedId {
     pub id: String,
 }
 
+impl ReturnedId {
+    /// Two values read as one text, `first || ' ' || second` in SQL (neither may hold a
+    /// space): a row type the module already decodes, where a new one costs ~1 KiB.
+    pub(crate) fn pair(self) -> Option<(String, String)> {
+        let (first, second) = self.id.split_once(' ')?;
+        Some((first.to_owned(), second.to_owned()))
+    }
+}
+
 /// Records `(source, event_id)` and applies `effects` in ONE batch. A repeat delivery
 /// trips the primary key, so the batch rolls back whole: effects happen exactly once. The
 /// record goes last (a batch is one transaction, so its place changes nothing), which keeps

@@ -112,13 +112,8 @@ pub async fn due(db: &D1Database, now_ms: f64, limit: u32) -> Result<Vec<Due>, S
         .results::<ReturnedId>()?;
     Ok(rows
         .into_iter()
-        .filter_map(|row| {
-            let (listing, seed) = row.id.split_once(' ')?;
-            Some(Due {
-                listing: listing.to_owned(),
-                seed: seed.to_owned(),
-            })
-        })
+        .filter_map(ReturnedId::pair)
+        .map(|(listing, seed)| Due { listing, seed })
         .collect())
 }
 

@@ -103,12 +103,10 @@ pub async fn turns(db: &D1Database, limit: u32) -> Result<Vec<Turn>, StoreError>
         .await?
         .rows(&turns)?
         .into_iter()
-        .filter_map(|row| {
-            let (listing, buyer) = row.id.split_once(' ')?;
-            Some(Turn {
-                listing_id: listing.to_owned(),
-                buyer_id: buyer.to_owned(),
-            })
+        .filter_map(ReturnedId::pair)
+        .map(|(listing_id, buyer_id)| Turn {
+            listing_id,
+            buyer_id,
         })
         .collect())
 }
