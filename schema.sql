@@ -307,3 +307,14 @@ CREATE TABLE raffle_entries (
   entered_at  REAL NOT NULL,
   PRIMARY KEY (listing_id, buyer_id)
 );
+
+-- Sign-ins on the site (Discord OAuth): one row per session, so sign-out or HQ ends it at
+-- once. The cookie carries the session id; only its SHA-256 is kept here.
+CREATE TABLE sessions (
+  id_hash     TEXT PRIMARY KEY,
+  discord_id  TEXT NOT NULL REFERENCES users (discord_id),
+  created_at  REAL NOT NULL,
+  expires_at  REAL NOT NULL,
+  revoked_at  REAL
+);
+CREATE INDEX sessions_by_user ON sessions (discord_id);

@@ -67,6 +67,8 @@ export async function startStandin({
   stripeWebhookSecret = "whsec_local_dev",
   stripeSecretKey = "sk_test_local_dev",
   discordBotToken = "local-dev-bot-token",
+  discordClientId = "1100000000000000001",
+  discordClientSecret = "local-discord-client-secret",
   twitchClientId = "local-twitch-client",
   twitchClientSecret = "local-twitch-secret",
   quiet = true,
@@ -89,6 +91,8 @@ export async function startStandin({
     liveLogins: new Set(),
     autoWebhooks: true,
     twitch: { users: new Map(), codes: new Map(), tokens: new Map(), subscriptions: [] },
+    // Sign in with Discord: codes and user tokens it issued, and the tokens C500 revoked.
+    discordOAuth: { codes: new Map(), tokens: new Map(), revoked: [] },
   };
   const stripe = new Stripe(stripeSecretKey);
   const self = { url: "" }; // filled in once listening
@@ -137,7 +141,86 @@ export async function startStandin({
     return [status, out, bucket ? { ...(headers ?? {}), ...bucketHeaders(bucket) } : headers];
   }
 
+  // Sign in with Discord (OAuth2 authorization code, scope identify): the consent page
+  // (discordAuthorize), the token exchange and revocation (form bodies, client id and secret
+  // in the body as Discord allows) and GET /users/@me with the user's Bearer token.
+  function discordAuthorize({ id, username, state: stateParam, redirect_uri: redirectUri, deny }) {
+    const u = new URL(redirectUri);
+    if (deny) {
+      u.searchParams.set("error", "access_denied");
+      u.searchParams.set("error_description", "The resource owner or authorization server denied the request");
+    } else {
+      const code = `dc-${stripeId("code")}`;
+      state.discordOAuth.codes.set(code, { user: { id, username, global_name: username, avatar: null, discriminator: "0", public_flags: 0 }, redirectUri });
+      u.searchParams.set("code", code);
+    }
+    u.searchParams.set("state", stateParam ?? "");
+    return u.toString();
+  }
+
+  function discordOAuthRoute(req, rest, bodyBuf) {
+    const auth = req.headers.authorization ?? "";
+    const oauthError = (status, error) => [status, { error, error_description: error }];
+    if ((rest === "/oauth2/token" || rest === "/oauth2/token/revoke") && req.method === "POST") {
+      if (!String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) return oauthError(400, "invalid_request");
+      const p = new URLSearchParams(bodyBuf.toString("utf8"));
+      if (p.get("client_id") !== discordClientId || p.get("client_secret") !== discordClientSecret) return oauthError(401, "invalid_client");
+      if (rest === "/oauth2/token/revoke") {
+        state.discordOAuth.tokens.delete(p.get("token"));
+        state.discordOAuth.revoked.push(p.get("token"));
+        return [200, {}];
+      }
+      if (p.get("grant_type") !== "authorization_code") return oauthError(400, "unsupported_grant_type");
+      const grant = state.discordOAuth.codes.get(p.get("code"));
+      if (!grant || grant.redirectUri !== p.get("redirect_uri")) return oauthError(400, "invalid_grant");
+      state.discordOAuth.codes.delete(p.get("code")); // single use, as Discord's are
+      const token = `dt-${stripeId("tok")}`;
+      state.discordOAuth.tokens.set(token, grant.user);
+      return [200, { access_token: token, token_type: "Bearer", expires_in: 604800, refresh_token: `r-${token}`, scope: "identify" }];
+    }
+    if (rest === "/users/@me" && req.method === "GET" && auth.startsWith("Bearer ")) {
+      const user = state.discordOAuth.tokens.get(auth.slice("Bearer ".length));
+      if (!user) return [401, { code: 0, message: "401: Unauthorized" }];
+      return [200, user];
+    }
+    return null;
+  }
+
+  async function discordWebRoute(req, res, rest, bodyBuf, url) {
+    const q = url.searchParams;
+    if (rest !== "/oauth2/authorize") return [404, { message: "stand-in has no such page" }];
+    if (q.get("client_id") !== discordClientId || q.get("response_type") !== "code" || !(q.get("scope") ?? "").split(" ").includes("identify") || !q.get("redirect_uri")) {
+      return [400, { error: "invalid_request", error_description: "client_id, response_type=code, scope identify and redirect_uri are required" }];
+    }
+    if (req.method === "GET") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(`<!doctype html><html lang="en"><meta charset="utf-8"><title>Discord (stand-in)</title><body style="font-family:sans-serif;max-width:40rem;margin:4rem auto">
+        <main><h1>Sign in to C500 with Discord (stand-in)</h1><p>C500 will learn your Discord id and name (scope identify).</p>
+        <form method="post" action="/discord-web/oauth2/authorize?${q}">
+        <p><label>Discord id <input name="id" value="1400000000000000042"></label></p>
+        <p><label>Username <input name="username" value="cozybuyer"></label></p>
+        <button name="decision" value="authorize">Authorize</button> <button name="decision" value="cancel">Cancel</button></form></main>`);
+      return null;
+    }
+    if (req.method === "POST") {
+      const form = new URLSearchParams(bodyBuf.toString("utf8"));
+      const location = discordAuthorize({
+        id: form.get("id") || "1400000000000000042",
+        username: form.get("username") || "cozybuyer",
+        state: q.get("state"),
+        redirect_uri: q.get("redirect_uri"),
+        deny: form.get("decision") === "cancel",
+      });
+      res.writeHead(302, { location });
+      res.end();
+      return null;
+    }
+    return [405, { message: "method not allowed" }];
+  }
+
   async function discordRoute(req, res, rest, bodyBuf) {
+    const oauth = discordOAuthRoute(req, rest, bodyBuf);
+    if (oauth) return oauth;
     const auth = req.headers.authorization ?? "";
     let body = null;
     if (bodyBuf.length) {
@@ -705,6 +788,10 @@ export async function startStandin({
       body.live ? state.liveLogins.add(body.login) : state.liveLogins.delete(body.login);
       return [200, { live: [...state.liveLogins], user: twitchUser(body.login) }];
     }
+    if (rest === "/discord/authorize" && req.method === "POST") {
+      // What Discord's consent page does when the user clicks Authorize (or Cancel: deny).
+      return [200, { location: discordAuthorize(body) }];
+    }
     if (rest === "/twitch/authorize" && req.method === "POST") {
       // What the consent page does when the user clicks Authorize.
       return [200, { location: twitchAuthorize(body.login, body.state, body.redirect_uri) }];
@@ -731,6 +818,10 @@ export async function startStandin({
       if (url.pathname.startsWith("/discord/api/v10/")) {
         service = "discord";
         result = await handleDiscord(req, res, url.pathname.slice("/discord/api/v10".length), bodyBuf);
+      } else if (url.pathname.startsWith("/discord-web/")) {
+        service = "discord";
+        result = await discordWebRoute(req, res, url.pathname.slice("/discord-web".length), bodyBuf, url);
+        if (result === null) return;
       } else if (url.pathname.startsWith("/twitch-auth/")) {
         service = "twitch";
         result = await handleTwitchAuth(req, res, url.pathname.slice("/twitch-auth".length), bodyBuf, url);
@@ -798,6 +889,7 @@ export async function startStandin({
       STRIPE_API_BASE: `${url}/stripe`,
       TWITCH_API_BASE: `${url}/twitch`,
       TWITCH_AUTH_BASE: `${url}/twitch-auth`,
+      DISCORD_WEB_BASE: `${url}/discord-web`,
       DISCORD_CDN_BASE: `${url}/_standin/cdn`,
     },
     close: () => new Promise((resolve) => server.close(resolve)),
@@ -815,6 +907,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     stripeWebhookSecret: process.env.STRIPE_WEBHOOK_SECRET ?? "whsec_local_dev",
     stripeSecretKey: process.env.STRIPE_SECRET_KEY ?? "sk_test_local_dev",
     discordBotToken: process.env.DISCORD_BOT_TOKEN ?? "local-dev-bot-token",
+    discordClientId: process.env.DISCORD_APPLICATION_ID ?? "1100000000000000001",
+    discordClientSecret: process.env.DISCORD_CLIENT_SECRET ?? "local-discord-client-secret",
     quiet: false,
   });
   console.log(`[standin] Discord, Stripe and Twitch stand-ins on ${s.url} (calls: ${s.url}/_standin/calls)`);

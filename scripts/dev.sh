@@ -7,7 +7,7 @@ cd "$ROOT"
 mkdir -p .dev
 
 # Local secrets: a Discord key pair made here (the CLI signs with its private half).
-if [ ! -f .dev.vars ] || [ ! -f .dev/discord-key.pem ] || ! grep -q '^LINK_SIGNING_SECRET=' .dev.vars; then
+if [ ! -f .dev.vars ] || [ ! -f .dev/discord-key.pem ] || ! grep -q '^DISCORD_CLIENT_SECRET=' .dev.vars; then
   node --input-type=module -e '
     import { TestKey } from "./dev/keys.mjs";
     import { writeFileSync } from "node:fs";
@@ -19,6 +19,7 @@ if [ ! -f .dev.vars ] || [ ! -f .dev/discord-key.pem ] || ! grep -q '^LINK_SIGNI
       "DISCORD_APPLICATION_ID=1100000000000000001",
       "DISCORD_PUBLIC_KEY=" + k.publicHex(),
       "DISCORD_BOT_TOKEN=local-dev-bot-token",
+      "DISCORD_CLIENT_SECRET=local-discord-client-secret",
       "STRIPE_SECRET_KEY=sk_test_local_dev",
       "STRIPE_WEBHOOK_SECRET=whsec_local_dev",
       "TWITCH_CLIENT_ID=local-twitch-client",
@@ -27,6 +28,7 @@ if [ ! -f .dev.vars ] || [ ! -f .dev/discord-key.pem ] || ! grep -q '^LINK_SIGNI
       "LINK_SIGNING_SECRET=" + randomBytes(32).toString("hex"),
       "PUBLIC_BASE_URL=http://127.0.0.1:8787",
       "DISCORD_API_BASE=http://127.0.0.1:8790/discord/api/v10",
+      "DISCORD_WEB_BASE=http://127.0.0.1:8790/discord-web",
       "STRIPE_API_BASE=http://127.0.0.1:8790/stripe",
       "TWITCH_API_BASE=http://127.0.0.1:8790/twitch",
       "TWITCH_AUTH_BASE=http://127.0.0.1:8790/twitch-auth",

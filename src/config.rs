@@ -80,10 +80,11 @@ pub fn discord_public_key(env: &Env) -> Result<PublicKey, ConfigError> {
 /// The secrets and vars the product cannot work without (README, Configuration); `make
 /// doctor` (dev/doctor.mjs) checks the same list before a deploy, and a test keeps the two
 /// equal.
-pub const REQUIRED: [&str; 10] = [
+pub const REQUIRED: [&str; 11] = [
     "DISCORD_PUBLIC_KEY",
     "DISCORD_APPLICATION_ID",
     "DISCORD_BOT_TOKEN",
+    "DISCORD_CLIENT_SECRET",
     "STRIPE_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRET",
     "TWITCH_CLIENT_ID",
@@ -146,6 +147,17 @@ pub fn problems(env: &Env) -> Vec<ConfigError> {
 /// The Rate Limiting binding that keeps button storms off D1 (clients/clicks.rs;
 /// wrangler.toml `[[ratelimits]]`).
 pub const CLICKS: &str = "CLICKS";
+
+/// A setting that may be a var or a secret (wrangler.toml or `wrangler secret put`), not empty.
+pub fn setting(env: &Env, name: &'static str) -> Result<String, ConfigError> {
+    env.var(name)
+        .map(|v| v.to_string())
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| secret(env, name).ok())
+        .map(|v| v.trim().to_owned())
+        .ok_or(ConfigError::missing(name))
+}
 
 pub fn secret(env: &Env, name: &'static str) -> Result<String, ConfigError> {
     env.secret(name)

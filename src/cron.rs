@@ -233,6 +233,9 @@ async fn daily(cx: &Cx) -> Result<(), Failure> {
     if let Err(e) = outbox::drain(cx, BATCH).await {
         log::error("cron_outbox_failed", &e);
     }
+    // Sign-ins that ended (expired or signed out) more than a day ago.
+    let forgotten = crate::store::sessions::sweep(&db, cx.now_ms).await?;
+    log::event("cron_sessions_swept", json!({ "sessions": forgotten }));
     Ok(())
 }
 

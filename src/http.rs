@@ -178,6 +178,25 @@ pub fn redirect(location: &str) -> Response {
         .empty()
 }
 
+/// A redirect (302 after a GET, 303 after a form post) setting `cookies` (never cached).
+pub fn redirect_setting(status: u16, location: &str, cookies: &[String]) -> Response {
+    let headers = with_headers(&[("location", location), ("cache-control", "no-store")]);
+    for cookie in cookies {
+        let _ = headers.append("set-cookie", cookie);
+    }
+    ResponseBuilder::new()
+        .with_status(status)
+        .with_headers(headers)
+        .empty()
+}
+
+/// `response` with `Vary: Cookie`: a page that is public for visitors who are not signed in
+/// and personal for those who are, so no cache hands one the other's.
+pub fn vary_cookie(mut response: Response) -> Response {
+    let _ = response.headers_mut().set("vary", "Cookie");
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

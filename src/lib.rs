@@ -83,13 +83,24 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         (Method::Get, "/onboarding/return") => pages::onboarding::onboarding_return(&req, cx).await,
         (Method::Get, "/success") => pages::orders::success(&req, cx).await,
         (Method::Get, "/oauth/twitch/callback") => pages::twitch::callback(&req, cx).await,
+        (Method::Get, "/signin") => pages::account::signin(&req, cx),
+        (Method::Get, "/oauth/discord/callback") => pages::account::callback(&req, cx).await,
+        (Method::Post, "/signout") => pages::account::signout(req, cx).await,
+        (Method::Get | Method::Head, "/me") => pages::account::me(&req, cx).await,
+        (Method::Post, "/me/report") => pages::account::report(req, cx, &ctx).await,
         (Method::Post, "/webhooks/twitch") => webhooks::twitch::eventsub(req, cx, &ctx).await,
         (Method::Get | Method::Head, "/sitemap.xml") => pages::guides::sitemap(cx).await,
         (Method::Get, p) if p.starts_with("/orders/") => {
             pages::orders::status(cx, p.trim_start_matches("/orders/")).await
         }
         (Method::Get | Method::Head, p) if p.starts_with("/drops/") => {
-            pages::storefront::drop_page(cx, p.trim_start_matches("/drops/")).await
+            pages::storefront::drop_page(&req, cx, p.trim_start_matches("/drops/")).await
+        }
+        (Method::Post, p) if p.starts_with("/drops/") => {
+            match pages::shop::Action::parse(p.trim_start_matches("/drops/")) {
+                Some((listing, action)) => pages::shop::post(req, cx, listing, action).await,
+                None => pages::not_found(),
+            }
         }
         (Method::Get | Method::Head, p) if p.starts_with("/photos/") => {
             photos::serve(cx, p.trim_start_matches("/photos/")).await

@@ -745,3 +745,144 @@ mod tests {
         }
     }
 }
+
+/// Where an answer is read: Discord renders `<t:…:R>` timestamps and knows the slash
+/// commands; the site shows UTC times and links its own pages. The words are the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Discord,
+    Web,
+}
+
+impl Surface {
+    /// A moment, as this surface shows one ("in 5 minutes" in Discord, a UTC time on the site).
+    pub fn when(self, ms: f64) -> String {
+        match self {
+            Surface::Discord => format!("<t:{}:R>", (ms / 1000.0) as i64),
+            Surface::Web => format!("on {} UTC", crate::domain::dates::utc_minute(ms)),
+        }
+    }
+
+    fn orders(self) -> &'static str {
+        match self {
+            Surface::Discord => "`/c500 orders`",
+            Surface::Web => "My orders",
+        }
+    }
+
+    fn strong(self, words: &str) -> String {
+        match self {
+            Surface::Discord => format!("**{words}**"),
+            Surface::Web => words.to_owned(),
+        }
+    }
+}
+
+/// A buyer's place in a drop's line, as the Buy and Join answers say it.
+pub fn in_line(place: i64, on: Surface) -> String {
+    match place {
+        1 => format!("You're {}.", on.strong("next in line")),
+        n => format!("You're {}.", on.strong(&format!("#{n} in line"))),
+    }
+}
+
+/// What comes after the place: how a unit that comes back reaches the buyer.
+pub const LINE_PROMISE: &str = "When a unit comes back (a checkout not finished in time, or a refund before shipping), it's held for the next person in line and we DM them a Buy button.";
+
+/// Why a Buy (or a Join, or an Enter) was refused: a title and the explanation.
+pub fn refusal(refusal: &crate::domain::buying::Refusal, on: Surface) -> (&'static str, String) {
+    use crate::domain::buying::Refusal;
+    let line = |lead: &str, place: &Option<i64>| match place {
+        Some(place) => format!("{lead} {} {LINE_PROMISE}", in_line(*place, on)),
+        None => format!("{lead} Join the waitlist for one that comes back: {LINE_PROMISE}"),
+    };
+    match refusal {
+        Refusal::Banned => ("You can't buy on C500", "Your account is banned across the Collective. If you think this is a mistake, contact C500 HQ.".to_owned()),
+        Refusal::NoSuchDrop => ("Drop not found", "This drop doesn't exist any more.".to_owned()),
+        Refusal::Delisted => ("No longer available", "The builder took this drop down. Keep an eye on the shop channel for the next one!".to_owned()),
+        Refusal::SellerPaused => ("This shop is paused", "The builder can't take orders right now, so this drop is off sale until their shop is back. Nothing was charged.".to_owned()),
+        Refusal::OwnDrop => ("That's your own drop", "You can't buy from yourself. Share it with your community instead!".to_owned()),
+        Refusal::NotReleased { at_ms } => ("Not released yet", format!("This drop opens {}. VIPs get in 10 minutes early.", on.when(*at_ms))),
+        Refusal::OverCap { tier, cap } => ("Over your purchase cap", format!("As a {} you can buy items up to {cap} each. {}", tier.label(), tier.how_to_grow())),
+        Refusal::OverLimit { limit } => ("You have your share", format!("This drop allows {limit} per buyer, so more of the community gets one. Your orders are in {}.", on.orders())),
+        Refusal::SoldOut { place } => ("Too late, it's gone!", line("Every unit is sold or in someone's checkout.", place)),
+        Refusal::LineFirst { place } => ("Waitlist first", line("A unit just came back, and it goes to the people waiting in line first.", place)),
+        Refusal::Raffle { closes_at_ms } => ("This drop is a raffle", format!("Enter it instead: one entry per account, entries close {}, then a fair draw picks the buyers and DMs them a Buy button.", on.when(*closes_at_ms))),
+        Refusal::Busy => busy(),
+    }
+}
+
+fn busy() -> (&'static str, String) {
+    (
+        "So many clicks!",
+        "We couldn't hold a unit for you just now. Please click Buy again.".to_owned(),
+    )
+}
+
+/// A Buy that did not end in a link, in words (the link itself each surface shows its way).
+pub fn bought(b: &crate::flows::buying::Bought, on: Surface) -> (&'static str, String) {
+    use crate::flows::buying::Bought;
+    match b {
+        Bought::Link { hold_expires_at_ms, .. } => (
+            "🌸 Great choice!",
+            format!(
+                "We've reserved this item for you for 30 minutes. Click below to pay securely via Stripe; C500 holds the payment until the builder proves the work.{}",
+                hold_expires_at_ms.map(|ms| format!(" Your hold ends {}.", on.when(ms))).unwrap_or_default()
+            ),
+        ),
+        Bought::Refused(r) => refusal(r, on),
+        Bought::AlmostReady => ("Almost ready", "Your checkout is being prepared. Click Buy again in a moment.".to_owned()),
+        Bought::OneMoment => ("One moment", "You clicked Buy a moment ago. Give it a few seconds, then click again.".to_owned()),
+        Bought::Busy => busy(),
+        Bought::StripeUnavailable => ("Stripe didn't answer", "Nothing was charged and nothing is held. Please try again in a moment.".to_owned()),
+    }
+}
+
+/// A Join the waitlist, in words.
+pub fn joined(j: &crate::flows::buying::Joined, on: Surface) -> (&'static str, String) {
+    use crate::flows::buying::Joined;
+    match j {
+        Joined::Refused(r) => refusal(r, on),
+        Joined::Held => (
+            "A unit is held for you",
+            "Click Buy for your secure checkout link.".to_owned(),
+        ),
+        Joined::InLine { place, free_now } => (
+            "🎟️ You're on the waitlist!",
+            format!(
+                "{} {LINE_PROMISE}{}",
+                in_line(*place, on),
+                if *free_now {
+                    " A unit is free right now: click Buy to take it."
+                } else {
+                    ""
+                }
+            ),
+        ),
+        Joined::Failed => (
+            "Couldn't join the line",
+            "We couldn't add you to the waitlist just now. Please try again.".to_owned(),
+        ),
+    }
+}
+
+/// An Enter the raffle, in words.
+pub fn entered(e: &crate::flows::buying::Entered, on: Surface) -> (&'static str, String) {
+    use crate::flows::buying::Entered;
+    match e {
+        Entered::Refused(r) => refusal(r, on),
+        Entered::NotARaffle => ("Not a raffle", "This drop is sold first come: click Buy instead.".to_owned()),
+        Entered::In { entries, closes_at_ms, commitment } => (
+            "🎲 You're in the raffle!",
+            format!(
+                "{entries} entries so far, one per account. The draw is {}: the winners get a DM with a Buy button, and everyone else keeps their place in line in the drawn order. The draw is fair and checkable: its seed's fingerprint is {}, and the seed is published at the draw (see the drop's page).",
+                on.when(*closes_at_ms),
+                match on { Surface::Discord => format!("`{commitment}`"), Surface::Web => commitment.clone() }
+            ),
+        ),
+        Entered::Closed => ("Entries are closed", "This raffle has closed. If units are left after the winners, Buy and the waitlist open on the drop.".to_owned()),
+        Entered::NotOpen { at_ms } => ("Not open yet", format!("Entries open {}.", on.when(*at_ms))),
+        Entered::TooNew { days } => ("Your account is too new", format!("This raffle takes entries from Discord accounts at least {days} days old, so bots can't crowd out the community.")),
+        Entered::Failed => ("Couldn't enter", "We couldn't add your entry just now. Please try again.".to_owned()),
+    }
+}

@@ -1,10 +1,15 @@
-//! The site (C500.store): storefront, onboarding, orders, the Twitch callback, assets; and
+//! The site (C500.store): storefront, signing in and My orders, buying on the web,
+//! onboarding, orders, the Twitch callback, assets; and
 //! PageError, what a visitor sees when a page fails. Templates escape HTML.
 
+pub mod account;
 pub mod assets;
 pub mod guides;
+pub mod notice;
 pub mod onboarding;
 pub mod orders;
+pub mod session;
+pub mod shop;
 pub mod storefront;
 pub mod twitch;
 
@@ -38,7 +43,7 @@ impl<E: std::fmt::Display> From<E> for PageError {
 }
 
 impl PageError {
-    fn into_response(self) -> Response {
+    pub(crate) fn into_response(self) -> Response {
         let css = assets::css_path();
         match self {
             PageError::NotFound => http::html(

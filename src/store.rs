@@ -13,6 +13,7 @@ pub mod listings;
 pub mod orders;
 pub mod outbox;
 pub mod raffle;
+pub mod sessions;
 pub mod timeline;
 pub mod trust;
 pub mod twitch;

@@ -24,6 +24,7 @@ let browser;
 let drop;
 let deskmat;
 let handle;
+let webDrop;
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: make setup installs Debian's chromium (or set CHROMIUM_BIN)`);
   w = await startWorker();
@@ -32,6 +33,7 @@ before(async () => {
   await postDrop(w, SELLER, { kind: "c", price: "900", lead: 6, title: "Commission Slot" });
   // Within a new buyer's (Guest) cap.
   deskmat = await postDrop(w, SELLER, { price: "75", quantity: 2, title: "Pastel Deskmat" });
+  webDrop = await postDrop(w, SELLER, { price: "60", quantity: 3, title: "Web Deskmat" });
   handle = (await w.db.prepare("SELECT handle FROM builders WHERE discord_id = ?1").bind(SELLER).first()).handle;
   const port = new URL(w.url).port;
   browser = await chromium.launch({
@@ -39,6 +41,9 @@ before(async () => {
     // The pages' links are under PUBLIC_BASE_URL (http://c500.test): send that host to the worker.
     args: [
       `--host-resolver-rules=MAP c500.test:80 127.0.0.1:${port}`,
+      // The site is https in production, where its Secure cookies belong; here it is
+      // http://c500.test, which Chromium treats as secure only when told.
+      "--unsafely-treat-insecure-origin-as-secure=http://c500.test",
       "--no-sandbox",
       "--disable-gpu",
       "--disable-quic",
@@ -227,3 +232,44 @@ test("phone: Buy in Discord, pay on Checkout, land on the paid order, follow it 
     await context.close();
   }
 });
+
+for (const [i, width] of WIDTHS.entries()) {
+  test(`${width.name}: sign in with Discord, buy on the site, pay, find it in My orders, sign out`, async () => {
+    const context = await browser.newContext({ viewport: width.viewport, isMobile: width.isMobile, hasTouch: width.hasTouch });
+    const page = await context.newPage();
+    const refused = [];
+    page.on("console", (m) => m.type() === "error" && /Content Security Policy/.test(m.text()) && refused.push(m.text()));
+    const buyer = `390000000000000010${i}`;
+    try {
+      await visit(page, `http://c500.test/drops/${webDrop.id}`, refused);
+      // Sign in: the drop page, Discord's (stand-in) consent page, back to the drop.
+      await Promise.all([page.waitForURL(/discord-web\/oauth2\/authorize/), page.getByRole("link", { name: "Sign in with Discord to buy" }).click()]);
+      await page.getByLabel("Discord id").fill(buyer);
+      await page.getByLabel("Username").fill(`web${width.name}`);
+      await Promise.all([page.waitForURL(`http://c500.test/drops/${webDrop.id}`), page.getByRole("button", { name: "Authorize" }).click()]);
+      await check(page, "the drop, signed in", refused);
+      assert.match(await page.locator("main").innerText(), new RegExp(`Signed in with Discord as web${width.name}`));
+      const cookie = (await context.cookies()).find((c) => c.name === "c500_session" && c.domain === "c500.test");
+      assert.deepEqual({ httpOnly: cookie?.httpOnly, secure: cookie?.secure, sameSite: cookie?.sameSite }, { httpOnly: true, secure: true, sameSite: "Lax" });
+      // Buy: the unit held, the Checkout link, Stripe's (stand-in) page, back to the paid order.
+      await Promise.all([page.waitForURL(`**/drops/${webDrop.id}/buy`), page.getByRole("button", { name: /Buy now/ }).click()]);
+      await check(page, "the Buy answer", refused);
+      assert.match(await page.locator("main").innerText(), /Great choice/);
+      await Promise.all([page.waitForURL(/_standin\/stripe\/checkout\//), page.getByRole("link", { name: /Secure Checkout/ }).click()]);
+      await Promise.all([page.waitForURL(/c500\.test\/success\?session_id=/), page.getByRole("button", { name: /^Pay/ }).click()]);
+      const order = await w.db.prepare("SELECT id, status FROM orders WHERE buyer_id = ?1").bind(buyer).first();
+      assert.equal(order.status, "paid");
+      // My orders, from the header; the report form opens.
+      await Promise.all([page.waitForURL("http://c500.test/me"), page.locator("header").getByRole("link", { name: "My orders" }).click()]);
+      await page.getByText("Report a problem").first().click();
+      await check(page, "My orders", refused);
+      assert.match(await page.locator("main").innerText(), new RegExp(order.id));
+      await Promise.all([page.waitForURL("http://c500.test/"), page.getByRole("button", { name: "Sign out" }).click()]);
+      assert.equal((await context.cookies()).find((c) => c.name === "c500_session" && c.domain === "c500.test"), undefined);
+      await visit(page, "http://c500.test/me", refused);
+      assert.match(await page.locator("main").innerText(), /Sign in with Discord to see your orders/);
+    } finally {
+      await context.close();
+    }
+  });
+}

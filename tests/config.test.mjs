@@ -29,7 +29,7 @@ test("/healthz is 503 and names every missing or malformed setting, never a valu
   assert.deepEqual(body.malformed.sort(), ["PUBLIC_BASE_URL", "STRIPE_SECRET_KEY"]);
   assert.ok(!text.includes(secretValue) && !text.includes("pk_test_oops"), "values are never shown");
   // `make doctor` finds the same problems in the same values.
-  const values = { DISCORD_PUBLIC_KEY: "a".repeat(64), DISCORD_APPLICATION_ID: "1100000000000000001", DISCORD_BOT_TOKEN: "t", STRIPE_SECRET_KEY: "pk_test_oops", STRIPE_WEBHOOK_SECRET: "whsec_1", TWITCH_CLIENT_ID: "c", TWITCH_CLIENT_SECRET: "s", TWITCH_EVENTSUB_SECRET: "", LINK_SIGNING_SECRET: "", PUBLIC_BASE_URL: secretValue };
+  const values = { DISCORD_PUBLIC_KEY: "a".repeat(64), DISCORD_APPLICATION_ID: "1100000000000000001", DISCORD_BOT_TOKEN: "t", DISCORD_CLIENT_SECRET: "c", STRIPE_SECRET_KEY: "pk_test_oops", STRIPE_WEBHOOK_SECRET: "whsec_1", TWITCH_CLIENT_ID: "c", TWITCH_CLIENT_SECRET: "s", TWITCH_EVENTSUB_SECRET: "", LINK_SIGNING_SECRET: "", PUBLIC_BASE_URL: secretValue };
   const found = diagnose(values);
   assert.deepEqual(found.filter((p) => p.problem === "missing").map((p) => p.name).sort(), body.missing.sort());
   assert.deepEqual(found.filter((p) => p.problem !== "missing").map((p) => p.name).sort(), body.malformed.sort());
@@ -40,7 +40,7 @@ test("a complete configuration is healthy, and doctor checks exactly the worker'
   const res = await w.get("/healthz");
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { ok: true, db: true });
-  assert.deepEqual(required(), ["DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID", "DISCORD_BOT_TOKEN", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "TWITCH_CLIENT_ID", "TWITCH_CLIENT_SECRET", "TWITCH_EVENTSUB_SECRET", "LINK_SIGNING_SECRET", "PUBLIC_BASE_URL"]);
+  assert.deepEqual(required(), ["DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID", "DISCORD_BOT_TOKEN", "DISCORD_CLIENT_SECRET", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "TWITCH_CLIENT_ID", "TWITCH_CLIENT_SECRET", "TWITCH_EVENTSUB_SECRET", "LINK_SIGNING_SECRET", "PUBLIC_BASE_URL"]);
   assert.deepEqual(diagnose(Object.fromEntries(required().map((n) => [n, true]))), [], "names alone (wrangler secret list) count as set");
 });
 

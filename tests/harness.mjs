@@ -18,6 +18,7 @@ export const STRIPE_SECRET_KEY = "sk_test_harness";
 export const HQ_GUILD_ID = "1200000000000000001";
 export const RATELIMITS = { CLICKS: { simple: { limit: 1, period: 10 } } };
 export const DISCORD_BOT_TOKEN = "harness-bot-token";
+export const DISCORD_CLIENT_SECRET = "harness-discord-client-secret";
 export const APPLICATION_ID = "1100000000000000001";
 
 /**
@@ -52,6 +53,8 @@ export async function startWorker({ bindings = {} } = {}) {
     stripeWebhookSecret: STRIPE_WEBHOOK_SECRET,
     stripeSecretKey: STRIPE_SECRET_KEY,
     discordBotToken: DISCORD_BOT_TOKEN,
+    discordClientId: APPLICATION_ID,
+    discordClientSecret: DISCORD_CLIENT_SECRET,
     twitchClientId: "harness-twitch-client",
     twitchClientSecret: "harness-twitch-secret",
   });
@@ -98,6 +101,7 @@ export async function startWorker({ bindings = {} } = {}) {
       DISCORD_APPLICATION_ID: APPLICATION_ID,
       DISCORD_PUBLIC_KEY: key.publicHex(),
       DISCORD_BOT_TOKEN,
+      DISCORD_CLIENT_SECRET,
       STRIPE_SECRET_KEY,
       STRIPE_WEBHOOK_SECRET: `${STRIPE_WEBHOOK_SECRET},${STRIPE_CONNECT_WEBHOOK_SECRET}`,
       TWITCH_CLIENT_ID: "harness-twitch-client",
@@ -121,6 +125,7 @@ export async function startWorker({ bindings = {} } = {}) {
   return {
     mf,
     url,
+    base,
     db,
     key,
     standin,
@@ -308,4 +313,46 @@ export async function validReply(w, payload) {
   const check = validateInteractionResponse(body);
   assert.ok(check.ok, check.errors.join("; ") + JSON.stringify(body));
   return body;
+}
+
+/** The value of cookie `name` among a response's Set-Cookie headers (and the header itself). */
+export function setCookie(res, name) {
+  const header = res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  return header ? { header, value: header.slice(name.length + 1).split(";")[0] } : null;
+}
+
+/**
+ * Signs in on the site as Discord user `id` through the real round trip: /signin (its state
+ * and browser-binding cookie), the stand-in's consent (as the Authorize click), the callback.
+ * Returns the Cookie header to send, and the callback's response.
+ */
+export async function signIn(w, { id, username = "cozybuyer", next = "/me" } = {}) {
+  const start = await w.get(`/signin?next=${encodeURIComponent(next)}`, { redirect: "manual" });
+  assert.equal(start.status, 302);
+  const consent = new URL(start.headers.get("location"));
+  const nonce = setCookie(start, "c500_signin");
+  assert.ok(nonce, "the sign-in sets its browser-binding cookie");
+  const { location } = await control(w, "/discord/authorize", {
+    id,
+    username,
+    state: consent.searchParams.get("state"),
+    redirect_uri: consent.searchParams.get("redirect_uri"),
+  });
+  const callback = new URL(location);
+  const res = await w.get(`${callback.pathname}${callback.search}`, { redirect: "manual", headers: { cookie: `c500_signin=${nonce.value}` } });
+  const session = setCookie(res, "c500_session");
+  return { cookie: session ? `c500_session=${session.value}` : null, res, consent, nonce: nonce.value, callback };
+}
+
+/** The CSRF token in a page's forms. */
+export function csrfOf(html) {
+  return html.match(/name="csrf" value="([0-9a-f]{64})"/)?.[1];
+}
+
+/** A form post from a signed-in browser (`cookie`), with the site's own Origin unless told. */
+export async function webPost(w, path, fields, { cookie, origin = w.base } = {}) {
+  const headers = { "content-type": "application/x-www-form-urlencoded" };
+  if (cookie) headers.cookie = cookie;
+  if (origin) headers.origin = origin;
+  return w.get(path, { method: "POST", redirect: "manual", headers, body: new URLSearchParams(fields).toString() });
 }

@@ -4,6 +4,7 @@
 use crate::config::{self, ConfigError};
 use crate::discord::ratelimit::{self, Buckets};
 use crate::discord::response::Message;
+use crate::stripe::form::Form;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -245,5 +246,139 @@ impl Discord {
         let path = format!("/webhooks/{application_id}/{interaction_token}/messages/@original");
         self.call(Method::Patch, &path, message, false).await?;
         Ok(())
+    }
+}
+
+/// Who signed in with Discord (OAuth2 `identify`): `GET /users/@me` with their token.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct DiscordUser {
+    pub id: String,
+    pub username: String,
+    pub global_name: Option<String>,
+}
+
+/// Sign in with Discord (issue 12.1): the OAuth2 authorization-code grant, scope `identify`
+/// only. The user's token is used once, to read who they are, and then revoked: C500 keeps
+/// no Discord token of a buyer.
+pub struct DiscordOAuth {
+    /// The API (`DISCORD_API_BASE`), for the token and `/users/@me`.
+    api: String,
+    /// Where browsers consent (`DISCORD_WEB_BASE`, discord.com).
+    web: String,
+    client_id: String,
+    client_secret: String,
+}
+
+impl DiscordOAuth {
+    pub fn from_env(env: &Env) -> Result<DiscordOAuth, DiscordError> {
+        let var = |name: &str, default: &str| {
+            env.var(name)
+                .map(|v| v.to_string())
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| default.to_owned())
+                .trim_end_matches('/')
+                .to_owned()
+        };
+        let client_id =
+            config::setting(env, "DISCORD_APPLICATION_ID").map_err(DiscordError::Config)?;
+        Ok(DiscordOAuth {
+            api: var("DISCORD_API_BASE", "https://discord.com/api/v10"),
+            web: var("DISCORD_WEB_BASE", "https://discord.com"),
+            client_secret: config::secret(env, "DISCORD_CLIENT_SECRET")
+                .map_err(DiscordError::Config)?,
+            client_id,
+        })
+    }
+
+    /// Discord's consent page for this sign-in.
+    pub fn authorize_url(&self, state: &str, redirect_uri: &str) -> String {
+        let query = Form::new()
+            .field("response_type", "code")
+            .field("client_id", self.client_id.as_str())
+            .field("scope", "identify")
+            .field("state", state)
+            .field("redirect_uri", redirect_uri)
+            .field("prompt", "none")
+            .encode();
+        format!("{}/oauth2/authorize?{query}", self.web)
+    }
+
+    async fn form(&self, path: &str, form: Form) -> Result<Value, DiscordError> {
+        let url = format!("{}{path}", self.api);
+        let headers = [
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("user-agent", "DiscordBot (https://c500.store, 1.0)"),
+        ];
+        let (status, value) = super::send(Method::Post, &url, &headers, Some(form.encode()))
+            .await
+            .map_err(|e| DiscordError::Transport(e.to_string()))?;
+        if (200..300).contains(&status) {
+            return Ok(value);
+        }
+        Err(DiscordError::Api {
+            status,
+            message: value
+                .get("error_description")
+                .or_else(|| value.get("error"))
+                .and_then(Value::as_str)
+                .unwrap_or("no message")
+                .to_owned(),
+            retry_after: None,
+        })
+    }
+
+    /// Exchanges the callback's code for a token, reads who it belongs to, revokes it.
+    pub async fn user_from_code(
+        &self,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<DiscordUser, DiscordError> {
+        let grant = self
+            .form(
+                "/oauth2/token",
+                Form::new()
+                    .field("grant_type", "authorization_code")
+                    .field("code", code)
+                    .field("redirect_uri", redirect_uri)
+                    .field("client_id", self.client_id.as_str())
+                    .field("client_secret", self.client_secret.as_str()),
+            )
+            .await?;
+        let token = grant
+            .get("access_token")
+            .and_then(Value::as_str)
+            .ok_or_else(|| DiscordError::Transport("no access_token".to_owned()))?;
+        let authorization = format!("Bearer {token}");
+        let headers = [
+            ("authorization", authorization.as_str()),
+            ("user-agent", "DiscordBot (https://c500.store, 1.0)"),
+        ];
+        let url = format!("{}/users/@me", self.api);
+        let (status, value) = super::send(Method::Get, &url, &headers, None)
+            .await
+            .map_err(|e| DiscordError::Transport(e.to_string()))?;
+        let revoked = self
+            .form(
+                "/oauth2/token/revoke",
+                Form::new()
+                    .field("token", token)
+                    .field("token_type_hint", "access_token")
+                    .field("client_id", self.client_id.as_str())
+                    .field("client_secret", self.client_secret.as_str()),
+            )
+            .await;
+        if let Err(e) = revoked {
+            // The token expires by itself within a week; the sign-in goes on.
+            crate::log::error("discord_token_revoke_failed", &e);
+        }
+        if !(200..300).contains(&status) {
+            return Err(DiscordError::Api {
+                status,
+                message: "users/@me refused the token".to_owned(),
+                retry_after: None,
+            });
+        }
+        serde_json::from_value(value).map_err(|e| DiscordError::Transport(e.to_string()))
     }
 }

@@ -186,6 +186,68 @@ pub fn decide(f: &BuyFacts, now_ms: f64) -> BuyOutcome {
     Refused(Refusal::Busy)
 }
 
+/// What a Buy came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bought {
+    /// A unit is held for the buyer until `hold_expires_at_ms`: pay at `url`.
+    Link {
+        url: String,
+        hold_expires_at_ms: Option<f64>,
+    },
+    Refused(Refusal),
+    /// Another click of this buyer is making the Checkout right now.
+    AlmostReady,
+    /// Clicked again within the window, before the first click wrote anything.
+    OneMoment,
+    /// Stripe still said slow down after a click's patience; the unit went back.
+    Busy,
+    /// Stripe failed; the unit went back.
+    StripeUnavailable,
+}
+
+/// What joining a drop's waitlist came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Joined {
+    Refused(Refusal),
+    /// A unit is already held for this buyer: Buy takes it.
+    Held,
+    /// In line at `place` (1 is next); `free_now`: a unit is free and nobody is ahead.
+    InLine {
+        place: i64,
+        free_now: bool,
+    },
+    /// The batch wrote nothing it could explain: try again.
+    Failed,
+}
+
+/// What the facts read in the join's own batch mean.
+pub fn joined(f: &BuyFacts) -> Joined {
+    let refusal = match &f.listing {
+        _ if f.banned => Some(Refusal::Banned),
+        None => Some(Refusal::NoSuchDrop),
+        Some(l) if l.seller_id == f.buyer_id => Some(Refusal::OwnDrop),
+        Some(l) if !l.live => Some(Refusal::Delisted),
+        Some(l) if l.raffle_closes_at_ms.is_some() => l
+            .raffle_closes_at_ms
+            .map(|closes_at_ms| Refusal::Raffle { closes_at_ms }),
+        Some(l) if f.hold.is_none() && l.per_buyer.is_some_and(|n| l.bought >= n) => {
+            l.per_buyer.map(|limit| Refusal::OverLimit { limit })
+        }
+        Some(_) => None,
+    };
+    if let Some(refusal) = refusal {
+        return Joined::Refused(refusal);
+    }
+    match &f.listing {
+        _ if f.hold.is_some() => Joined::Held,
+        Some(l) if l.waiting => Joined::InLine {
+            place: l.ahead + 1,
+            free_now: l.stock > 0 && l.ahead == 0,
+        },
+        _ => Joined::Failed,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

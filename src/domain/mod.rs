@@ -3,6 +3,7 @@
 pub mod browse;
 pub mod buying;
 pub mod custom_id;
+pub mod dates;
 pub mod escrow;
 pub mod fulfilment;
 pub mod hex;
@@ -17,6 +18,7 @@ pub mod oauth_state;
 pub mod order;
 pub mod raffle;
 pub mod seller;
+pub mod session;
 pub mod settings;
 pub mod signed;
 pub mod trust;

@@ -33,6 +33,86 @@ pub fn key(seed: &str, entrant: &str) -> [u8; 32] {
 /// The entries in drawn order: a deterministic function of the seed and the set of entries
 /// (their order as given does not matter). The Worker lets SQL sort ([`keyed`]); this is the
 /// rule the tests (and dev/verify-draw.mjs, independently) hold it to.
+/// What an Enter click found, read in the entry's own batch.
+#[derive(Debug, serde::Deserialize)]
+pub struct EntryFacts {
+    pub banned: i64,
+    /// None: no such drop.
+    pub status: Option<String>,
+    pub seller_id: Option<String>,
+    pub seller_ok: Option<i64>,
+    pub release_at: Option<f64>,
+    /// None: not a raffle.
+    pub closes_at: Option<f64>,
+    pub drawn_at: Option<f64>,
+    pub min_age_days: Option<i64>,
+    pub commitment: Option<String>,
+    /// This buyer has an entry (1), and how many entries there are.
+    pub entered: i64,
+    pub entries: i64,
+}
+
+/// What entering a raffle came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entered {
+    Refused(super::buying::Refusal),
+    /// A drop sold first come.
+    NotARaffle,
+    /// The buyer's entry is in (now or from before).
+    In {
+        entries: i64,
+        closes_at_ms: f64,
+        commitment: String,
+    },
+    Closed,
+    NotOpen {
+        at_ms: f64,
+    },
+    /// The builder's account-age gate.
+    TooNew {
+        days: i64,
+    },
+    Failed,
+}
+
+/// What the facts read in the entry's own batch mean.
+pub fn entered(f: &EntryFacts, buyer: &str, now_ms: f64) -> Entered {
+    let refusal = match (&f.status, &f.seller_id) {
+        _ if f.banned == 1 => Some(super::buying::Refusal::Banned),
+        (None, _) | (_, None) => Some(super::buying::Refusal::NoSuchDrop),
+        (Some(status), _) if status != "live" => Some(super::buying::Refusal::Delisted),
+        (_, Some(seller)) if seller == buyer => Some(super::buying::Refusal::OwnDrop),
+        _ if f.entered == 0 && f.seller_ok != Some(1) => Some(super::buying::Refusal::SellerPaused),
+        _ => None,
+    };
+    if let Some(refusal) = refusal {
+        return Entered::Refused(refusal);
+    }
+    let Some(closes_at_ms) = f.closes_at else {
+        return Entered::NotARaffle;
+    };
+    if f.entered == 1 {
+        return Entered::In {
+            entries: f.entries,
+            closes_at_ms,
+            commitment: f.commitment.clone().unwrap_or_default(),
+        };
+    }
+    if f.drawn_at.is_some() || closes_at_ms <= now_ms {
+        return Entered::Closed;
+    }
+    if let Some(at_ms) = f.release_at.filter(|at| *at > now_ms) {
+        return Entered::NotOpen { at_ms };
+    }
+    if let Some(days) = f
+        .min_age_days
+        .filter(|days| !old_enough(buyer, *days, now_ms))
+    {
+        return Entered::TooNew { days };
+    }
+    Entered::Failed
+}
+
 #[cfg(test)]
 pub fn draw(seed: &str, entrants: &[String]) -> Vec<String> {
     let mut keyed: Vec<([u8; 32], &String)> = entrants.iter().map(|e| (key(seed, e), e)).collect();
@@ -83,6 +163,74 @@ pub fn old_enough(snowflake: &str, min_age_days: i64, now_ms: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::buying::Refusal;
+
+    fn facts() -> EntryFacts {
+        EntryFacts {
+            banned: 0,
+            status: Some("live".into()),
+            seller_id: Some("seller".into()),
+            seller_ok: Some(1),
+            release_at: None,
+            closes_at: Some(10_000.0),
+            drawn_at: None,
+            min_age_days: None,
+            commitment: Some("abc".into()),
+            entered: 0,
+            entries: 3,
+        }
+    }
+
+    #[test]
+    fn an_entry_reads_as_what_happened() {
+        let in_ = EntryFacts {
+            entered: 1,
+            ..facts()
+        };
+        assert_eq!(
+            entered(&in_, "buyer", 0.0),
+            Entered::In {
+                entries: 3,
+                closes_at_ms: 10_000.0,
+                commitment: "abc".into()
+            }
+        );
+        assert_eq!(entered(&facts(), "buyer", 10_000.0), Entered::Closed);
+        assert_eq!(
+            entered(&facts(), "seller", 0.0),
+            Entered::Refused(Refusal::OwnDrop)
+        );
+        let soon = EntryFacts {
+            release_at: Some(5_000.0),
+            ..facts()
+        };
+        assert_eq!(
+            entered(&soon, "buyer", 0.0),
+            Entered::NotOpen { at_ms: 5_000.0 }
+        );
+        let gated = EntryFacts {
+            min_age_days: Some(30),
+            ..facts()
+        };
+        // "buyer" is not a snowflake: never old enough.
+        assert_eq!(entered(&gated, "buyer", 0.0), Entered::TooNew { days: 30 });
+        let plain = EntryFacts {
+            closes_at: None,
+            ..facts()
+        };
+        assert_eq!(entered(&plain, "buyer", 0.0), Entered::NotARaffle);
+        let banned = EntryFacts {
+            banned: 1,
+            entered: 1,
+            ..facts()
+        };
+        assert_eq!(
+            entered(&banned, "buyer", 0.0),
+            Entered::Refused(Refusal::Banned)
+        );
+        // Nothing written and nothing that explains it.
+        assert_eq!(entered(&facts(), "buyer", 0.0), Entered::Failed);
+    }
 
     #[test]
     fn the_commitment_is_sha256_of_the_seed() {

@@ -2,7 +2,9 @@
 //! flow takes what the request knows, asks domain what to do, has store apply it, then
 //! calls the clients.
 
+pub mod buying;
 pub mod escrow;
 pub mod onboarding;
 pub mod reconcile;
+pub mod reports;
 pub mod twitch;

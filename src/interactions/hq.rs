@@ -81,17 +81,7 @@ pub(super) fn report(
     let cx = cx.clone();
     let ctx = super::share_context(ctx);
     let work = async move {
-        let db = cx.db()?;
-        let mut random = [0u8; 8];
-        getrandom::fill(&mut random)?;
-        let id = ReportId::from_random(&random);
-        let now = cx.now_ms;
-        let result =
-            rows::open_report(&db, id.as_str(), order.as_str(), &reporter, &reason, now).await?;
-        log::event(
-            "report",
-            json!({ "report": id.as_str(), "order": order.as_str(), "result": format!("{result:?}") }),
-        );
+        let (result, id) = crate::flows::reports::report(&cx, &order, &reporter, &reason).await?;
         super::deliver_soon(&cx, &ctx);
         Ok((result, id, order))
     };

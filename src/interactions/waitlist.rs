@@ -1,16 +1,16 @@
 //! "Join the waitlist" on a sold-out drop (issue 11.2): one place per buyer, at the end of the
-//! line; the reply says the place. A unit that comes back is offered down the line by the
-//! cron (store::waitlist), with a DM whose Buy button takes the unit held for the buyer.
+//! line (flows::buying); the reply says the place. A unit that comes back is offered down the
+//! line by the cron (store::waitlist), with a DM whose Buy button takes the unit held.
 
-use super::buy::{in_line, refused, LINE_PROMISE};
+use super::buy::refused;
 use super::{later, Answer, UserError};
 use crate::context::Cx;
 use crate::discord::model::Interaction;
 use crate::discord::response::{colour, ActionRow, Button, Embed, InteractionResponse, Message};
-use crate::domain::buying::{BuyFacts, Refusal};
 use crate::domain::custom_id::CustomId;
 use crate::domain::ids::ListingId;
-use crate::store::waitlist;
+use crate::flows::buying::{self, Buyer, Joined};
+use crate::messages::{self, Surface};
 
 pub(super) fn join(interaction: &Interaction, listing: ListingId, cx: &Cx) -> Answer {
     let Some(user) = interaction.invoker() else {
@@ -22,35 +22,23 @@ pub(super) fn join(interaction: &Interaction, listing: ListingId, cx: &Cx) -> An
     let cx = cx.clone();
     let id = listing.clone();
     let work = async move {
-        let db = cx.db()?;
-        Ok(waitlist::join(&db, id.as_str(), &buyer, &username, cx.now_ms).await?)
+        let who = Buyer {
+            id: &buyer,
+            username: &username,
+        };
+        buying::join_line(&cx, &id, &who).await
     };
     later(
         "waitlist_join_failed",
         UserError::Internal,
         work,
-        move |facts| InteractionResponse::message(answer(&facts, &listing)),
+        move |joined| InteractionResponse::message(answer(&joined, &listing)),
     )
 }
 
-/// What the buyer is told, from the facts read in the join's own batch.
-fn answer(f: &BuyFacts, listing: &ListingId) -> Message {
-    let refusal = match &f.listing {
-        _ if f.banned => Some(Refusal::Banned),
-        None => Some(Refusal::NoSuchDrop),
-        Some(l) if l.seller_id == f.buyer_id => Some(Refusal::OwnDrop),
-        Some(l) if !l.live => Some(Refusal::Delisted),
-        Some(l) if l.raffle_closes_at_ms.is_some() => l
-            .raffle_closes_at_ms
-            .map(|closes_at_ms| Refusal::Raffle { closes_at_ms }),
-        Some(l) if f.hold.is_none() && l.per_buyer.is_some_and(|n| l.bought >= n) => {
-            l.per_buyer.map(|limit| Refusal::OverLimit { limit })
-        }
-        Some(_) => None,
-    };
-    if let Some(refusal) = refusal {
-        return refused(&refusal, listing);
-    }
+/// What the buyer is told in Discord: the words, and Buy when a unit is theirs to take.
+fn answer(joined: &Joined, listing: &ListingId) -> Message {
+    let (title, words) = messages::joined(joined, Surface::Discord);
     let buy = || {
         vec![ActionRow::new(vec![Button::success(
             "Buy Now with C500",
@@ -58,33 +46,21 @@ fn answer(f: &BuyFacts, listing: &ListingId) -> Message {
             Some("🛒"),
         )])]
     };
-    match &f.listing {
-        _ if f.hold.is_some() => Message {
+    match joined {
+        Joined::Refused(refusal) => refused(refusal, listing),
+        Joined::Held => Message {
             components: buy(),
-            ..Message::oops(
-                "A unit is held for you",
-                "Click Buy for your secure checkout link.",
-            )
+            ..Message::oops(title, words)
         },
-        Some(l) if l.waiting => {
-            let now = if l.stock > 0 && l.ahead == 0 {
-                " A unit is free right now: click Buy to take it."
-            } else {
-                ""
-            };
-            Message {
-                components: if now.is_empty() { Vec::new() } else { buy() },
-                ..Message::ephemeral_embed(Embed {
-                    title: Some("🎟️ You're on the waitlist!".to_owned()),
-                    description: Some(format!("{} {LINE_PROMISE}{now}", in_line(l.ahead + 1))),
-                    color: Some(colour::LAVENDER),
-                    ..Embed::default()
-                })
-            }
-        }
-        _ => Message::oops(
-            "Couldn't join the line",
-            "We couldn't add you to the waitlist just now. Please try again.",
-        ),
+        Joined::InLine { free_now, .. } => Message {
+            components: if *free_now { buy() } else { Vec::new() },
+            ..Message::ephemeral_embed(Embed {
+                title: Some(title.to_owned()),
+                description: Some(words),
+                color: Some(colour::LAVENDER),
+                ..Embed::default()
+            })
+        },
+        Joined::Failed => Message::oops(title, words),
     }
 }

@@ -5,6 +5,7 @@ use super::assets::css_path;
 use super::{not_found, PageError};
 use crate::context::Cx;
 use crate::domain::browse::Browse;
+use crate::domain::dates::ymd;
 use crate::domain::ids::ListingId;
 use crate::domain::listing::{Kind, ListingStatus};
 use crate::domain::money::Cents;
@@ -123,13 +124,6 @@ impl From<&store::listings::Reputation> for ReputationView {
     }
 }
 
-/// `2026-11-24` for a time in epoch milliseconds (UTC): the date of `orders::utc_minute`.
-fn ymd(ms: f64) -> String {
-    let mut minute = super::orders::utc_minute(ms);
-    minute.truncate("2026-11-24".len());
-    minute
-}
-
 #[derive(Template)]
 #[template(path = "landing.html")]
 struct Landing<'a> {
@@ -190,6 +184,46 @@ struct DropTemplate<'a> {
     reputation: Option<ReputationView>,
     /// A raffle drop's draw, as anyone may check it.
     raffle: Option<RaffleView>,
+    /// Buying here: the signed-in visitor's forms, or the way to sign in.
+    buy: BuyBox,
+}
+
+/// The drop page's buying box (issue 12.2).
+struct BuyBox {
+    /// Signed in as; None: not signed in (the box offers sign-in instead).
+    name: Option<String>,
+    csrf: String,
+    /// The forms that apply now: (action path, label).
+    forms: Vec<(String, &'static str)>,
+    sign_in: String,
+}
+
+impl BuyBox {
+    fn new(
+        page: &store::listings::DropPage,
+        who: Option<&super::session::Signed>,
+        now: f64,
+    ) -> BuyBox {
+        use super::shop::Action;
+        let path = format!("/drops/{}", page.id);
+        let raffle_open =
+            page.raffle_closes_at.is_some_and(|at| at > now) && page.raffle_seed.is_none();
+        let action = match () {
+            _ if page.status != ListingStatus::Live => None,
+            _ if raffle_open => Some(Action::Enter),
+            _ if page.stock > 0 => Some(Action::Buy),
+            _ => Some(Action::Line),
+        };
+        BuyBox {
+            name: who.map(|w| w.viewer.username.clone()),
+            csrf: who.map(|w| w.csrf.clone()).unwrap_or_default(),
+            forms: action
+                .into_iter()
+                .map(|a| (format!("{path}/{}", a.path()), a.label()))
+                .collect(),
+            sign_in: super::session::sign_in_url(&path),
+        }
+    }
 }
 
 /// A raffle's public facts on its page (domain::raffle explains the draw).
@@ -333,7 +367,8 @@ fn availability(p: &store::listings::DropPage, now: f64) -> &'static str {
 }
 
 /// `GET /drops/{id}`: one drop, with OpenGraph and Twitter tags so a pasted link unfurls.
-pub async fn drop_page(cx: &Cx, id: &str) -> Response {
+/// Public (cached) for visitors who are not signed in; with Buy for those who are.
+pub async fn drop_page(req: &Request, cx: &Cx, id: &str) -> Response {
     if let Some(id) = id.strip_suffix("/draw.json") {
         return draw_record(cx, id).await;
     }
@@ -342,6 +377,7 @@ pub async fn drop_page(cx: &Cx, id: &str) -> Response {
         return not_found();
     };
     let result = async {
+        let who = super::session::visitor(req, cx).await?;
         let db = cx.db()?;
         let (page, reputation) = store::listings::drop_page(&db, id.as_str())
             .await?
@@ -381,9 +417,15 @@ pub async fn drop_page(cx: &Cx, id: &str) -> Response {
                 }),
                 _ => None,
             },
+            buy: BuyBox::new(&page, who.as_ref(), cx.now_ms),
         }
         .render()?;
-        Ok::<_, PageError>(http::html(200, body, "public, max-age=30"))
+        let cache = if who.is_some() {
+            "private, no-store"
+        } else {
+            "public, max-age=30"
+        };
+        Ok::<_, PageError>(http::vary_cookie(http::html(200, body, cache)))
     };
     result.await.unwrap_or_else(PageError::into_response)
 }
@@ -523,8 +565,6 @@ mod tests {
         assert_eq!(v.disputes, "No payment disputes");
         assert_eq!(v.since, "Member since 2025-11-24");
         assert_eq!(v.twitch.as_deref(), Some("https://www.twitch.tv/keyz"));
-        assert_eq!(ymd(0.0), "1970-01-01");
-        assert_eq!(ymd(951_782_400_000.0), "2000-02-29");
     }
 
     #[test]

@@ -129,3 +129,88 @@ pub async fn buyer_orders(
     orders.truncate(per_page as usize);
     Ok((orders, more))
 }
+
+/// A page of My orders: the orders with their timelines, which of them HQ has an open
+/// report about, and whether there are more.
+pub struct MyOrders {
+    pub orders: Vec<OrderPage>,
+    pub reported: Vec<String>,
+    pub more: bool,
+}
+
+/// ONE batch: a page of the buyer's orders (newest first), their events and open reports.
+pub async fn my_orders(
+    db: &D1Database,
+    buyer: &str,
+    page: u32,
+    per_page: u32,
+) -> Result<MyOrders, StoreError> {
+    #[derive(Deserialize)]
+    struct Event {
+        order_id: String,
+        at: f64,
+        to_status: crate::domain::order::OrderStatus,
+        detail: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Open {
+        order_id: String,
+    }
+    // The page's order ids, the same in all three statements.
+    const PAGE: &str = "SELECT id FROM orders WHERE buyer_id = ?1
+        ORDER BY created_at DESC, id LIMIT ?2 OFFSET ?3";
+    let binds = [
+        buyer.into(),
+        JsValue::from(per_page + 1),
+        JsValue::from(page * per_page),
+    ];
+    let orders = db
+        .prepare(format!(
+            "{ORDER_ROW} WHERE o.buyer_id = ?1 ORDER BY o.created_at DESC, o.id LIMIT ?2 OFFSET ?3"
+        ))
+        .bind(&binds)?;
+    let events = db
+        .prepare(format!(
+            "SELECT e.order_id, e.at, e.to_status, e.detail FROM order_events e
+             WHERE e.order_id IN ({PAGE}) ORDER BY e.at, e.id"
+        ))
+        .bind(&binds)?;
+    let open = db
+        .prepare(format!(
+            "SELECT order_id FROM reports WHERE status = 'open' AND order_id IN ({PAGE})"
+        ))
+        .bind(&binds)?;
+    let mut batch = Batch::new();
+    let order_rows = batch.read::<OrderRow>(orders);
+    let event_rows = batch.read::<Event>(events);
+    let open_rows = batch.read::<Open>(open);
+    let done = batch.run(db).await?;
+    let mut rows = done.rows(&order_rows)?;
+    let more = rows.len() > per_page as usize;
+    rows.truncate(per_page as usize);
+    let events = done.rows(&event_rows)?;
+    let orders = rows
+        .into_iter()
+        .map(|order| OrderPage {
+            events: events
+                .iter()
+                .filter(|e| e.order_id == order.id)
+                .map(|e| OrderEvent {
+                    at: e.at,
+                    to_status: e.to_status,
+                    detail: e.detail.clone(),
+                })
+                .collect(),
+            order,
+        })
+        .collect();
+    Ok(MyOrders {
+        orders,
+        reported: done
+            .rows(&open_rows)?
+            .into_iter()
+            .map(|o| o.order_id)
+            .collect(),
+        more,
+    })
+}

@@ -5,7 +5,7 @@
 use super::buying::seller_can_sell;
 use super::outbox::{refresh_embed_if, Check, Table, When};
 use super::{num, upsert_user, Batch, Counted, ReturnedId, StoreError};
-use serde::Deserialize;
+pub use crate::domain::raffle::EntryFacts;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 
@@ -17,25 +17,6 @@ pub struct Entry<'a> {
     /// When the buyer's Discord account was created (domain::raffle), for the age gate.
     pub account_created_ms: f64,
     pub now_ms: f64,
-}
-
-/// What an Enter click found, read in the entry's own batch.
-#[derive(Debug, Deserialize)]
-pub struct EntryFacts {
-    pub banned: i64,
-    /// None: no such drop.
-    pub status: Option<String>,
-    pub seller_id: Option<String>,
-    pub seller_ok: Option<i64>,
-    pub release_at: Option<f64>,
-    /// None: not a raffle.
-    pub closes_at: Option<f64>,
-    pub drawn_at: Option<f64>,
-    pub min_age_days: Option<i64>,
-    pub commitment: Option<String>,
-    /// This buyer has an entry (1), and how many entries there are.
-    pub entered: i64,
-    pub entries: i64,
 }
 
 /// ONE round trip: an entry if the raffle is open and the buyer may enter (live drop, its

@@ -1,0 +1,283 @@
+//! Buying, one code path for Discord's buttons and the site's forms (issue 12.2): Buy (hold
+//! one unit atomically, then its Stripe Checkout Session), Join the waitlist, Enter the
+//! raffle. Each returns what happened as a value; interactions/ and pages/ only word it.
+
+use crate::clients::clicks::{self, Gate};
+use crate::clients::stripe::{CheckoutSession, Stripe, StripeError};
+use crate::context::Cx;
+use crate::domain::buying::{decide, joined, BuyOutcome, Refusal, HOLD_MS};
+pub use crate::domain::buying::{Bought, Joined};
+use crate::domain::ids::{seeded_random, ListingId, OrderId};
+use crate::domain::money::Cents;
+use crate::domain::raffle;
+use crate::domain::raffle::entered;
+pub use crate::domain::raffle::Entered;
+use crate::error::Failure;
+use crate::store::buying::{self, HoldCheckout, HoldRequest};
+use crate::store::raffle::Entry;
+use crate::stripe::checkout::{checkout_form, CheckoutRequest};
+use crate::{config, log, store};
+use serde_json::json;
+
+/// Who is buying: a Discord account, signed in on the site or clicking in Discord.
+pub struct Buyer<'a> {
+    pub id: &'a str,
+    pub username: &'a str,
+}
+
+/// Buy: the rules and the hold in one D1 batch, then the Checkout Session (paced). A buy
+/// repeated within 10 s (clients::clicks) reads what is held instead of writing.
+pub async fn buy(cx: &Cx, listing: &ListingId, buyer: &Buyer<'_>) -> Result<Bought, Failure> {
+    let env = &cx.env;
+    let db = cx.db()?;
+    let now = cx.now_ms;
+    if clicks::gate(env, "buy", buyer.id, listing.as_str()).await == Gate::Again {
+        if let Some(answer) = again(cx, &db, listing, buyer.id, now).await? {
+            return Ok(answer);
+        }
+    }
+    // A fresh id per attempt: if the rules allowed a hold and none was taken, the id
+    // collided with an older reservation (the primary key refused it, no unit was spent),
+    // so the click tries again with another.
+    let mut attempt = 0;
+    let (outcome, hold) = loop {
+        attempt += 1;
+        let random = match config::order_id_seed(env) {
+            Some(seed) => seeded_random(&seed, &[buyer.id, listing.as_str(), &attempt.to_string()]),
+            None => {
+                let mut random = [0u8; 8];
+                getrandom::fill(&mut random)?;
+                random
+            }
+        };
+        let new_id = OrderId::from_random(&random);
+        let request = HoldRequest {
+            listing: listing.as_str(),
+            buyer: buyer.id,
+            username: buyer.username,
+            new_id: new_id.as_str(),
+            now_ms: now,
+            expires_at_ms: now + HOLD_MS,
+        };
+        let (facts, hold) = buying::reserve(&db, &request).await?;
+        let outcome = decide(&facts, now);
+        if outcome != BuyOutcome::Refused(Refusal::Busy) || attempt >= 3 {
+            break (outcome, hold);
+        }
+    };
+    log::event(
+        "buy_click",
+        json!({ "listing": listing.as_str(), "buyer": buyer.id, "outcome": outcome.code(), "attempts": attempt }),
+    );
+    match outcome {
+        BuyOutcome::Refused(refusal) => Ok(Bought::Refused(refusal)),
+        BuyOutcome::Resume { url } => Ok(Bought::Link {
+            url,
+            hold_expires_at_ms: hold.map(|h| h.hold_expires_at),
+        }),
+        BuyOutcome::Checkout { hold_id, fresh } => {
+            let hold = hold.ok_or("the hold vanished between statements of one batch")?;
+            checkout(cx, &db, &hold, &hold_id, fresh, buyer.id, now).await
+        }
+    }
+}
+
+/// A buy repeated within the window: the answer from what is already held, with reads and
+/// no write (the same link, the same refusal, or "almost ready" while the first click is
+/// still making the Checkout); `None`: this one writes after all. That is when nothing is
+/// held although the first click had time to write: things changed since (it was refused
+/// and the buyer has since been vouched for, or it failed). Once per window (`buy-again`),
+/// so a storm still writes twice at most.
+async fn again(
+    cx: &Cx,
+    db: &worker::D1Database,
+    listing: &ListingId,
+    buyer: &str,
+    now: f64,
+) -> Result<Option<Bought>, Failure> {
+    // While the first click is still at work (its hold not yet written, or its Checkout not
+    // yet made), look again a few times, so a double-click gets the same link twice.
+    let mut held = false;
+    for look in 0..=REPEAT_LOOKS {
+        if look > 0 {
+            crate::sleep::sleep_ms(REPEAT_LOOK_EVERY.as_millis() as f64).await;
+        }
+        let found = buying::current(db, listing.as_str(), buyer, now).await?;
+        let Some((facts, hold)) = found else { continue };
+        match decide(&facts, now) {
+            BuyOutcome::Resume { url } => {
+                return Ok(Some(Bought::Link {
+                    url,
+                    hold_expires_at_ms: hold.map(|h| h.hold_expires_at),
+                }))
+            }
+            // A unit the line offered has nobody making its Checkout: this click makes it.
+            BuyOutcome::Checkout { .. } if facts.hold.as_ref().is_some_and(|h| h.offered) => {
+                return Ok(None)
+            }
+            BuyOutcome::Checkout { .. } => held = true,
+            BuyOutcome::Refused(Refusal::Busy) => held = false,
+            BuyOutcome::Refused(refusal) => return Ok(Some(Bought::Refused(refusal))),
+        }
+    }
+    if held {
+        return Ok(Some(Bought::AlmostReady));
+    }
+    if clicks::gate(&cx.env, "buy-again", buyer, listing.as_str()).await == Gate::First {
+        return Ok(None);
+    }
+    Ok(Some(Bought::OneMoment))
+}
+
+/// How often, and how long, a repeated click waits for the first click's link: at most
+/// 3 reads over 0.9 s, well inside Discord's 3 s (and the reply is deferred past 2 s).
+const REPEAT_LOOKS: u32 = 2;
+const REPEAT_LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(450);
+
+async fn checkout(
+    cx: &Cx,
+    db: &worker::D1Database,
+    hold: &HoldCheckout,
+    hold_id: &str,
+    fresh: bool,
+    buyer: &str,
+    now: f64,
+) -> Result<Bought, Failure> {
+    let env = &cx.env;
+    let base = config::public_base_url(env);
+    let image = hold
+        .image_url
+        .as_deref()
+        .map(|url| config::absolute(&base, url));
+    let form = checkout_form(&CheckoutRequest {
+        order_id: hold_id,
+        listing_id: &hold.listing_id,
+        buyer_id: buyer,
+        seller_id: &hold.seller_id,
+        title: &hold.title,
+        image_url: image.as_deref(),
+        item: Cents::new(hold.hold_item_cents),
+        shipping: Cents::new(hold.hold_shipping_cents),
+        expires_at: (hold.hold_expires_at / 1000.0) as i64,
+        base_url: &base,
+    });
+    let created = match Stripe::from_env(env) {
+        Ok(stripe) => paced_session(&stripe, &form, hold_id)
+            .await
+            .map(|s| (stripe, s)),
+        Err(e) => Err(e),
+    };
+    let (stripe, session) = match created {
+        Ok(ok) => ok,
+        Err(e) => {
+            log::error("checkout_create_failed", &e);
+            if !fresh {
+                // Another click of this buyer took the hold and may be creating the session
+                // right now (Stripe answers 409 to a key in flight): leave the hold to it.
+                return Ok(Bought::AlmostReady);
+            }
+            // No session exists: give the unit back now, so nothing is held for nobody.
+            buying::release_unstarted_hold(db, hold_id, now).await?;
+            if matches!(e, StripeError::Api { status: 429, .. }) {
+                // Stripe still said slow down after a click's patience: a busy drop, not an
+                // outage.
+                return Ok(Bought::Busy);
+            }
+            return Ok(Bought::StripeUnavailable);
+        }
+    };
+    let Some(url) = session.url.clone() else {
+        return Err(Failure::Bug(format!("session {} has no url", session.id)));
+    };
+    if let Err(e) = buying::attach_session(db, hold_id, &session.id, &url, now).await {
+        // Unrecorded, the session must not stay payable; the hold lapses and cron sweeps it.
+        let _ = stripe.expire_checkout_session(&session.id).await;
+        return Err(e.into());
+    }
+    log::event(
+        "checkout_created",
+        json!({ "order": hold_id, "session": session.id, "listing": hold.listing_id }),
+    );
+    Ok(Bought::Link {
+        url,
+        hold_expires_at_ms: Some(hold.hold_expires_at),
+    })
+}
+
+/// Checkout Sessions one isolate starts per second at most: a share of the 25 a second Stripe
+/// allows one endpoint by default (docs/scale.md), leaving room for other isolates.
+const CHECKOUTS_PER_SECOND: f64 = 20.0;
+
+/// How long a click keeps trying for its Checkout while Stripe says slow down, or waits for
+/// its turn. The hold's extra minute over Checkout's 30-minute minimum `expires_at` covers
+/// it; the reply is deferred past 2 s (edited in with the link); waitUntil allows 30 s.
+const CHECKOUT_PATIENCE_MS: f64 = 20_000.0;
+
+thread_local! {
+    /// When this isolate may start its next Checkout Session.
+    static NEXT_CHECKOUT_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// Creates the hold's session in this isolate's turn (paced to [`CHECKOUTS_PER_SECOND`]),
+/// and while Stripe answers 429 waits and tries again (same Idempotency-Key) for up to
+/// [`CHECKOUT_PATIENCE_MS`], so a hot drop's buyers keep their units and get their links in
+/// waves instead of being told to try again.
+async fn paced_session(
+    stripe: &Stripe,
+    form: &crate::stripe::form::Form,
+    hold_id: &str,
+) -> Result<CheckoutSession, StripeError> {
+    let clock = crate::sleep::now_ms;
+    let started = clock();
+    let mut tries: u32 = 0;
+    loop {
+        let now = clock();
+        let slot = NEXT_CHECKOUT_MS.with(|next| {
+            let slot = next.get().max(now);
+            next.set(slot + 1000.0 / CHECKOUTS_PER_SECOND);
+            slot
+        });
+        if slot > now {
+            crate::sleep::sleep_ms(slot - now).await;
+        }
+        match stripe.create_checkout_session(form, hold_id).await {
+            Err(StripeError::Api { status: 429, .. })
+                if clock() - started < CHECKOUT_PATIENCE_MS =>
+            {
+                tries += 1;
+                // Backing off, spread by the hold's id so waiting clicks do not return together.
+                let spread = hold_id.bytes().fold(0u8, |a, b| a.wrapping_add(b));
+                crate::sleep::sleep_ms(f64::from(400 * tries.min(5)) + f64::from(spread) * 2.0)
+                    .await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Join the waitlist: one place per buyer, at the end of the line (store::waitlist).
+pub async fn join_line(cx: &Cx, listing: &ListingId, buyer: &Buyer<'_>) -> Result<Joined, Failure> {
+    let db = cx.db()?;
+    let facts =
+        store::waitlist::join(&db, listing.as_str(), buyer.id, buyer.username, cx.now_ms).await?;
+    Ok(joined(&facts))
+}
+
+/// Enter the raffle: one entry per Discord account while it is open (store::raffle).
+pub async fn enter_raffle(
+    cx: &Cx,
+    listing: &ListingId,
+    buyer: &Buyer<'_>,
+) -> Result<Entered, Failure> {
+    let db = cx.db()?;
+    let entry = Entry {
+        listing: listing.as_str(),
+        buyer: buyer.id,
+        username: buyer.username,
+        // An id that is not a snowflake is never old enough.
+        account_created_ms: raffle::account_created_ms(buyer.id).unwrap_or(f64::MAX),
+        now_ms: cx.now_ms,
+    };
+    let facts = store::raffle::enter(&db, &entry).await?;
+    Ok(entered(&facts, buyer.id, cx.now_ms))
+}
