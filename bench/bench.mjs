@@ -176,7 +176,7 @@ rmSync(persist, { recursive: true, force: true });
 
 async function benchBuying() {
   const { startStandin } = await import("../dev/standin.mjs");
-  const standin = await startStandin({ stripeWebhookSecret: "whsec_bench", stripeSecretKey: "sk_test_bench", discordBotToken: "bench-bot" });
+  const standin = await startStandin({ stripeWebhookSecret: "whsec_bench", stripeSecretKey: "sk_test_bench", discordBotToken: "bench-bot", discordClientSecret: "bench-client-secret" });
   const logs = [];
   const w = workers["C500 (Rust)"];
   const mf = new Miniflare({
@@ -186,6 +186,7 @@ async function benchBuying() {
     bindings: {
       DISCORD_PUBLIC_KEY: key.publicHex(), PUBLIC_BASE_URL: "http://bench.local", DISCORD_APPLICATION_ID: "1100000000000000001",
       DISCORD_BOT_TOKEN: "bench-bot", STRIPE_SECRET_KEY: "sk_test_bench", STRIPE_WEBHOOK_SECRET: "whsec_bench", ...standin.bases,
+      DISCORD_CLIENT_SECRET: "bench-client-secret", LINK_SIGNING_SECRET: "bench-link-signing-secret",
     },
     handleRuntimeStdio(stdout, stderr) {
       let buf = "";
@@ -256,16 +257,55 @@ async function benchBuying() {
     await new Promise((r) => setTimeout(r, 5));
   }
   await new Promise((r) => setTimeout(r, 300));
-  const orders = (await db.prepare("SELECT COUNT(*) AS n FROM orders WHERE listing_id = 'D-BENCH000'").first()).n;
-  await mf.dispose();
-  await standin.close();
-  if (orders !== sessions.length) throw new Error(`expected ${sessions.length} orders, found ${orders}`);
   const trips = (event) => [...new Set(logs.filter((l) => l.event === event && (event !== "stripe_webhook" || l.type === "checkout.session.completed")).map((l) => l.d1_round_trips))];
   const stat = (xs) => {
     const s = [...xs].sort((a, b) => a - b);
     return { p50: s[Math.floor(s.length / 2)], p99: s[Math.min(s.length - 1, Math.floor(s.length * 0.99))], n: s.length };
   };
-  return { click: { ...stat(clickLatency), trips: trips("buy_done") }, webhook: { ...stat(webhookLatency), trips: trips("stripe_webhook") } };
+  const buyTrips = trips("buy_done");
+  const webhookTrips = trips("stripe_webhook");
+  logs.length = 0;
+  // The site's pages (issue 12): the drop page signed out (public) and signed in (the
+  // session read, then the page's batch), and the builder's dashboard over the orders above.
+  const cookie = await signInBench(url, standin, "2900000000000000001");
+  const pages = {};
+  for (const [name, path, headers] of [
+    ["drop page", "/drops/D-BENCH000", {}],
+    ["drop page, signed in", "/drops/D-BENCH000", { cookie }],
+    ["dashboard (200 orders)", "/dashboard", { cookie }],
+  ]) {
+    const latency = [];
+    for (let i = 0; i < N + 10; i++) {
+      const t0 = performance.now();
+      const res = await fetch(`${url}${path}`, { headers });
+      const html = await res.text();
+      if (res.status !== 200 || (headers.cookie && !html.includes('name="csrf"'))) throw new Error(`${path} answered ${res.status}`);
+      if (i >= 10) latency.push(performance.now() - t0);
+    }
+    pages[name] = { ...stat(latency), trips: trips(`page_${path === "/dashboard" ? "dashboard" : "drop"}`) };
+    logs.length = 0;
+  }
+  const orders = (await db.prepare("SELECT COUNT(*) AS n FROM orders WHERE listing_id = 'D-BENCH000'").first()).n;
+  await mf.dispose();
+  await standin.close();
+  if (orders !== sessions.length) throw new Error(`expected ${sessions.length} orders, found ${orders}`);
+  return { click: { ...stat(clickLatency), trips: buyTrips }, webhook: { ...stat(webhookLatency), trips: webhookTrips }, pages };
+}
+
+/** Signs in on the bench worker as `id` through the real round trip (the stand-in consents). */
+async function signInBench(url, standin, id) {
+  const start = await fetch(`${url}/signin?next=/dashboard`, { redirect: "manual" });
+  const consent = new URL(start.headers.get("location"));
+  const nonce = start.headers.getSetCookie().find((c) => c.startsWith("c500_signin=")).split(";")[0];
+  const authorize = await fetch(`${standin.url}/_standin/discord/authorize`, {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ id, username: "benchseller", state: consent.searchParams.get("state"), redirect_uri: consent.searchParams.get("redirect_uri") }),
+  });
+  const back = new URL((await authorize.json()).location);
+  const done = await fetch(`${url}${back.pathname}${back.search}`, { redirect: "manual", headers: { cookie: nonce } });
+  const session = done.headers.getSetCookie().find((c) => c.startsWith("c500_session="));
+  if (!session) throw new Error(`bench sign-in failed: ${done.status}`);
+  return session.split(";")[0];
 }
 
 // The median round of each figure.
@@ -331,6 +371,15 @@ md += `| request | n | p50 (ms) | p99 (ms) | D1 round trips | target | |\n|---|-
 const tripsOk = (trips, max) => trips.length > 0 && trips.every((t) => t <= max);
 md += `| Buy click (hold + Checkout) | ${buying.click.n} | ${fmt(buying.click.p50)} | ${fmt(buying.click.p99)} | ${buying.click.trips.join(", ")} | ≤ 2 | ${tripsOk(buying.click.trips, 2) ? "met" : "**not met**"} |\n`;
 md += `| checkout.session.completed | ${buying.webhook.n} | ${fmt(buying.webhook.p50)} | ${fmt(buying.webhook.p99)} | ${buying.webhook.trips.join(", ")} | 1 batch | ${tripsOk(buying.webhook.trips, 1) ? "met" : "**not met**"} |\n`;
+md += `\n## Pages\n\nOne request at a time against the same worker after the sales above (200 paid orders on one drop), `;
+md += `against the empty worker's \`GET /\` p50 from the rounds above (the floor for a page). Signed out, the drop page is public; `;
+md += `signed in, the session is read first (one D1 read), then the page's batch.\n\n`;
+md += `| page | n | p50 (ms) | p99 (ms) | p50 vs empty worker | D1 round trips | target | |\n|---|---:|---:|---:|---:|---|---|---|\n`;
+const floor = r["empty Rust worker"]["GET /"].latency.p50;
+for (const [name, p] of Object.entries(buying.pages)) {
+  const x = p.p50 / floor;
+  md += `| ${name} | ${p.n} | ${fmt(p.p50)} | ${fmt(p.p99)} | ${x.toFixed(2)}x | ${p.trips.join(", ")} | ≤ 1.50x, ≤ 2 trips | ${x <= 1.5 && tripsOk(p.trips, 2) ? "met" : "**not met**"} |\n`;
+}
 md += `\n## Size and start-up\n\n| | raw | gzip -9 |\n|---|---:|---:|\n`;
 md += `| C500 .wasm | ${kb(c500Wasm.raw)} | ${kb(c500Wasm.gzip)} |\n| C500 JS entry + glue (shim.mjs) | ${kb(c500Js.raw)} | ${kb(c500Js.gzip)} |\n`;
 md += `| empty worker JS entry + glue | ${kb(emptyJs.raw)} | ${kb(emptyJs.gzip)} |\n`;

@@ -190,6 +190,21 @@ pub fn redirect_setting(status: u16, location: &str, cookies: &[String]) -> Resp
         .empty()
 }
 
+/// A file to save (`Content-Disposition: attachment`), private and never cached.
+pub fn download(content_type: &str, filename: &str, body: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    let headers = with_headers(&[
+        ("content-type", content_type),
+        ("content-disposition", &disposition),
+        ("cache-control", "private, no-store"),
+        ("x-content-type-options", "nosniff"),
+    ]);
+    match Response::from_bytes(body) {
+        Ok(response) => response.with_headers(headers),
+        Err(_) => text(500, "export failed"),
+    }
+}
+
 /// `response` with `Vary: Cookie`: a page that is public for visitors who are not signed in
 /// and personal for those who are, so no cache hands one the other's.
 pub fn vary_cookie(mut response: Response) -> Response {

@@ -88,6 +88,21 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         (Method::Post, "/signout") => pages::account::signout(req, cx).await,
         (Method::Get | Method::Head, "/me") => pages::account::me(&req, cx).await,
         (Method::Post, "/me/report") => pages::account::report(req, cx, &ctx).await,
+        (Method::Get | Method::Head, "/dashboard") => pages::dashboard::show(&req, cx).await,
+        (Method::Get, "/dashboard/orders.csv") => {
+            pages::dashboard::export(&req, cx, "orders").await
+        }
+        (Method::Get, "/dashboard/payouts.csv") => {
+            pages::dashboard::export(&req, cx, "payouts").await
+        }
+        (Method::Post, p) if p.starts_with("/dashboard/drops/") => {
+            match pages::dashboard::Change::parse(p.trim_start_matches("/dashboard/drops/")) {
+                Some((listing, change)) => {
+                    pages::dashboard::change(req, cx, &ctx, listing, change).await
+                }
+                None => pages::not_found(),
+            }
+        }
         (Method::Post, "/webhooks/twitch") => webhooks::twitch::eventsub(req, cx, &ctx).await,
         (Method::Get | Method::Head, "/sitemap.xml") => pages::guides::sitemap(cx).await,
         (Method::Get, p) if p.starts_with("/orders/") => {

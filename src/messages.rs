@@ -886,3 +886,23 @@ pub fn entered(e: &crate::flows::buying::Entered, on: Surface) -> (&'static str,
         Entered::Failed => ("Couldn't enter", "We couldn't add your entry just now. Please try again.".to_owned()),
     }
 }
+
+/// What an open order needs next from its builder (`/c500 queue`, the dashboard).
+pub fn next_step(o: &crate::store::fulfilment::QueueRow, on: Surface) -> String {
+    use crate::domain::order::OrderStatus;
+    let proven = o.stream_url.is_some() || o.proof_waived_by.is_some();
+    let command = |c: String| match on {
+        Surface::Discord => format!("`{c}`"),
+        Surface::Web => c,
+    };
+    match (o.status, o.kind, proven) {
+        (OrderStatus::Shipped, _, _) => {
+            "Payout pending: C500 pays out as soon as it can (it retries every minute)".to_owned()
+        }
+        (_, Kind::Commission, false) => format!(
+            "Go live while you build it: {}",
+            command(format!("/c500 live order order:{}", o.id))
+        ),
+        _ => format!("Ship it: {}", command(format!("/c500 ship order:{}", o.id))),
+    }
+}

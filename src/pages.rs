@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod assets;
+pub mod dashboard;
 pub mod guides;
 pub mod notice;
 pub mod onboarding;

@@ -5,6 +5,7 @@
 
 pub mod builders;
 pub mod buying;
+pub mod dashboard;
 pub mod fulfilment;
 pub mod guilds;
 pub mod hq;

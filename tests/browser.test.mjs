@@ -25,6 +25,7 @@ let drop;
 let deskmat;
 let handle;
 let webDrop;
+let dashDrops;
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: make setup installs Debian's chromium (or set CHROMIUM_BIN)`);
   w = await startWorker();
@@ -34,6 +35,7 @@ before(async () => {
   // Within a new buyer's (Guest) cap.
   deskmat = await postDrop(w, SELLER, { price: "75", quantity: 2, title: "Pastel Deskmat" });
   webDrop = await postDrop(w, SELLER, { price: "60", quantity: 3, title: "Web Deskmat" });
+  dashDrops = [await postDrop(w, SELLER, { price: "40", quantity: 4, title: "Dash Keycaps A" }), await postDrop(w, SELLER, { price: "41", quantity: 4, title: "Dash Keycaps B" })];
   handle = (await w.db.prepare("SELECT handle FROM builders WHERE discord_id = ?1").bind(SELLER).first()).handle;
   const port = new URL(w.url).port;
   browser = await chromium.launch({
@@ -272,4 +274,48 @@ for (const [i, width] of WIDTHS.entries()) {
       await context.close();
     }
   });
+}
+
+for (const [i, width] of WIDTHS.entries()) {
+  test(`${width.name}: the builder signs in, reads the dashboard, edits a drop, exports the orders`, async () => {
+    const context = await browser.newContext({ viewport: width.viewport, isMobile: width.isMobile, hasTouch: width.hasTouch, acceptDownloads: true });
+    const page = await context.newPage();
+    const refused = [];
+    page.on("console", (m) => m.type() === "error" && /Content Security Policy/.test(m.text()) && refused.push(m.text()));
+    const drop = dashDrops[i];
+    try {
+      await visit(page, "http://c500.test/dashboard", refused);
+      await Promise.all([page.waitForURL(/discord-web\/oauth2\/authorize/), page.getByRole("link", { name: "Sign in with Discord" }).click()]);
+      await page.getByLabel("Discord id").fill(SELLER);
+      await page.getByLabel("Username").fill("keyz");
+      await Promise.all([page.waitForURL("http://c500.test/dashboard"), page.getByRole("button", { name: "Authorize" }).click()]);
+      await check(page, "the dashboard", refused);
+      const main = await page.locator("main").innerText();
+      assert.match(main, /Held by C500/);
+      assert.equal(await page.locator("svg.chart").count(), 4, "the four charts");
+      // Edit a drop's price from its form; the page says it saved and shows the new price.
+      await page.getByLabel("Price (USD)").nth(await priceIndex(page, drop.id)).fill("45.50");
+      await Promise.all([page.waitForURL("**/dashboard?saved=edit"), page.locator(`form[action="/dashboard/drops/${drop.id}"] button`).click()]);
+      await check(page, "the dashboard after a change", refused);
+      assert.match(await page.locator("main").innerText(), /Saved/);
+      assert.equal((await w.db.prepare("SELECT price_cents FROM listings WHERE id = ?1").bind(drop.id).first()).price_cents, 4550);
+      // The orders export downloads as CSV with exact cents.
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Orders (CSV)" }).click()]);
+      assert.match(download.suggestedFilename(), /^c500-orders-\d{4}-\d{2}-\d{2}\.csv$/);
+      const csv = readFileSync(await download.path(), "utf8");
+      assert.match(csv, /^order,created_utc,paid_utc,/);
+      const paid = await w.db.prepare("SELECT id, gross_cents FROM orders WHERE seller_id = ?1 AND refused IS NULL").bind(SELLER).all();
+      for (const o of paid.results) assert.ok(csv.includes(`${o.id},`), `${o.id} is exported`);
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+/** Which of the dashboard's price fields is the one of drop `id`. */
+async function priceIndex(page, id) {
+  const ids = await page.locator('form.edit-form input[name="price"]').evaluateAll((els) => els.map((e) => e.id));
+  const at = ids.indexOf(`price-${id}`);
+  assert.ok(at >= 0, `the dashboard lists ${id}`);
+  return at;
 }

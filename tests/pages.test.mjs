@@ -36,7 +36,7 @@ after(async () => {
   await w?.close();
 });
 
-test("GET / lists live, released drops with stock, escaped", async () => {
+test("GET / lists live, released drops, escaped; sold-out ones after, marked", async () => {
   const res = await w.get("/");
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type"), /text\/html/);
@@ -49,9 +49,14 @@ test("GET / lists live, released drops with stock, escaped", async () => {
   assert.match(html, /ships in ~6 weeks/);
   assert.ok(!html.includes("<script>alert('x')</script>"), "the title must be escaped");
   assert.match(html, /&#60;script&#62;|&lt;script&gt;/);
-  for (const hidden of ["Sold Out Board", "Delisted Board", "Future Board"]) assert.ok(!html.includes(hidden), hidden);
-  // Newest first.
+  for (const hidden of ["Delisted Board", "Future Board"]) assert.ok(!html.includes(hidden), hidden);
+  // Newest first; a drop sold out lately comes after every drop in stock, marked.
   assert.ok(html.indexOf("alert") < html.indexOf("Snow White TKL"));
+  const soldOut = html.slice(html.indexOf("Sold Out Board"));
+  assert.ok(html.indexOf("Sold Out Board") > html.indexOf("Commission Slot"), "after the drops in stock");
+  assert.match(soldOut.slice(0, 800), /🔴 Sold out/);
+  assert.match(soldOut.slice(0, 800), /the waitlist is open/);
+  assert.doesNotMatch(html.slice(0, html.indexOf("Sold Out Board")), /🔴 Sold out/, "only it is marked");
 });
 
 test("the landing page is served from the isolate's cache, then refreshed in the background", async () => {
@@ -171,7 +176,7 @@ test("robots.txt keeps private pages out; sitemap.xml lists the public ones and 
   assert.equal(robots.status, 200);
   assert.match(robots.headers.get("content-type"), /text\/plain/);
   const txt = await robots.text();
-  for (const path of ["/orders/", "/success", "/onboarding/", "/oauth/"]) assert.match(txt, new RegExp(`Disallow: ${path}`));
+  for (const path of ["/orders/", "/success", "/onboarding/", "/oauth/", "/signin", "/me", "/dashboard"]) assert.match(txt, new RegExp(`Disallow: ${path}`));
   assert.match(txt, /Sitemap: http:\/\/c500\.test\/sitemap\.xml/);
   const sitemap = await w.get("/sitemap.xml");
   assert.equal(sitemap.status, 200);
@@ -207,7 +212,8 @@ test("the landing page filters by type and guild, searches titles as text, and p
   assert.match(html, /No live drop matches that/, "a % is text, not a wildcard");
   html = await page("?guild=merch");
   assert.match(html, /No live drop matches that/);
-  for (const hidden of ["Sold Out Board", "Delisted Board", "Future Board"]) assert.ok(!(await page("?guild=artisan")).includes(hidden), hidden);
+  for (const hidden of ["Delisted Board", "Future Board"]) assert.ok(!(await page("?guild=artisan")).includes(hidden), hidden);
+  assert.match(await page("?guild=artisan"), /Sold Out Board/);
   // What it does not understand is ignored: the plain (cached) page.
   html = await page("?type=bogus&page=zero");
   assert.match(html, /Commission Slot/);

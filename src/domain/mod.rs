@@ -2,6 +2,8 @@
 
 pub mod browse;
 pub mod buying;
+pub mod charts;
+pub mod csv;
 pub mod custom_id;
 pub mod dates;
 pub mod escrow;

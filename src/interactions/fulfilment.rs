@@ -12,9 +12,8 @@ use crate::domain::fulfilment::{
 use crate::domain::ids::OrderId;
 use crate::domain::listing::Kind;
 use crate::domain::markdown::escape as md;
-use crate::domain::order::OrderStatus;
 use crate::flows::escrow as money;
-use crate::store::fulfilment::{self as rows, ActionOrder, QueueRow};
+use crate::store::fulfilment::{self as rows, ActionOrder};
 use crate::{config, log};
 use serde_json::json;
 use worker::worker_sys::Context;
@@ -293,21 +292,6 @@ fn already_refunded(id: &str) -> Message {
     )
 }
 
-/// What an open order needs next from its builder.
-fn next_step(o: &QueueRow) -> String {
-    let proven = o.stream_url.is_some() || o.proof_waived_by.is_some();
-    match (o.status, o.kind, proven) {
-        (OrderStatus::Shipped, _, _) => {
-            "Payout pending: C500 pays out as soon as it can (it retries every minute)".to_owned()
-        }
-        (_, Kind::Commission, false) => format!(
-            "Go live while you build it: `/c500 live order order:{}`",
-            o.id
-        ),
-        _ => format!("Ship it: `/c500 ship order:{}`", o.id),
-    }
-}
-
 /// `/c500 queue`: the builder's open orders, oldest first.
 pub(super) fn queue(interaction: &Interaction, cx: &Cx) -> Answer {
     let Some(seller) = interaction.invoker().map(|u| u.id.clone()) else {
@@ -334,7 +318,7 @@ pub(super) fn queue(interaction: &Interaction, cx: &Cx) -> Answer {
                         "{} · paid <t:{}:R>{promised}\n{}",
                         o.status.label(),
                         (o.paid_at / 1000.0) as i64,
-                        next_step(o)
+                        crate::messages::next_step(o, crate::messages::Surface::Discord)
                     ),
                     false,
                 )

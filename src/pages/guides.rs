@@ -74,7 +74,7 @@ pub const GUIDE_CACHE_CONTROL: &str = "public, max-age=3600";
 /// (orders, checkout returns, onboarding and OAuth callbacks) are not for indexes.
 pub fn robots_txt(base: &str) -> String {
     format!(
-        "User-agent: *\nDisallow: /orders/\nDisallow: /success\nDisallow: /cancel\nDisallow: /onboarding/\nDisallow: /oauth/\nDisallow: /signin\nDisallow: /me\nDisallow: /interactions\nDisallow: /webhooks/\n\nSitemap: {base}/sitemap.xml\n"
+        "User-agent: *\nDisallow: /orders/\nDisallow: /success\nDisallow: /cancel\nDisallow: /onboarding/\nDisallow: /oauth/\nDisallow: /signin\nDisallow: /me\nDisallow: /dashboard\nDisallow: /interactions\nDisallow: /webhooks/\n\nSitemap: {base}/sitemap.xml\n"
     )
 }
 

@@ -27,6 +27,7 @@ pub struct DropView {
     pub image_url: Option<String>,
     pub builder_name: String,
     pub builder_handle: String,
+    pub sold_out: bool,
 }
 
 impl From<&store::listings::DropPage> for DropView {
@@ -37,6 +38,7 @@ impl From<&store::listings::DropPage> for DropView {
             "📦 Ready to ship"
         };
         let stock_line = match (d.kind, d.quantity, d.lead_time_weeks) {
+            _ if d.stock <= 0 => "Sold out · the waitlist is open".to_owned(),
             (Kind::Commission, _, Some(w)) => format!(
                 "{} of {} slots open · ships in ~{w} weeks",
                 d.stock, d.quantity
@@ -59,6 +61,7 @@ impl From<&store::listings::DropPage> for DropView {
             image_url: d.image_url.clone(),
             builder_name: d.builder_name.clone(),
             builder_handle: d.builder_handle.clone(),
+            sold_out: d.stock <= 0,
             id: d.id.clone(),
             title: d.title.clone(),
         }
@@ -376,6 +379,7 @@ pub async fn drop_page(req: &Request, cx: &Cx, id: &str) -> Response {
     let Some(id) = ListingId::parse(id).filter(|l| l.as_str() == id) else {
         return not_found();
     };
+    crate::store::take_round_trips();
     let result = async {
         let who = super::session::visitor(req, cx).await?;
         let db = cx.db()?;
@@ -420,6 +424,10 @@ pub async fn drop_page(req: &Request, cx: &Cx, id: &str) -> Response {
             buy: BuyBox::new(&page, who.as_ref(), cx.now_ms),
         }
         .render()?;
+        log::event(
+            "page_drop",
+            serde_json::json!({ "signed_in": who.is_some(), "d1_round_trips": crate::store::take_round_trips() }),
+        );
         let cache = if who.is_some() {
             "private, no-store"
         } else {

@@ -14,34 +14,37 @@ pub async fn live_drops(
     now_ms: f64,
     limit: u32,
 ) -> Result<Vec<DropPage>, StoreError> {
-    on_sale(db, now_ms, &Browse::default(), limit, 0).await
+    on_sale(db, now_ms, &Browse::default(), limit, 0, false).await
 }
 
 /// One page of the shop (domain::browse), filtered by type, guild badge and title words. One
 /// more row than a page is read, so the caller knows whether there is a next page.
 pub async fn browse(db: &D1Database, now_ms: f64, b: &Browse) -> Result<Vec<DropPage>, StoreError> {
-    on_sale(db, now_ms, b, Browse::PER_PAGE + 1, b.offset()).await
+    on_sale(db, now_ms, b, Browse::PER_PAGE + 1, b.offset(), true).await
 }
 
-/// What is on sale: live, released drops with stock whose seller may sell, newest first,
-/// with `b`'s filters (none for the default).
+/// What is on sale: live, released drops whose seller may sell, newest first, with `b`'s
+/// filters (none for the default); with `sold_out`, drops sold out in the last 30 days after
+/// them (their waitlist is open), so a visitor finds the drop a friend shared.
 async fn on_sale(
     db: &D1Database,
     now_ms: f64,
     b: &Browse,
     limit: u32,
     offset: u32,
+    sold_out: bool,
 ) -> Result<Vec<DropPage>, StoreError> {
     let text = |s: Option<String>| s.map_or(JsValue::NULL, JsValue::from);
     let rows = db
         .prepare(format!(
             "SELECT {DROP_PAGE_COLUMNS} FROM listings l
              JOIN builders b ON b.discord_id = l.seller_id JOIN users u ON u.discord_id = l.seller_id
-             WHERE l.status = 'live' AND l.stock > 0 AND (l.release_at IS NULL OR l.release_at <= ?1)
+             WHERE l.status = 'live' AND (l.stock > 0 OR (?7 AND l.updated_at >= ?1 - 2592000000))
+               AND (l.release_at IS NULL OR l.release_at <= ?1)
                AND {SELLER_CAN_SELL}
                AND (?3 IS NULL OR l.kind = ?3) AND (?4 IS NULL OR l.guild_tag = ?4)
                AND (?5 IS NULL OR l.title LIKE ?5 ESCAPE '\\')
-             ORDER BY l.created_at DESC
+             ORDER BY l.stock > 0 DESC, l.created_at DESC
              LIMIT ?2 OFFSET ?6"
         ))
         .bind(&[
@@ -51,6 +54,7 @@ async fn on_sale(
             text(b.guild.map(|g| g.name().to_owned())),
             text(b.like_pattern()),
             JsValue::from(offset),
+            JsValue::from(i32::from(sold_out)),
         ])?
         .all()
         .counted()

@@ -1,0 +1,232 @@
+//! The builder dashboard on the site (issue 12.4): everything on the page in ONE batch, and
+//! the CSV exports (orders, payouts) in one read each. Money is exact integer cents; a
+//! payment C500 refused (another currency or amount) and a cancelled order count nowhere.
+
+use super::fulfilment::QueueRow;
+use super::{num, Batch, Counted, StoreError};
+use crate::domain::listing::Kind;
+use serde::Deserialize;
+use worker::D1Database;
+
+/// The shop's sums: what is held, released, charged and kept as fees.
+#[derive(Debug, Deserialize)]
+pub struct Sums {
+    pub approved: i64,
+    pub handle: String,
+    /// Buyers' payments on orders that stand (not refunded, not cancelled).
+    pub sales_cents: i64,
+    /// C500's 10% on those.
+    pub fees_cents: i64,
+    /// Payouts still held by C500.
+    pub held_cents: i64,
+    /// Transfers − reversals, from the ledger.
+    pub released_cents: i64,
+    /// Refunds Stripe made on the builder's orders (the ledger).
+    pub refunded_cents: i64,
+    pub orders: i64,
+}
+
+/// A live drop, which the builder can still change.
+#[derive(Debug, Deserialize)]
+pub struct MyDrop {
+    pub id: String,
+    pub title: String,
+    pub kind: Kind,
+    pub price_cents: i64,
+    pub stock: i64,
+    pub quantity: i64,
+    pub sold: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DaySum {
+    pub day: i64,
+    pub cents: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DropUnits {
+    pub title: String,
+    pub units: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShipTime {
+    pub hours: f64,
+}
+
+/// The dashboard page's facts.
+pub struct DashboardPage {
+    pub sums: Sums,
+    pub drops: Vec<MyDrop>,
+    pub waiting: Vec<QueueRow>,
+    pub days: Vec<DaySum>,
+    pub units: Vec<DropUnits>,
+    pub ship_times: Vec<ShipTime>,
+}
+
+/// Orders that stand: not cancelled, not refused.
+const STANDING: &str = "o.status <> 'cancelled' AND o.refused IS NULL";
+
+/// ONE batch. None: not a builder.
+pub async fn page(
+    db: &D1Database,
+    seller: &str,
+    since_ms: f64,
+) -> Result<Option<DashboardPage>, StoreError> {
+    let sums = db
+        .prepare(format!(
+            "SELECT b.approved, b.handle,
+               (SELECT COALESCE(SUM(o.gross_cents), 0) FROM orders o WHERE o.seller_id = ?1 AND {STANDING} AND o.status <> 'refunded') AS sales_cents,
+               (SELECT COALESCE(SUM(o.fee_cents), 0) FROM orders o WHERE o.seller_id = ?1 AND {STANDING} AND o.status <> 'refunded') AS fees_cents,
+               (SELECT COALESCE(SUM(o.payout_cents), 0) FROM orders o WHERE o.seller_id = ?1 AND o.escrow = 'held' AND {STANDING}) AS held_cents,
+               (SELECT COALESCE(SUM(CASE l.kind WHEN 'transfer' THEN l.amount_cents ELSE -l.amount_cents END), 0)
+                  FROM ledger l JOIN orders o ON o.id = l.order_id
+                  WHERE o.seller_id = ?1 AND l.status = 'succeeded' AND l.kind IN ('transfer', 'reversal')) AS released_cents,
+               (SELECT COALESCE(SUM(l.amount_cents), 0) FROM ledger l JOIN orders o ON o.id = l.order_id
+                  WHERE o.seller_id = ?1 AND l.status = 'succeeded' AND l.kind = 'refund') AS refunded_cents,
+               (SELECT COUNT(*) FROM orders o WHERE o.seller_id = ?1 AND {STANDING}) AS orders
+             FROM builders b WHERE b.discord_id = ?1"
+        ))
+        .bind(&[seller.into()])?;
+    let drops = db
+        .prepare(format!(
+            "SELECT l.id, l.title, l.status, l.kind, l.price_cents, l.stock, l.quantity,
+               (SELECT COUNT(*) FROM orders o WHERE o.listing_id = l.id AND {STANDING}) AS sold
+             FROM listings l WHERE l.seller_id = ?1 AND l.status = 'live'
+             ORDER BY l.created_at DESC LIMIT 50"
+        ))
+        .bind(&[seller.into()])?;
+    let waiting = db
+        .prepare(
+            "SELECT o.id, l.title, o.status, o.kind, o.stream_url, o.proof_waived_by, o.escrow, o.paid_at,
+               o.promised_by, o.buyer_id
+             FROM orders o JOIN listings l ON l.id = o.listing_id
+             WHERE o.seller_id = ?1 AND (o.status IN ('paid', 'building') OR (o.status = 'shipped' AND o.escrow = 'held'))
+             ORDER BY o.paid_at, o.id LIMIT 50",
+        )
+        .bind(&[seller.into()])?;
+    let days = db
+        .prepare(format!(
+            "SELECT CAST(o.paid_at / 86400000 AS INTEGER) AS day, SUM(o.gross_cents) AS cents
+             FROM orders o WHERE o.seller_id = ?1 AND {STANDING} AND o.status <> 'refunded' AND o.paid_at >= ?2
+             GROUP BY day ORDER BY day"
+        ))
+        .bind(&[seller.into(), num(since_ms)])?;
+    let units = db
+        .prepare(format!(
+            "SELECT l.title, COUNT(*) AS units FROM orders o JOIN listings l ON l.id = o.listing_id
+             WHERE o.seller_id = ?1 AND {STANDING} GROUP BY o.listing_id ORDER BY units DESC, l.title LIMIT 8"
+        ))
+        .bind(&[seller.into()])?;
+    let ship_times = db
+        .prepare(
+            "SELECT (o.shipped_at - o.paid_at) / 3600000.0 AS hours FROM orders o
+             WHERE o.seller_id = ?1 AND o.shipped_at IS NOT NULL ORDER BY o.shipped_at DESC LIMIT 500",
+        )
+        .bind(&[seller.into()])?;
+    let mut batch = Batch::new();
+    let sums_rows = batch.read::<Sums>(sums);
+    let drop_rows = batch.read::<MyDrop>(drops);
+    let waiting_rows = batch.read::<QueueRow>(waiting);
+    let day_rows = batch.read::<DaySum>(days);
+    let unit_rows = batch.read::<DropUnits>(units);
+    let ship_rows = batch.read::<ShipTime>(ship_times);
+    let done = batch.run(db).await?;
+    let Some(sums) = done.first(&sums_rows)? else {
+        return Ok(None);
+    };
+    Ok(Some(DashboardPage {
+        sums,
+        drops: done.rows(&drop_rows)?,
+        waiting: done.rows(&waiting_rows)?,
+        days: done.rows(&day_rows)?,
+        units: done.rows(&unit_rows)?,
+        ship_times: done.rows(&ship_rows)?,
+    }))
+}
+
+/// One order in the orders export.
+#[derive(Debug, Deserialize)]
+pub struct OrderLine {
+    pub id: String,
+    pub created_at: f64,
+    pub paid_at: f64,
+    pub shipped_at: Option<f64>,
+    pub title: String,
+    pub status: String,
+    pub escrow: String,
+    pub item_cents: i64,
+    pub shipping_cents: i64,
+    pub gross_cents: i64,
+    pub fee_cents: i64,
+    pub payout_cents: i64,
+    pub refunded_cents: i64,
+    pub released_cents: i64,
+}
+
+/// Every order of the builder's (refused payments excluded: they were never sales), oldest
+/// first, with what was refunded and released on each (the ledger). At most `limit`.
+pub async fn order_lines(
+    db: &D1Database,
+    seller: &str,
+    limit: u32,
+) -> Result<Vec<OrderLine>, StoreError> {
+    let result = db
+        .prepare(
+            "SELECT o.id, o.created_at, o.paid_at, o.shipped_at, l.title, o.status, o.escrow, o.item_cents,
+               o.shipping_cents, o.gross_cents, o.fee_cents, o.payout_cents,
+               (SELECT COALESCE(SUM(g.amount_cents), 0) FROM ledger g WHERE g.order_id = o.id AND g.kind = 'refund' AND g.status = 'succeeded') AS refunded_cents,
+               (SELECT COALESCE(SUM(CASE g.kind WHEN 'transfer' THEN g.amount_cents ELSE -g.amount_cents END), 0) FROM ledger g
+                  WHERE g.order_id = o.id AND g.kind IN ('transfer', 'reversal') AND g.status = 'succeeded') AS released_cents
+             FROM orders o JOIN listings l ON l.id = o.listing_id
+             WHERE o.seller_id = ?1 AND o.refused IS NULL ORDER BY o.created_at, o.id LIMIT ?2",
+        )
+        .bind(&[seller.into(), wasm_bindgen::JsValue::from(limit)])?
+        .all()
+        .counted()
+        .await?;
+    Ok(result.results()?)
+}
+
+/// One payout (a transfer to the builder) or its reversal, in the payouts export.
+#[derive(Debug, Deserialize)]
+pub struct PayoutLine {
+    pub at: f64,
+    pub order_id: String,
+    pub kind: String,
+    pub amount_cents: i64,
+    pub stripe_id: Option<String>,
+}
+
+/// The builder's succeeded transfers and reversals, oldest first. At most `limit`.
+pub async fn payout_lines(
+    db: &D1Database,
+    seller: &str,
+    limit: u32,
+) -> Result<Vec<PayoutLine>, StoreError> {
+    let result = db
+        .prepare(
+            "SELECT g.updated_at AS at, g.order_id, g.kind, g.amount_cents, g.stripe_id
+             FROM ledger g JOIN orders o ON o.id = g.order_id
+             WHERE o.seller_id = ?1 AND g.kind IN ('transfer', 'reversal') AND g.status = 'succeeded'
+             ORDER BY g.updated_at, g.id LIMIT ?2",
+        )
+        .bind(&[seller.into(), wasm_bindgen::JsValue::from(limit)])?
+        .all()
+        .counted()
+        .await?;
+    Ok(result.results()?)
+}
+
+/// Whether `seller` has a shop, certified or not (a revoked builder still exports their
+/// history, for taxes).
+pub async fn has_shop(db: &D1Database, seller: &str) -> Result<bool, StoreError> {
+    Ok(db
+        .prepare("SELECT 1 AS yes FROM builders WHERE discord_id = ?1")
+        .bind(&[seller.into()])?
+        .first::<serde_json::Value>(None)
+        .counted()
+        .await?
+        .is_some())
+}
