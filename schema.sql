@@ -43,7 +43,9 @@ CREATE TABLE builders (
   created_at         REAL NOT NULL,
   updated_at         REAL NOT NULL,
   -- When the Stripe flags above were last synced (ms): older account.updated events lose.
-  stripe_synced_at REAL
+  stripe_synced_at REAL,
+  -- Their Discord server's invite (https://discord.gg/{code}), shown on their drops' pages.
+  invite_url TEXT
 );
 
 -- Per-server settings, set by that server's admins with /c500 config.

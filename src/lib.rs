@@ -95,6 +95,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         (Method::Get, "/dashboard/payouts.csv") => {
             pages::dashboard::export(&req, cx, "payouts").await
         }
+        (Method::Post, "/dashboard/invite") => pages::dashboard::set_invite(req, cx).await,
         (Method::Post, p) if p.starts_with("/dashboard/drops/") => {
             match pages::dashboard::Change::parse(p.trim_start_matches("/dashboard/drops/")) {
                 Some((listing, change)) => {

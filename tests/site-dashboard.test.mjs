@@ -117,6 +117,16 @@ test("the dashboard edits and delists a drop with /c500 inventory's rules; the e
   await waitFor(() => w.standin.state.calls.find((c) => c.method === "PATCH" && /\$95\.50/.test(JSON.stringify(c.body))), { what: "the embed edit" });
   assert.match((await page("/dashboard?saved=edit", seller.cookie)).html, /Saved/);
 
+  // The builder's server invite: only a Discord invite is taken, and the drop page links it.
+  assert.equal((await webPost(w, "/dashboard/invite", { csrf, invite: "https://evil.example/discord.gg/x" }, { cookie: seller.cookie })).status, 400);
+  const invited = await webPost(w, "/dashboard/invite", { csrf, invite: "discord.gg/cozy-keys" }, { cookie: seller.cookie });
+  assert.equal(invited.status, 303);
+  const shown = await page(`/drops/${drop.id}`);
+  assert.match(shown.html, /<a href="https:\/\/discord\.gg\/cozy-keys" rel="noopener">Join [^<]+ Discord server<\/a>/);
+  assert.ok((await page("/dashboard", seller.cookie)).html.includes('value="https://discord.gg/cozy-keys"'));
+  assert.equal((await webPost(w, "/dashboard/invite", { csrf, invite: "" }, { cookie: seller.cookie })).status, 303);
+  assert.doesNotMatch((await page(`/drops/${drop.id}`)).html, /discord\.gg\/cozy-keys/, "cleared");
+
   // Another builder cannot touch it.
   const other = await signIn(w, { id: OTHER_SELLER });
   const otherCsrf = csrfOf((await page("/dashboard", other.cookie)).html);

@@ -161,9 +161,56 @@ impl SellerStanding {
     }
 }
 
+/// A Discord server invite as a builder types it (`discord.gg/cozy`, `https://discord.com/invite/cozy`),
+/// made the one form C500 links: `https://discord.gg/{code}`. Nothing else is a link C500 shows.
+pub fn invite(typed: &str) -> Option<String> {
+    let t = typed.trim();
+    let t = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"))
+        .unwrap_or(t);
+    let t = t.strip_prefix("www.").unwrap_or(t);
+    let code = t
+        .strip_prefix("discord.gg/")
+        .or_else(|| t.strip_prefix("discord.com/invite/"))
+        .or_else(|| t.strip_prefix("discordapp.com/invite/"))?;
+    let code = code.trim_end_matches('/');
+    let ok = (2..=32).contains(&code.len())
+        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    ok.then(|| format!("https://discord.gg/{code}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invites_are_discord_links_only() {
+        for typed in [
+            "discord.gg/cozy-keys",
+            "https://discord.gg/cozy-keys/",
+            " https://discord.com/invite/cozy-keys ",
+            "http://www.discord.gg/cozy-keys",
+        ] {
+            assert_eq!(
+                invite(typed).as_deref(),
+                Some("https://discord.gg/cozy-keys"),
+                "{typed}"
+            );
+        }
+        for bad in [
+            "",
+            "cozy",
+            "https://evil.example/discord.gg/x",
+            "https://discord.gg/",
+            "https://discord.gg/a b",
+            "https://discord.gg/x?y=1",
+            "javascript:alert(1)",
+            "https://discord.gg.evil.example/x",
+        ] {
+            assert_eq!(invite(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn parses_guild_tag_lists() {

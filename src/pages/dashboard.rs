@@ -62,6 +62,8 @@ struct DashboardTemplate<'a> {
     css: &'a str,
     name: &'a str,
     handle: &'a str,
+    /// Their server invite, as the form shows it.
+    invite: &'a str,
     csrf: &'a str,
     figures: Vec<Figure>,
     /// Pre-rendered, escaped SVG (domain::charts).
@@ -107,6 +109,7 @@ pub async fn show(req: &Request, cx: &Cx) -> Response {
     let flash = match http::query_param(&req.inner().url(), "saved").as_deref() {
         Some("edit") => Some("✅ Saved. The drop's post in Discord is being updated."),
         Some("delist") => Some("✅ Delisted. The drop's post in Discord now says so."),
+        Some("invite") => Some("✅ Saved. Your drops' pages link your server."),
         _ => None,
     };
     crate::store::take_round_trips();
@@ -263,6 +266,7 @@ fn render(
         css: &css_path(),
         name,
         handle: &s.handle,
+        invite: s.invite_url.as_deref().unwrap_or_default(),
         csrf,
         figures,
         charts,
@@ -387,6 +391,49 @@ pub async fn change(
         ),
         Err(e) => {
             log::error("dashboard_change_failed", &e);
+            PageError::Internal(e.to_string()).into_response()
+        }
+    }
+}
+
+/// `POST /dashboard/invite`: the builder's Discord server invite (empty clears it), shown on
+/// their drops' pages. Only a discord.gg or discord.com/invite link is taken.
+pub async fn set_invite(mut req: Request, cx: &Cx) -> Response {
+    let posted = match visit::posted(&mut req, cx, "/dashboard").await {
+        Ok(p) => p,
+        Err(answer) => return answer,
+    };
+    let typed = posted.field("invite").unwrap_or_default().trim();
+    let invite = if typed.is_empty() {
+        None
+    } else {
+        match crate::domain::seller::invite(typed) {
+            Some(url) => Some(url),
+            None => {
+                return notice(
+                    400,
+                    &Notice {
+                        title: "Check your invite",
+                        message: "Paste your server's invite link, like https://discord.gg/yourserver. Nothing was changed.".to_owned(),
+                        back: Some(("Back to your dashboard".to_owned(), "/dashboard".to_owned())),
+                        ..Notice::default()
+                    },
+                )
+            }
+        }
+    };
+    let seller = posted.who.viewer.discord_id.clone();
+    let result = async {
+        let db = cx.db()?;
+        Ok::<_, crate::error::Failure>(
+            rows::set_invite(&db, &seller, invite.as_deref(), cx.now_ms).await?,
+        )
+    };
+    match result.await {
+        Ok(true) => http::redirect_setting(303, "/dashboard?saved=invite", &[]),
+        Ok(false) => not_a_builder(None),
+        Err(e) => {
+            log::error("dashboard_invite_failed", &e);
             PageError::Internal(e.to_string()).into_response()
         }
     }

@@ -181,6 +181,8 @@ struct DropTemplate<'a> {
     specs: Option<&'a str>,
     availability: &'static str,
     discord_url: Option<String>,
+    /// The builder's server invite, when they set one.
+    invite_url: Option<&'a str>,
     /// The picture as a full URL (an uploaded photo is a path here): unfurls need one.
     og_image: Option<String>,
     /// The builder's record, in one line.
@@ -407,6 +409,7 @@ pub async fn drop_page(req: &Request, cx: &Cx, id: &str) -> Response {
             specs: page.specs.as_deref(),
             availability: availability(&page, cx.now_ms),
             discord_url,
+            invite_url: page.builder_invite.as_deref(),
             og_image: page
                 .image_url
                 .as_deref()
@@ -526,6 +529,7 @@ mod tests {
             lead_time_weeks: None,
             builder_handle: "keyz".into(),
             builder_name: "Keyz Customs".into(),
+            builder_invite: None,
             raffle_closes_at: None,
             raffle_commitment: None,
             raffle_seed: None,

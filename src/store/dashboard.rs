@@ -13,6 +13,7 @@ use worker::D1Database;
 pub struct Sums {
     pub approved: i64,
     pub handle: String,
+    pub invite_url: Option<String>,
     /// Buyers' payments on orders that stand (not refunded, not cancelled).
     pub sales_cents: i64,
     /// C500's 10% on those.
@@ -76,7 +77,7 @@ pub async fn page(
 ) -> Result<Option<DashboardPage>, StoreError> {
     let sums = db
         .prepare(format!(
-            "SELECT b.approved, b.handle,
+            "SELECT b.approved, b.handle, b.invite_url,
                (SELECT COALESCE(SUM(o.gross_cents), 0) FROM orders o WHERE o.seller_id = ?1 AND {STANDING} AND o.status <> 'refunded') AS sales_cents,
                (SELECT COALESCE(SUM(o.fee_cents), 0) FROM orders o WHERE o.seller_id = ?1 AND {STANDING} AND o.status <> 'refunded') AS fees_cents,
                (SELECT COALESCE(SUM(o.payout_cents), 0) FROM orders o WHERE o.seller_id = ?1 AND o.escrow = 'held' AND {STANDING}) AS held_cents,
@@ -217,6 +218,26 @@ pub async fn payout_lines(
         .counted()
         .await?;
     Ok(result.results()?)
+}
+
+/// Sets (or, with None, clears) the builder's server invite; false: not a builder.
+pub async fn set_invite(
+    db: &D1Database,
+    seller: &str,
+    invite: Option<&str>,
+    now_ms: f64,
+) -> Result<bool, StoreError> {
+    let result = db
+        .prepare("UPDATE builders SET invite_url = ?2, updated_at = ?3 WHERE discord_id = ?1 RETURNING discord_id")
+        .bind(&[
+            seller.into(),
+            invite.map_or(wasm_bindgen::JsValue::NULL, Into::into),
+            num(now_ms),
+        ])?
+        .all()
+        .counted()
+        .await?;
+    Ok(!result.results::<serde_json::Value>()?.is_empty())
 }
 
 /// Whether `seller` has a shop, certified or not (a revoked builder still exports their

@@ -265,6 +265,8 @@ pub struct DropPage {
     pub message_id: Option<String>,
     pub builder_handle: String,
     pub builder_name: String,
+    /// The builder's Discord server invite, when they set one (domain::seller::invite).
+    pub builder_invite: Option<String>,
     /// A raffle: when entries close, its commitment, the seed once drawn, the entries.
     pub raffle_closes_at: Option<f64>,
     pub raffle_commitment: Option<String>,
@@ -284,7 +286,7 @@ pub(crate) use image_sql;
 
 const DROP_PAGE_COLUMNS: &str = concat!("l.id, l.title, l.description, l.specs, l.kind, l.price_cents, l.shipping_cents,
     l.stock, l.quantity, CASE WHEN l.status = 'live' AND NOT ", buying::seller_can_sell!(), " THEN 'paused' ELSE l.status END AS status, ", image_sql!(), " AS image_url, l.guild_tag, l.lead_time_weeks, l.release_at, l.guild_id,
-    l.channel_id, l.message_id, b.handle AS builder_handle, COALESCE(b.shop_name, u.username) AS builder_name,
+    l.channel_id, l.message_id, b.handle AS builder_handle, COALESCE(b.shop_name, u.username) AS builder_name, b.invite_url AS builder_invite,
     l.raffle_closes_at, l.raffle_commitment, CASE WHEN l.raffle_drawn_at IS NOT NULL THEN l.raffle_seed END AS raffle_seed,
     (SELECT COUNT(*) FROM raffle_entries e WHERE e.listing_id = l.id) AS raffle_entries");
 
