@@ -197,6 +197,33 @@ fn upsert_user(
         .bind(&[discord_id.into(), username.into(), now.clone()])?)
 }
 
+/// A row read as a JSON value, its fields taken by name: for reads whose rows are only
+/// displayed (the dashboard, its exports), where a derived `Deserialize` per row type would
+/// cost the module more than these five accessors (docs/performance.md). A missing or
+/// mistyped field reads as empty or zero.
+pub(crate) struct Row<'a>(pub(crate) &'a serde_json::Value);
+
+impl Row<'_> {
+    pub(crate) fn int(&self, key: &str) -> i64 {
+        self.opt_num(key).map_or(0, |n| n as i64)
+    }
+    pub(crate) fn num(&self, key: &str) -> f64 {
+        self.opt_num(key).unwrap_or(0.0)
+    }
+    pub(crate) fn opt_num(&self, key: &str) -> Option<f64> {
+        self.0.get(key).and_then(serde_json::Value::as_f64)
+    }
+    pub(crate) fn text(&self, key: &str) -> String {
+        self.opt_text(key).unwrap_or_default()
+    }
+    pub(crate) fn opt_text(&self, key: &str) -> Option<String> {
+        self.0
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    }
+}
+
 /// Whether a webhook event was applied now (with its batch's results) or before.
 pub(crate) enum Applied {
     Now(Done),

@@ -254,7 +254,6 @@ impl Discord {
 pub struct DiscordUser {
     pub id: String,
     pub username: String,
-    pub global_name: Option<String>,
 }
 
 /// Sign in with Discord (issue 12.1): the OAuth2 authorization-code grant, scope `identify`

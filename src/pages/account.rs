@@ -130,9 +130,10 @@ pub async fn callback(req: &Request, cx: &Cx) -> Response {
         let oauth = DiscordOAuth::from_env(&cx.env)?;
         let user = oauth.user_from_code(&code, &callback_url(cx)).await?;
         let session_id = random_hex::<32>()?;
+        // The username, as interactions record it (users.username is one name everywhere).
         let viewer = Viewer {
             discord_id: user.id,
-            username: user.global_name.unwrap_or(user.username),
+            username: user.username,
         };
         let db = cx.db()?;
         let expires = cx.now_ms + session::SESSION_LIFETIME_MS;

@@ -3,13 +3,13 @@
 //! payment C500 refused (another currency or amount) and a cancelled order count nowhere.
 
 use super::fulfilment::QueueRow;
-use super::{num, Batch, Counted, StoreError};
+use super::{num, Batch, Counted, Row, StoreError};
 use crate::domain::listing::Kind;
-use serde::Deserialize;
+use serde_json::Value;
 use worker::D1Database;
 
 /// The shop's sums: what is held, released, charged and kept as fees.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct Sums {
     pub approved: i64,
     pub handle: String,
@@ -28,7 +28,7 @@ pub struct Sums {
 }
 
 /// A live drop, which the builder can still change.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct MyDrop {
     pub id: String,
     pub title: String,
@@ -39,19 +39,19 @@ pub struct MyDrop {
     pub sold: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct DaySum {
     pub day: i64,
     pub cents: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct DropUnits {
     pub title: String,
     pub units: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct ShipTime {
     pub hours: f64,
 }
@@ -127,28 +127,74 @@ pub async fn page(
         )
         .bind(&[seller.into()])?;
     let mut batch = Batch::new();
-    let sums_rows = batch.read::<Sums>(sums);
-    let drop_rows = batch.read::<MyDrop>(drops);
+    let sums_rows = batch.read::<Value>(sums);
+    let drop_rows = batch.read::<Value>(drops);
     let waiting_rows = batch.read::<QueueRow>(waiting);
-    let day_rows = batch.read::<DaySum>(days);
-    let unit_rows = batch.read::<DropUnits>(units);
-    let ship_rows = batch.read::<ShipTime>(ship_times);
+    let day_rows = batch.read::<Value>(days);
+    let unit_rows = batch.read::<Value>(units);
+    let ship_rows = batch.read::<Value>(ship_times);
     let done = batch.run(db).await?;
     let Some(sums) = done.first(&sums_rows)? else {
         return Ok(None);
     };
+    let s = Row(&sums);
     Ok(Some(DashboardPage {
-        sums,
-        drops: done.rows(&drop_rows)?,
+        sums: Sums {
+            approved: s.int("approved"),
+            handle: s.text("handle"),
+            invite_url: s.opt_text("invite_url"),
+            sales_cents: s.int("sales_cents"),
+            fees_cents: s.int("fees_cents"),
+            held_cents: s.int("held_cents"),
+            released_cents: s.int("released_cents"),
+            refunded_cents: s.int("refunded_cents"),
+            orders: s.int("orders"),
+        },
+        drops: done
+            .rows(&drop_rows)?
+            .iter()
+            .map(|v| {
+                let r = Row(v);
+                MyDrop {
+                    id: r.text("id"),
+                    title: r.text("title"),
+                    kind: Kind::parse(&r.text("kind")).unwrap_or(Kind::ReadyToShip),
+                    price_cents: r.int("price_cents"),
+                    stock: r.int("stock"),
+                    quantity: r.int("quantity"),
+                    sold: r.int("sold"),
+                }
+            })
+            .collect(),
         waiting: done.rows(&waiting_rows)?,
-        days: done.rows(&day_rows)?,
-        units: done.rows(&unit_rows)?,
-        ship_times: done.rows(&ship_rows)?,
+        days: done
+            .rows(&day_rows)?
+            .iter()
+            .map(|v| DaySum {
+                day: Row(v).int("day"),
+                cents: Row(v).int("cents"),
+            })
+            .collect(),
+        units: done
+            .rows(&unit_rows)?
+            .iter()
+            .map(|v| DropUnits {
+                title: Row(v).text("title"),
+                units: Row(v).int("units"),
+            })
+            .collect(),
+        ship_times: done
+            .rows(&ship_rows)?
+            .iter()
+            .map(|v| ShipTime {
+                hours: Row(v).num("hours"),
+            })
+            .collect(),
     }))
 }
 
 /// One order in the orders export.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct OrderLine {
     pub id: String,
     pub created_at: f64,
@@ -187,11 +233,33 @@ pub async fn order_lines(
         .all()
         .counted()
         .await?;
-    Ok(result.results()?)
+    Ok(result
+        .results::<Value>()?
+        .iter()
+        .map(|v| {
+            let r = Row(v);
+            OrderLine {
+                id: r.text("id"),
+                created_at: r.num("created_at"),
+                paid_at: r.num("paid_at"),
+                shipped_at: r.opt_num("shipped_at"),
+                title: r.text("title"),
+                status: r.text("status"),
+                escrow: r.text("escrow"),
+                item_cents: r.int("item_cents"),
+                shipping_cents: r.int("shipping_cents"),
+                gross_cents: r.int("gross_cents"),
+                fee_cents: r.int("fee_cents"),
+                payout_cents: r.int("payout_cents"),
+                refunded_cents: r.int("refunded_cents"),
+                released_cents: r.int("released_cents"),
+            }
+        })
+        .collect())
 }
 
 /// One payout (a transfer to the builder) or its reversal, in the payouts export.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct PayoutLine {
     pub at: f64,
     pub order_id: String,
@@ -217,7 +285,20 @@ pub async fn payout_lines(
         .all()
         .counted()
         .await?;
-    Ok(result.results()?)
+    Ok(result
+        .results::<Value>()?
+        .iter()
+        .map(|v| {
+            let r = Row(v);
+            PayoutLine {
+                at: r.num("at"),
+                order_id: r.text("order_id"),
+                kind: r.text("kind"),
+                amount_cents: r.int("amount_cents"),
+                stripe_id: r.opt_text("stripe_id"),
+            }
+        })
+        .collect())
 }
 
 /// Sets (or, with None, clears) the builder's server invite; false: not a builder.
@@ -237,7 +318,7 @@ pub async fn set_invite(
         .all()
         .counted()
         .await?;
-    Ok(!result.results::<serde_json::Value>()?.is_empty())
+    Ok(!result.results::<Value>()?.is_empty())
 }
 
 /// Whether `seller` has a shop, certified or not (a revoked builder still exports their
@@ -246,7 +327,7 @@ pub async fn has_shop(db: &D1Database, seller: &str) -> Result<bool, StoreError>
     Ok(db
         .prepare("SELECT 1 AS yes FROM builders WHERE discord_id = ?1")
         .bind(&[seller.into()])?
-        .first::<serde_json::Value>(None)
+        .first::<Value>(None)
         .counted()
         .await?
         .is_some())
