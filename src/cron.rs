@@ -131,6 +131,9 @@ async fn draw_raffles(cx: &Cx) -> Result<(), Failure> {
             "raffle_drawn",
             json!({ "listing": due.listing, "entries": count }),
         );
+        // The drop's page publishes the seed now (in this isolate at once; others' copies
+        // age out within PAGE_CACHE_SECONDS).
+        crate::pages::storefront::invalidate();
     }
     Ok(())
 }

@@ -110,7 +110,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
             pages::orders::status(cx, p.trim_start_matches("/orders/")).await
         }
         (Method::Get | Method::Head, p) if p.starts_with("/drops/") => {
-            pages::storefront::drop_page(&req, cx, p.trim_start_matches("/drops/")).await
+            pages::storefront::drop_page(&req, cx, &ctx, p.trim_start_matches("/drops/")).await
         }
         (Method::Post, p) if p.starts_with("/drops/") => {
             match pages::shop::Action::parse(p.trim_start_matches("/drops/")) {

@@ -142,17 +142,22 @@ export async function startWorker({ bindings = {} } = {}) {
     async get(p, init) {
       return mf.dispatchFetch(`${url}${p}`, init);
     },
-    /** GET / once the page cache (PAGE_CACHE_SECONDS=1) has certainly expired. */
-    async uncachedLanding() {
+    /** GET a page the isolate keeps (the landing page, a drop page) once its copy
+     *  (PAGE_CACHE_SECONDS=1) has certainly expired and been rendered again. */
+    async uncached(p = "/") {
       await new Promise((r) => setTimeout(r, 1100));
-      await (await mf.dispatchFetch(`${url}/`)).text(); // serves stale, refreshes in the background
+      await (await mf.dispatchFetch(`${url}${p}`)).text(); // serves stale, refreshes in the background
       for (let i = 0; i < 40; i++) {
         await new Promise((r) => setTimeout(r, 50));
-        const res = await mf.dispatchFetch(`${url}/`);
+        const res = await mf.dispatchFetch(`${url}${p}`);
         if (res.headers.get("x-c500-cache") !== "stale") return res;
         await res.text();
       }
-      return mf.dispatchFetch(`${url}/`);
+      return mf.dispatchFetch(`${url}${p}`);
+    },
+    /** GET / once the page cache has certainly expired. */
+    async uncachedLanding() {
+      return this.uncached("/");
     },
     async close() {
       await mf.dispose();

@@ -122,6 +122,25 @@ test("a drop page shows the drop and unfurls (OpenGraph and Twitter tags), escap
   }
 });
 
+test("a drop page is kept by the isolate for visitors who are not signed in, and ages out", async () => {
+  const first = await w.get("/drops/D-AAAAAAA6"); // no test read it before
+  assert.equal(first.headers.get("x-c500-cache"), "miss");
+  await first.text();
+  const hit = await w.get("/drops/D-AAAAAAA6");
+  assert.equal(hit.headers.get("x-c500-cache"), "hit", "no D1 read for the next visitor");
+  assert.equal(hit.headers.get("cache-control"), "public, max-age=30");
+  assert.equal(hit.headers.get("vary"), "Cookie");
+  assert.match(await hit.text(), /2 of 2 slots open/);
+  // A cookie that is not a session is nobody: the same public copy.
+  const forged = await w.get("/drops/D-AAAAAAA6", { headers: { cookie: "c500_session=1.2.99999999999999.00" } });
+  assert.equal(forged.headers.get("x-c500-cache"), "hit");
+  await forged.text();
+  // A change shows once the copy ages out.
+  await w.db.prepare("UPDATE listings SET stock = 1 WHERE id = 'D-AAAAAAA6'").run();
+  assert.match(await (await w.uncached("/drops/D-AAAAAAA6")).text(), /1 of 2 slots open/);
+  await w.db.prepare("UPDATE listings SET stock = 2 WHERE id = 'D-AAAAAAA6'").run();
+});
+
 test("a builder's page lists live drops, then past ones", async () => {
   const res = await w.get("/builders/keyz");
   assert.equal(res.status, 200);
@@ -262,6 +281,7 @@ test("a builder's page shows their track record, and their drops show it in one 
   assert.match(page, /1 payment dispute/);
   assert.match(page, /Member since \d{4}-\d{2}-\d{2}/);
   assert.match(page, /href="https:\/\/www\.twitch\.tv\/keyzbuilds"/);
-  const drop = await (await w.get("/drops/D-AAAAAAA1")).text();
+  // The drop page an earlier test read is kept by the isolate for a moment: read it anew.
+  const drop = await (await w.uncached("/drops/D-AAAAAAA1")).text();
   assert.match(drop, /2 completed orders · 1 payment dispute · Member since/);
 });

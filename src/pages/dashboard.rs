@@ -430,7 +430,11 @@ pub async fn set_invite(mut req: Request, cx: &Cx) -> Response {
         )
     };
     match result.await {
-        Ok(true) => http::redirect_setting(303, "/dashboard?saved=invite", &[]),
+        Ok(true) => {
+            // The drop pages this isolate keeps show the invite.
+            super::storefront::invalidate();
+            http::redirect_setting(303, "/dashboard?saved=invite", &[])
+        }
         Ok(false) => not_a_builder(None),
         Err(e) => {
             log::error("dashboard_invite_failed", &e);

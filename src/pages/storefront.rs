@@ -12,7 +12,7 @@ use crate::domain::money::Cents;
 use crate::domain::seller::GuildTag;
 use crate::{config, http, log, store};
 use askama::Template;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use worker::{Context, Request, Response};
 
 /// One drop card, formatted for display.
@@ -257,17 +257,125 @@ struct BuilderTemplate<'a> {
 /// Browsers and the CDN may reuse the landing page this long.
 const LANDING_CACHE_CONTROL: &str = "public, max-age=15";
 
-/// The landing page is the same for every visitor, so the isolate keeps its last render:
-/// fresh for `PAGE_CACHE_SECONDS` (default 10), then served stale for up to 6x that while
-/// one background refresh (`wait_until`) re-reads D1. `PAGE_CACHE_SECONDS=0` turns it off.
+/// Public pages the isolate keeps rendered (the landing page, and drop pages for visitors
+/// who are not signed in): fresh for `PAGE_CACHE_SECONDS` (default 10), then served stale for
+/// up to 6x that while one background refresh (`wait_until`) re-reads D1.
+/// `PAGE_CACHE_SECONDS=0` turns it off. Besides the time, a hot drop's shared link then costs
+/// D1 (one query at a time per database) a read per isolate every few seconds, not one per
+/// view.
 struct CachedPage {
+    key: String,
     body: String,
     rendered_at: f64,
+    /// A background refresh of it is under way.
+    refreshing: bool,
 }
 
+/// The most pages one isolate keeps (a drop page is a few KiB); past it the oldest goes.
+/// A list, not a map: at this size a scan costs microseconds, and a hash map's code would
+/// cost the module 3 KiB gzip (docs/performance.md).
+const CACHED_PAGES: usize = 200;
+
 thread_local! {
-    static LANDING: RefCell<Option<CachedPage>> = const { RefCell::new(None) };
-    static REFRESHING: Cell<bool> = const { Cell::new(false) };
+    /// Pages by key (`""` is the landing page, else a drop's id).
+    static PAGES: RefCell<Vec<CachedPage>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What the cache has for `key`: the body and how old it is.
+fn cached(key: &str, now: f64) -> Option<(String, f64)> {
+    PAGES.with(|c| {
+        c.borrow()
+            .iter()
+            .find(|p| p.key == key)
+            .map(|p| (p.body.clone(), now - p.rendered_at))
+    })
+}
+
+fn keep(key: &str, body: &str, now: f64) {
+    PAGES.with(|c| {
+        let mut pages = c.borrow_mut();
+        pages.retain(|p| p.key != key);
+        if pages.len() >= CACHED_PAGES {
+            if let Some(oldest) = pages
+                .iter()
+                .enumerate()
+                .min_by(|a, b| a.1.rendered_at.total_cmp(&b.1.rendered_at))
+                .map(|(i, _)| i)
+            {
+                pages.swap_remove(oldest);
+            }
+        }
+        pages.push(CachedPage {
+            key: key.to_owned(),
+            body: body.to_owned(),
+            rendered_at: now,
+            refreshing: false,
+        });
+    });
+}
+
+/// Marks `key` as being refreshed; false if a refresh is already under way.
+fn start_refresh(key: &str) -> bool {
+    PAGES.with(|c| {
+        c.borrow_mut()
+            .iter_mut()
+            .find(|p| p.key == key)
+            .is_some_and(|p| !std::mem::replace(&mut p.refreshing, true))
+    })
+}
+
+fn end_refresh(key: &str) {
+    PAGES.with(|c| {
+        if let Some(p) = c.borrow_mut().iter_mut().find(|p| p.key == key) {
+            p.refreshing = false;
+        }
+    });
+}
+
+/// Serves `key` from the cache when it can ("hit", or "stale" with one refresh by `render`
+/// started in the background), else renders it now ("miss") and keeps it.
+async fn through_cache<F, Fut>(
+    cx: &Cx,
+    ctx: &Context,
+    key: &str,
+    cache_control: &str,
+    render: F,
+) -> Response
+where
+    F: Fn(Cx) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<String, PageError>> + 'static,
+{
+    let now = cx.now_ms;
+    let ttl = page_cache_ms(cx);
+    if ttl > 0.0 {
+        if let Some((body, age)) = cached(key, now) {
+            if age <= ttl {
+                return http::html_with(200, body, cache_control, "hit");
+            }
+            if age <= ttl * 6.0 {
+                if start_refresh(key) {
+                    let (cx, key) = (cx.clone(), key.to_owned());
+                    ctx.wait_until(async move {
+                        match render(cx.clone()).await {
+                            Ok(body) => keep(&key, &body, cx.now_ms),
+                            Err(e) => log::error("page_refresh_failed", &format!("{e:?}")),
+                        }
+                        end_refresh(&key);
+                    });
+                }
+                return http::html_with(200, body, cache_control, "stale");
+            }
+        }
+    }
+    match render(cx.clone()).await {
+        Ok(body) => {
+            if ttl > 0.0 {
+                keep(key, &body, now);
+            }
+            http::html_with(200, body, cache_control, "miss")
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 fn page_cache_ms(cx: &Cx) -> f64 {
@@ -298,36 +406,10 @@ pub async fn landing(req: &Request, cx: &Cx, ctx: &Context) -> Response {
             Err(e) => e.into_response(),
         };
     }
-    let now = cx.now_ms;
-    let ttl = page_cache_ms(cx);
-    if ttl > 0.0 {
-        let cached = LANDING.with(|c| {
-            c.borrow()
-                .as_ref()
-                .map(|p| (p.body.clone(), now - p.rendered_at))
-        });
-        if let Some((body, age)) = cached {
-            if age <= ttl {
-                return http::html_with(200, body, LANDING_CACHE_CONTROL, "hit");
-            }
-            if age <= ttl * 6.0 {
-                if !REFRESHING.with(|r| r.replace(true)) {
-                    let cx = cx.clone();
-                    ctx.wait_until(async move {
-                        if let Err(e) = render_landing(&cx, cx.now_ms).await {
-                            log::error("page_refresh_failed", &format!("{e:?}"));
-                        }
-                        REFRESHING.with(|r| r.set(false));
-                    });
-                }
-                return http::html_with(200, body, LANDING_CACHE_CONTROL, "stale");
-            }
-        }
-    }
-    match render_landing(cx, now).await {
-        Ok(body) => http::html_with(200, body, LANDING_CACHE_CONTROL, "miss"),
-        Err(e) => e.into_response(),
-    }
+    through_cache(cx, ctx, "", LANDING_CACHE_CONTROL, |cx| async move {
+        render_search(&cx, &Browse::default()).await
+    })
+    .await
 }
 
 /// One D1 read and the page for `search`.
@@ -345,18 +427,6 @@ async fn render_search(cx: &Cx, search: &Browse) -> Result<String, PageError> {
     Ok(page.render()?)
 }
 
-/// Reads D1, renders the plain first page, and keeps it for the next visitors.
-async fn render_landing(cx: &Cx, now: f64) -> Result<String, PageError> {
-    let body = render_search(cx, &Browse::default()).await?;
-    LANDING.with(|c| {
-        *c.borrow_mut() = Some(CachedPage {
-            body: body.clone(),
-            rendered_at: now,
-        })
-    });
-    Ok(body)
-}
-
 fn availability(p: &store::listings::DropPage, now: f64) -> &'static str {
     if p.status == ListingStatus::Paused {
         "⏸️ Paused: the builder's shop is closed for now"
@@ -372,73 +442,92 @@ fn availability(p: &store::listings::DropPage, now: f64) -> &'static str {
 }
 
 /// `GET /drops/{id}`: one drop, with OpenGraph and Twitter tags so a pasted link unfurls.
-/// Public (cached) for visitors who are not signed in; with Buy for those who are.
-pub async fn drop_page(req: &Request, cx: &Cx, id: &str) -> Response {
+/// For visitors who are not signed in it is public and kept by the isolate (as the landing
+/// page); for those who are, it has their forms and is theirs alone.
+pub async fn drop_page(req: &Request, cx: &Cx, ctx: &Context, id: &str) -> Response {
     if let Some(id) = id.strip_suffix("/draw.json") {
         return draw_record(cx, id).await;
     }
-    let env = &cx.env;
     let Some(id) = ListingId::parse(id).filter(|l| l.as_str() == id) else {
         return not_found();
     };
     crate::store::take_round_trips();
-    let result = async {
-        let who = super::session::visitor(req, cx).await?;
-        let db = cx.db()?;
-        let (page, reputation) = store::listings::drop_page(&db, id.as_str())
-            .await?
-            .ok_or(PageError::NotFound)?;
-        let base_url = config::public_base_url(env);
-        let view = DropView::from(&page);
-        let summary: String = format!("{} · {}", page.description, view.stock_line)
-            .chars()
-            .take(200)
-            .collect();
-        let discord_url = match (&page.guild_id, &page.channel_id, &page.message_id) {
-            (Some(g), Some(c), Some(m)) if page.status == ListingStatus::Live => {
-                Some(format!("https://discord.com/channels/{g}/{c}/{m}"))
-            }
-            _ => None,
-        };
-        let body = DropTemplate {
-            css: &css_path(),
-            base_url: &base_url,
-            d: view,
-            summary,
-            description: &page.description,
-            specs: page.specs.as_deref(),
-            availability: availability(&page, cx.now_ms),
-            discord_url,
-            invite_url: page.builder_invite.as_deref(),
-            og_image: page
-                .image_url
-                .as_deref()
-                .map(|url| config::absolute(&base_url, url)),
-            reputation: reputation.as_ref().map(ReputationView::from),
-            raffle: match (page.raffle_closes_at, &page.raffle_commitment) {
-                (Some(closes), Some(commitment)) => Some(RaffleView {
-                    closes: super::orders::utc_minute(closes),
-                    entries: page.raffle_entries,
-                    commitment: commitment.clone(),
-                    seed: page.raffle_seed.clone(),
-                }),
-                _ => None,
-            },
-            buy: BuyBox::new(&page, who.as_ref(), cx.now_ms),
-        }
-        .render()?;
-        log::event(
-            "page_drop",
-            serde_json::json!({ "signed_in": who.is_some(), "d1_round_trips": crate::store::take_round_trips() }),
-        );
-        let cache = if who.is_some() {
-            "private, no-store"
-        } else {
-            "public, max-age=30"
-        };
-        Ok::<_, PageError>(http::vary_cookie(http::html(200, body, cache)))
+    let who = match super::session::visitor(req, cx).await {
+        Ok(who) => who,
+        Err(e) => return e.into_response(),
     };
-    result.await.unwrap_or_else(PageError::into_response)
+    let response = match &who {
+        Some(who) => match render_drop(cx, &id, Some(who)).await {
+            Ok(body) => http::html(200, body, "private, no-store"),
+            Err(e) => e.into_response(),
+        },
+        None => {
+            let key = id.as_str().to_owned();
+            through_cache(cx, ctx, &key, "public, max-age=30", move |cx| {
+                let id = id.clone();
+                async move { render_drop(&cx, &id, None).await }
+            })
+            .await
+        }
+    };
+    log::event(
+        "page_drop",
+        serde_json::json!({ "signed_in": who.is_some(), "d1_round_trips": crate::store::take_round_trips() }),
+    );
+    http::vary_cookie(response)
+}
+
+/// The drop page, for `who` (signed in: with their forms) or for anyone. One D1 batch.
+async fn render_drop(
+    cx: &Cx,
+    id: &ListingId,
+    who: Option<&super::session::Signed>,
+) -> Result<String, PageError> {
+    let env = &cx.env;
+    let db = cx.db()?;
+    let (page, reputation) = store::listings::drop_page(&db, id.as_str())
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let base_url = config::public_base_url(env);
+    let view = DropView::from(&page);
+    let summary: String = format!("{} · {}", page.description, view.stock_line)
+        .chars()
+        .take(200)
+        .collect();
+    let discord_url = match (&page.guild_id, &page.channel_id, &page.message_id) {
+        (Some(g), Some(c), Some(m)) if page.status == ListingStatus::Live => {
+            Some(format!("https://discord.com/channels/{g}/{c}/{m}"))
+        }
+        _ => None,
+    };
+    let body = DropTemplate {
+        css: &css_path(),
+        base_url: &base_url,
+        d: view,
+        summary,
+        description: &page.description,
+        specs: page.specs.as_deref(),
+        availability: availability(&page, cx.now_ms),
+        discord_url,
+        invite_url: page.builder_invite.as_deref(),
+        og_image: page
+            .image_url
+            .as_deref()
+            .map(|url| config::absolute(&base_url, url)),
+        reputation: reputation.as_ref().map(ReputationView::from),
+        raffle: match (page.raffle_closes_at, &page.raffle_commitment) {
+            (Some(closes), Some(commitment)) => Some(RaffleView {
+                closes: super::orders::utc_minute(closes),
+                entries: page.raffle_entries,
+                commitment: commitment.clone(),
+                seed: page.raffle_seed.clone(),
+            }),
+            _ => None,
+        },
+        buy: BuyBox::new(&page, who, cx.now_ms),
+    }
+    .render()?;
+    Ok(body)
 }
 
 /// `GET /drops/{id}/draw.json`: a raffle's public record, what `dev/verify-draw.mjs` checks:
@@ -499,9 +588,10 @@ pub async fn builder_page(cx: &Cx, handle: &str) -> Response {
     result.await.unwrap_or_else(PageError::into_response)
 }
 
-/// Forgets this isolate's rendered pages (after a change this isolate made itself).
+/// Forgets this isolate's rendered pages (after a change this isolate made itself; other
+/// isolates' copies age out within `PAGE_CACHE_SECONDS`).
 pub fn invalidate() {
-    LANDING.with(|c| *c.borrow_mut() = None);
+    PAGES.with(|c| c.borrow_mut().clear());
 }
 
 #[cfg(test)]
