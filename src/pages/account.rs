@@ -258,15 +258,7 @@ pub async fn me(req: &Request, cx: &Cx) -> Response {
                 gross: Cents::new(page.order.gross_cents).to_string(),
                 placed: utc_minute(page.order.created_at),
                 status_url: format!("{base}/orders/{}", page.order.status_token),
-                timeline: page
-                    .events
-                    .into_iter()
-                    .map(|e| EventView {
-                        at: utc_minute(e.at),
-                        status: e.to_status.label(),
-                        detail: e.detail,
-                    })
-                    .collect(),
+                timeline: super::orders::timeline(page.events),
                 reported: mine.reported.contains(&page.order.id),
                 id: page.order.id,
                 title: page.order.title,

@@ -57,18 +57,22 @@ fn view(page: OrderPage, with_link: Option<&str>) -> OrderView {
         },
         promised_by: o.promised_by.map(utc_minute),
         status_url: with_link.map(|base| format!("{base}/orders/{}", o.status_token)),
-        timeline: page
-            .events
-            .into_iter()
-            .map(|e| EventView {
-                at: utc_minute(e.at),
-                status: e.to_status.label(),
-                detail: e.detail,
-            })
-            .collect(),
+        timeline: timeline(page.events),
         id: o.id,
         title: o.title,
     }
+}
+
+/// An order's events as its timeline shows them (the order page, My orders).
+pub fn timeline(events: Vec<crate::store::orders::OrderEvent>) -> Vec<EventView> {
+    events
+        .into_iter()
+        .map(|e| EventView {
+            at: utc_minute(e.at),
+            status: e.to_status.label(),
+            detail: e.detail,
+        })
+        .collect()
 }
 
 fn render(status: u16, page: OrderTemplate<'_>) -> Response {

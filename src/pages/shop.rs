@@ -131,20 +131,14 @@ fn form(action: Action, posted: &Posted, listing: &ListingId) -> (String, String
     )
 }
 
-fn bought(b: &Bought, posted: &Posted, listing: &ListingId) -> Response {
-    let (title, message) = messages::bought(b, Surface::Web);
-    let (status, link, form) = match b {
-        Bought::Link { url, .. } => (
-            200,
-            Some(("🔒 Secure Checkout (Stripe)".to_owned(), url.clone())),
-            None,
-        ),
-        Bought::Refused(r) => (409, None, helping_form(r, posted, listing)),
-        Bought::AlmostReady | Bought::OneMoment | Bought::Busy => {
-            (409, None, Some(form(Action::Buy, posted, listing)))
-        }
-        Bought::StripeUnavailable => (502, None, Some(form(Action::Buy, posted, listing))),
-    };
+/// The answer page: the words, the Checkout link or the form that helps, the way back.
+fn answer(
+    status: u16,
+    (title, message): (&'static str, String),
+    link: Option<(String, String)>,
+    form: Option<(String, String, String)>,
+    listing: &ListingId,
+) -> Response {
     notice(
         status,
         &Notice {
@@ -157,8 +151,28 @@ fn bought(b: &Bought, posted: &Posted, listing: &ListingId) -> Response {
     )
 }
 
+fn bought(b: &Bought, posted: &Posted, listing: &ListingId) -> Response {
+    let again = || Some(form(Action::Buy, posted, listing));
+    let (status, link, form) = match b {
+        Bought::Link { url, .. } => (
+            200,
+            Some(("🔒 Secure Checkout (Stripe)".to_owned(), url.clone())),
+            None,
+        ),
+        Bought::Refused(r) => (409, None, helping_form(r, posted, listing)),
+        Bought::AlmostReady | Bought::OneMoment | Bought::Busy => (409, None, again()),
+        Bought::StripeUnavailable => (502, None, again()),
+    };
+    answer(
+        status,
+        messages::bought(b, Surface::Web),
+        link,
+        form,
+        listing,
+    )
+}
+
 fn joined(j: &Joined, posted: &Posted, listing: &ListingId) -> Response {
-    let (title, message) = messages::joined(j, Surface::Web);
     let (status, form) = match j {
         Joined::Refused(r) => (409, helping_form(r, posted, listing)),
         Joined::Held | Joined::InLine { free_now: true, .. } => {
@@ -167,20 +181,16 @@ fn joined(j: &Joined, posted: &Posted, listing: &ListingId) -> Response {
         Joined::InLine { .. } => (200, None),
         Joined::Failed => (409, Some(form(Action::Line, posted, listing))),
     };
-    notice(
+    answer(
         status,
-        &Notice {
-            title,
-            message,
-            form,
-            back: back(listing),
-            ..Notice::default()
-        },
+        messages::joined(j, Surface::Web),
+        None,
+        form,
+        listing,
     )
 }
 
 fn entered(e: &Entered, posted: &Posted, listing: &ListingId) -> Response {
-    let (title, message) = messages::entered(e, Surface::Web);
     let (status, form) = match e {
         Entered::Refused(r) => (409, helping_form(r, posted, listing)),
         Entered::In { .. } => (200, None),
@@ -188,15 +198,12 @@ fn entered(e: &Entered, posted: &Posted, listing: &ListingId) -> Response {
         Entered::Failed => (409, Some(form(Action::Enter, posted, listing))),
         Entered::Closed | Entered::NotOpen { .. } | Entered::TooNew { .. } => (409, None),
     };
-    notice(
+    answer(
         status,
-        &Notice {
-            title,
-            message,
-            form,
-            back: back(listing),
-            ..Notice::default()
-        },
+        messages::entered(e, Surface::Web),
+        None,
+        form,
+        listing,
     )
 }
 
