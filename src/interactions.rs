@@ -197,6 +197,27 @@ fn later<T: 'static>(
     }))
 }
 
+/// A button that acts for the one who clicked it (Join the waitlist, Enter the raffle):
+/// `flow` gets the clicker's id and name, `reply` words what it returned.
+fn for_clicker<T: 'static, Fut>(
+    interaction: &Interaction,
+    cx: &Cx,
+    event: &'static str,
+    flow: impl FnOnce(Cx, String, String) -> Fut,
+    reply: impl FnOnce(T) -> InteractionResponse + 'static,
+) -> Answer
+where
+    Fut: Future<Output = Result<T, Failure>> + 'static,
+{
+    let Some(user) = interaction.invoker() else {
+        return Answer::Built(InteractionResponse::message(
+            UserError::UnknownButton.message(),
+        ));
+    };
+    let work = flow(cx.clone(), user.id.clone(), user.username.clone());
+    later(event, UserError::Internal, work, reply)
+}
+
 /// What a user sees when our side failed: the setting the deployment lacks, named (never
 /// its value), or else `fallback` ("try again in a moment").
 fn failure_message(e: &Failure, fallback: UserError) -> Message {

@@ -3,7 +3,7 @@
 //! things stand and how the draw can be checked. The draw is the cron's (domain::raffle).
 
 use super::buy::refused;
-use super::{later, Answer, UserError};
+use super::Answer;
 use crate::context::Cx;
 use crate::discord::model::Interaction;
 use crate::discord::response::{colour, Embed, InteractionResponse, Message};
@@ -12,25 +12,18 @@ use crate::flows::buying::{self, Buyer, Entered};
 use crate::messages::{self, Surface};
 
 pub(super) fn enter(interaction: &Interaction, listing: ListingId, cx: &Cx) -> Answer {
-    let Some(user) = interaction.invoker() else {
-        return Answer::Built(InteractionResponse::message(
-            UserError::UnknownButton.message(),
-        ));
-    };
-    let (buyer, username) = (user.id.clone(), user.username.clone());
-    let cx = cx.clone();
     let id = listing.clone();
-    let work = async move {
-        let who = Buyer {
-            id: &buyer,
-            username: &username,
-        };
-        buying::enter_raffle(&cx, &id, &who).await
-    };
-    later(
+    super::for_clicker(
+        interaction,
+        cx,
         "raffle_enter_failed",
-        UserError::Internal,
-        work,
+        move |cx, buyer, username| async move {
+            let who = Buyer {
+                id: &buyer,
+                username: &username,
+            };
+            buying::enter_raffle(&cx, &id, &who).await
+        },
         move |entered| InteractionResponse::message(answer(&entered, &listing)),
     )
 }

@@ -3,7 +3,7 @@
 //! line by the cron (store::waitlist), with a DM whose Buy button takes the unit held.
 
 use super::buy::refused;
-use super::{later, Answer, UserError};
+use super::Answer;
 use crate::context::Cx;
 use crate::discord::model::Interaction;
 use crate::discord::response::{colour, ActionRow, Button, Embed, InteractionResponse, Message};
@@ -13,25 +13,18 @@ use crate::flows::buying::{self, Buyer, Joined};
 use crate::messages::{self, Surface};
 
 pub(super) fn join(interaction: &Interaction, listing: ListingId, cx: &Cx) -> Answer {
-    let Some(user) = interaction.invoker() else {
-        return Answer::Built(InteractionResponse::message(
-            UserError::UnknownButton.message(),
-        ));
-    };
-    let (buyer, username) = (user.id.clone(), user.username.clone());
-    let cx = cx.clone();
     let id = listing.clone();
-    let work = async move {
-        let who = Buyer {
-            id: &buyer,
-            username: &username,
-        };
-        buying::join_line(&cx, &id, &who).await
-    };
-    later(
+    super::for_clicker(
+        interaction,
+        cx,
         "waitlist_join_failed",
-        UserError::Internal,
-        work,
+        move |cx, buyer, username| async move {
+            let who = Buyer {
+                id: &buyer,
+                username: &username,
+            };
+            buying::join_line(&cx, &id, &who).await
+        },
         move |joined| InteractionResponse::message(answer(&joined, &listing)),
     )
 }
