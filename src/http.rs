@@ -190,19 +190,14 @@ pub fn redirect_setting(status: u16, location: &str, cookies: &[String]) -> Resp
         .empty()
 }
 
-/// A file to save (`Content-Disposition: attachment`), private and never cached.
+/// A file to save: [`bytes`], private and never cached, with `Content-Disposition: attachment`.
 pub fn download(content_type: &str, filename: &str, body: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename=\"{filename}\"");
-    let headers = with_headers(&[
-        ("content-type", content_type),
-        ("content-disposition", &disposition),
-        ("cache-control", "private, no-store"),
-        ("x-content-type-options", "nosniff"),
-    ]);
-    match Response::from_bytes(body) {
-        Ok(response) => response.with_headers(headers),
-        Err(_) => text(500, "export failed"),
-    }
+    let mut response = bytes(content_type, "private, no-store", body);
+    let _ = response.headers_mut().set(
+        "content-disposition",
+        &format!("attachment; filename=\"{filename}\""),
+    );
+    response
 }
 
 /// `response` with `Vary: Cookie`: a page that is public for visitors who are not signed in

@@ -361,3 +361,16 @@ export async function webPost(w, path, fields, { cookie, origin = w.base } = {})
   if (origin) headers.origin = origin;
   return w.get(path, { method: "POST", redirect: "manual", headers, body: new URLSearchParams(fields).toString() });
 }
+
+/** A paid order whose money C500 still holds: what Stripe charged, refunded and transferred
+ *  for it (the stand-in's objects) against what the order says. */
+export function assertHeldMoney(w, order) {
+  const pi = w.standin.stripeObjects.get(order.payment_intent_id);
+  const charge = w.standin.stripeObjects.get(pi.latest_charge);
+  const objects = [...w.standin.stripeObjects.values()];
+  const transferred = objects.filter((x) => x.object === "transfer" && x.transfer_group === order.id).reduce((s, t) => s + t.amount - t.amount_reversed, 0);
+  assert.equal(charge.amount, order.gross_cents, "charged what the order says");
+  assert.ok(charge.amount_refunded + transferred <= charge.amount, "refunds + transfers − reversals ≤ charged");
+  assert.equal(order.escrow, "held");
+  assert.equal(transferred, 0, "nothing paid out before the build is proven");
+}

@@ -5,7 +5,7 @@
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { startWorker, clickReply, makeSeller, postDrop, control, waitFor, signIn, setCookie, csrfOf, webPost, hqCommand, validReply, runDailyCron } from "./harness.mjs";
+import { startWorker, clickReply, makeSeller, postDrop, control, waitFor, signIn, setCookie, csrfOf, webPost, hqCommand, validReply, runDailyCron, assertHeldMoney } from "./harness.mjs";
 
 const SELLER = "2950000000000000001";
 const HQ_CHANNEL = "1200000000000000002";
@@ -32,18 +32,6 @@ const page = async (path, cookie) => {
 const sessions = (id) => w.db.prepare("SELECT * FROM sessions WHERE discord_id = ?1").bind(id).all().then((r) => r.results);
 const holds = (listing, id) => w.db.prepare("SELECT * FROM reservations WHERE listing_id = ?1 AND buyer_id = ?2").bind(listing, id).all().then((r) => r.results);
 const checkoutCreates = () => w.standin.state.calls.filter((c) => c.service === "stripe" && c.method === "POST" && c.path === "/stripe/v1/checkout/sessions");
-
-/** What Stripe charged, refunded and transferred for an order, against what the order says. */
-function assertMoney(order) {
-  const pi = w.standin.stripeObjects.get(order.payment_intent_id);
-  const charge = w.standin.stripeObjects.get(pi.latest_charge);
-  const objects = [...w.standin.stripeObjects.values()];
-  const transferred = objects.filter((x) => x.object === "transfer" && x.transfer_group === order.id).reduce((s, t) => s + t.amount - t.amount_reversed, 0);
-  assert.equal(charge.amount, order.gross_cents, "charged what the order says");
-  assert.ok(charge.amount_refunded + transferred <= charge.amount, "refunds + transfers − reversals ≤ charged");
-  assert.equal(order.escrow, "held");
-  assert.equal(transferred, 0, "nothing paid out before the build is proven");
-}
 
 test("sign in with Discord: a state bound to the browser, a strict cookie, a session D1 can end", async () => {
   const id = buyer();
@@ -206,7 +194,7 @@ test("buy on the web: the Discord button's hold and Checkout, CSRF-checked, then
   // Paid: My orders shows it, and the money is what the order says.
   await control(w, `/stripe/checkout/${hold.checkout_session_id}/pay`);
   const order = await waitFor(() => w.db.prepare("SELECT * FROM orders WHERE id = ?1 AND status = 'paid'").bind(hold.id).first(), { what: "the paid order" });
-  assertMoney(order);
+  assertHeldMoney(w, order);
   const me = await page("/me", cookie);
   assert.ok(me.html.includes(order.id));
   assert.match(me.html, /Web Board/);

@@ -3,7 +3,7 @@
 // a DM with Buy), never to whoever re-clicks fastest; an offer nobody takes passes down the line.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, clickReply, slashCommand, makeSeller, postDrop, control, waitFor, runCron } from "./harness.mjs";
+import { startWorker, clickReply, slashCommand, makeSeller, postDrop, control, waitFor, runCron, assertHeldMoney } from "./harness.mjs";
 
 const SELLER = "2900000000000000001";
 let w;
@@ -33,18 +33,6 @@ const place = (listing, userId) => w.db.prepare("SELECT * FROM waitlist WHERE li
 const dmTo = (userId, title) =>
   w.standin.state.calls.find((c) => c.service === "discord" && c.method === "POST" && c.path === `/discord/api/v10/channels/dm${userId}/messages` && JSON.stringify(c.body).includes(title));
 
-/** What Stripe charged, refunded and transferred for an order, against what the order says. */
-function assertMoney(order) {
-  const pi = w.standin.stripeObjects.get(order.payment_intent_id);
-  const charge = w.standin.stripeObjects.get(pi.latest_charge);
-  const objects = [...w.standin.stripeObjects.values()];
-  const transferred = objects.filter((x) => x.object === "transfer" && x.transfer_group === order.id).reduce((s, t) => s + t.amount - t.amount_reversed, 0);
-  assert.equal(charge.amount, order.gross_cents, "charged what the order says");
-  assert.ok(charge.amount_refunded + transferred <= charge.amount, "refunds + transfers − reversals ≤ charged");
-  assert.equal(order.escrow, "held");
-  assert.equal(transferred, 0, "nothing paid out before the build is proven");
-}
-
 test("a drop's per-buyer limit: one each, shown on the drop, checked when the builder sets it", async () => {
   const drop = await postDrop(w, SELLER, { quantity: 3, price: "80", title: "Limited Board", limit: 1 });
   assert.equal(drop.per_buyer, 1);
@@ -57,7 +45,7 @@ test("a drop's per-buyer limit: one each, shown on the drop, checked when the bu
   await control(w, `/stripe/checkout/${h.checkout_session_id}/pay`);
   const order = await w.db.prepare("SELECT * FROM orders WHERE id = ?1").bind(h.id).first();
   assert.equal(order.status, "paid");
-  assertMoney(order);
+  assertHeldMoney(w, order);
 
   const again = await click(`c5:v1:buy:${drop.id}`, a);
   assert.match(text(again), /You have your share/);
@@ -151,7 +139,7 @@ test("the waitlist: a unit that comes back goes down the line, and an offer not 
   const order = await w.db.prepare("SELECT * FROM orders WHERE id = ?1").bind(hc.id).first();
   assert.equal(order.status, "paid");
   assert.equal(order.buyer_id, c);
-  assertMoney(order);
+  assertHeldMoney(w, order);
   assert.equal((await w.db.prepare("SELECT COUNT(*) AS n FROM orders WHERE listing_id = ?1 AND status = 'paid'").bind(drop.id).first()).n, 1, "one unit, one order");
   assert.equal(await stock(drop.id), 0);
   assert.deepEqual(w.standin.state.violations, [], "every Discord body valid against the spec");
