@@ -6,6 +6,7 @@ pub mod account;
 pub mod assets;
 pub mod dashboard;
 pub mod guides;
+pub mod kept;
 pub mod notice;
 pub mod onboarding;
 pub mod orders;

@@ -96,6 +96,8 @@ test("sign in with Discord: a state bound to the browser, a strict cookie, a ses
 
   // Sign out: refused without the form's token (nothing changes), done with it.
   const csrf = csrfOf(me.html);
+  const drop = await postDrop(w, SELLER, { quantity: 2, price: "60", title: "Sign-out Board" });
+  assert.match((await page(`/drops/${drop.id}`, cookie)).html, /webbuyer/, "the drop page knows them (and this isolate now does)");
   assert.ok(csrf);
   assert.equal((await webPost(w, "/signout", {}, { cookie })).status, 403);
   assert.equal((await webPost(w, "/signout", { csrf }, { cookie, origin: "https://evil.example" })).status, 403);
@@ -105,6 +107,9 @@ test("sign in with Discord: a state bound to the browser, a strict cookie, a ses
   assert.match(setCookie(out, "c500_session").header, /Max-Age=0/);
   assert.ok((await sessions(id))[0].revoked_at > 0);
   assert.match((await page("/me", cookie)).html, /Sign in with Discord to see your orders/, "the old cookie is dead");
+  const after = await page(`/drops/${drop.id}`, cookie);
+  assert.match(after.html, /Sign in with Discord to buy/, "signing out is forgotten by the isolate at once");
+  assert.doesNotMatch(after.html, /webbuyer/);
   assert.deepEqual(w.standin.state.violations, []);
   // A day after it ended, the daily cron forgets the session.
   await runDailyCron(w);
@@ -133,9 +138,17 @@ test("sign-in returns only to this site, says when Discord was declined, and ban
   const banned = buyer();
   const { cookie } = await signIn(w, { id: banned });
   assert.match((await page("/me", cookie)).html, /Sign out/);
+  const drop = await postDrop(w, SELLER, { quantity: 2, price: "80", title: "Ban Board" });
+  const csrf = csrfOf((await page(`/drops/${drop.id}`, cookie)).html);
+  assert.ok(csrf, "signed in on the drop page, which this isolate now remembers");
   await validReply(w, hqCommand("ban", { userId: "1300000000000000001", options: [{ name: "user", type: 6, value: banned }, { name: "reason", type: 3, value: "scalping" }] }));
   await waitFor(async () => (await w.db.prepare("SELECT is_banned FROM users WHERE discord_id = ?1").bind(banned).first())?.is_banned === 1, { what: "the ban" });
   assert.match((await page("/me", cookie)).html, /Sign in with Discord to see your orders/);
+  // The drop page may still show their name for PAGE_CACHE_SECONDS, but every form post reads
+  // D1: refused, nothing held.
+  const refused = await webPost(w, `/drops/${drop.id}/buy`, { csrf }, { cookie });
+  assert.equal(refused.status, 401);
+  assert.deepEqual(await holds(drop.id, banned), []);
   const again = await signIn(w, { id: banned });
   assert.equal(again.res.status, 403);
   assert.equal(again.cookie, null);

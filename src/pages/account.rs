@@ -191,7 +191,9 @@ pub async fn signout(mut req: Request, cx: &Cx) -> Response {
     };
     let ended = async {
         let db = cx.db()?;
-        sessions::revoke(&db, &session::id_hash(&posted.who.session_id), cx.now_ms).await?;
+        let id_hash = session::id_hash(&posted.who.session_id);
+        visit::forget(&id_hash);
+        sessions::revoke(&db, &id_hash, cx.now_ms).await?;
         Ok::<_, crate::error::Failure>(())
     };
     if let Err(e) = ended.await {
@@ -235,8 +237,8 @@ pub async fn me(req: &Request, cx: &Cx) -> Response {
         .filter(|p| (1..=500).contains(p))
         .unwrap_or(1);
     let result = async {
-        let Some(Signed { viewer, csrf, .. }) = visit::visitor(req, cx).await? else {
-            return Ok(notice(
+        let signed_out = || {
+            notice(
                 200,
                 &Notice {
                     title: "My orders",
@@ -244,10 +246,19 @@ pub async fn me(req: &Request, cx: &Cx) -> Response {
                     link: Some(("Sign in with Discord".to_owned(), visit::sign_in_url("/me"))),
                     ..Notice::default()
                 },
-            ));
+            )
         };
+        let Some(claim) = visit::claim(req, cx) else {
+            return Ok(signed_out());
+        };
+        // The session's check and the orders in one batch; the orders are shown only if the
+        // session is alive.
         let db = cx.db()?;
-        let mine = store::orders::my_orders(&db, &viewer.discord_id, page - 1, PER_PAGE).await?;
+        let (found, mine) =
+            store::orders::my_orders(&db, claim.check(cx.now_ms), page - 1, PER_PAGE).await?;
+        let Some(Signed { viewer, csrf, .. }) = claim.signed(found) else {
+            return Ok(signed_out());
+        };
         let base = config::public_base_url(&cx.env);
         let orders = mine
             .orders

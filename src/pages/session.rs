@@ -2,6 +2,7 @@
 //! cookie, and the checks every form post passes before it changes anything: a live session,
 //! the session's CSRF token, a same-site Origin, a small body.
 
+use super::kept::Kept;
 use super::notice::{notice, Notice};
 use crate::context::Cx;
 use crate::domain::session::{self, SESSION_COOKIE};
@@ -16,31 +17,102 @@ pub struct Signed {
     pub csrf: String,
 }
 
-/// The session cookie's (session id, discord id), if it is C500's and current (no D1 read).
-fn cookie_session(req: &Request, secret: &str, now_ms: f64) -> Option<(String, String)> {
+/// What a request's session cookie claims, checked without D1: C500 signed it and it is
+/// current. Whether the session is still alive (not signed out, the account not banned) is
+/// D1's to say: [`Claim::check`] goes into the page's own batch.
+pub struct Claim {
+    pub session_id: String,
+    pub discord_id: String,
+    pub id_hash: String,
+    csrf: String,
+}
+
+impl Claim {
+    /// The question for D1, asked in the same batch as the page's reads.
+    pub fn check(&self, now_ms: f64) -> sessions::Check<'_> {
+        sessions::Check {
+            id_hash: &self.id_hash,
+            discord_id: &self.discord_id,
+            now_ms,
+        }
+    }
+
+    /// The visitor, if D1 found the session alive for this account.
+    pub fn signed(self, found: Option<Viewer>) -> Option<Signed> {
+        found
+            .filter(|v| v.discord_id == self.discord_id)
+            .map(|viewer| Signed {
+                viewer,
+                session_id: self.session_id,
+                csrf: self.csrf,
+            })
+    }
+}
+
+/// The session cookie's claim, if it is C500's and current (no D1 read).
+pub fn claim(req: &Request, cx: &Cx) -> Option<Claim> {
+    let secret = config::secret(&cx.env, "LINK_SIGNING_SECRET").ok()?;
     let header = req.headers().get("cookie").ok().flatten()?;
     let value = session::cookie(&header, SESSION_COOKIE)?;
-    session::verify_cookie(secret, value, now_ms).ok()
+    let (session_id, discord_id) = session::verify_cookie(&secret, value, cx.now_ms).ok()?;
+    Some(Claim {
+        id_hash: session::id_hash(&session_id),
+        csrf: session::csrf_token(&secret, &session_id),
+        session_id,
+        discord_id,
+    })
 }
 
 /// The signed-in visitor, if any: a signed, current cookie whose session D1 still has
 /// (not signed out, not expired, the account not banned). One D1 read, only with a cookie.
 pub async fn visitor(req: &Request, cx: &Cx) -> Result<Option<Signed>, super::PageError> {
-    let Ok(secret) = config::secret(&cx.env, "LINK_SIGNING_SECRET") else {
-        return Ok(None);
-    };
-    let Some((session_id, discord_id)) = cookie_session(req, &secret, cx.now_ms) else {
+    let Some(claim) = claim(req, cx) else {
         return Ok(None);
     };
     let db = cx.db()?;
-    let found = sessions::viewer(&db, &session::id_hash(&session_id), cx.now_ms).await?;
-    Ok(found
-        .filter(|v| v.discord_id == discord_id)
-        .map(|viewer| Signed {
-            csrf: session::csrf_token(&secret, &session_id),
-            viewer,
-            session_id,
-        }))
+    let found = sessions::viewer(&db, claim.check(cx.now_ms)).await?;
+    Ok(claim.signed(found))
+}
+
+thread_local! {
+    /// Sessions this isolate found alive lately, by id hash, for [`browsing`].
+    static VIEWERS: Kept<Viewer> = const { Kept::new(200) };
+}
+
+/// The visitor for a public page that only adds their name and forms (the drop page): a
+/// session this isolate found alive within `ttl` ms is taken as still alive, so a signed-in
+/// buyer refreshing a hot drop costs D1 nothing. Safe because nothing private is shown and
+/// every form post ([`posted`]) reads D1 again: a session signed out elsewhere, or an account
+/// banned, is refused there at once and forgotten here within `ttl`.
+pub async fn browsing(
+    req: &Request,
+    cx: &Cx,
+    ttl: f64,
+) -> Result<Option<Signed>, super::PageError> {
+    let Some(claim) = claim(req, cx) else {
+        return Ok(None);
+    };
+    let kept = VIEWERS.with(|k| k.get(&claim.id_hash, cx.now_ms));
+    let found = match kept {
+        Some((viewer, age)) if age <= ttl => Some(viewer),
+        _ => {
+            let db = cx.db()?;
+            let found = sessions::viewer(&db, claim.check(cx.now_ms)).await?;
+            match &found {
+                Some(viewer) if ttl > 0.0 => {
+                    VIEWERS.with(|k| k.keep(&claim.id_hash, viewer.clone(), cx.now_ms))
+                }
+                _ => VIEWERS.with(|k| k.forget(&claim.id_hash)),
+            }
+            found
+        }
+    };
+    Ok(claim.signed(found))
+}
+
+/// Forgets a session this isolate kept (signing out).
+pub fn forget(id_hash: &str) {
+    VIEWERS.with(|k| k.forget(id_hash));
 }
 
 /// A form post's fields, from a signed-in visitor whose form C500 rendered.

@@ -2,6 +2,7 @@
 //! builders' shops. askama templates over D1 reads; templates escape HTML.
 
 use super::assets::css_path;
+use super::kept::{self, Kept};
 use super::{not_found, PageError};
 use crate::context::Cx;
 use crate::domain::browse::Browse;
@@ -12,7 +13,7 @@ use crate::domain::money::Cents;
 use crate::domain::seller::GuildTag;
 use crate::{config, http, log, store};
 use askama::Template;
-use std::cell::RefCell;
+use std::rc::Rc;
 use worker::{Context, Request, Response};
 
 /// One drop card, formatted for display.
@@ -257,126 +258,23 @@ struct BuilderTemplate<'a> {
 /// Browsers and the CDN may reuse the landing page this long.
 const LANDING_CACHE_CONTROL: &str = "public, max-age=15";
 
-/// Public pages the isolate keeps rendered (the landing page, and drop pages for visitors
-/// who are not signed in): fresh for `PAGE_CACHE_SECONDS` (default 10), then served stale for
-/// up to 6x that while one background refresh (`wait_until`) re-reads D1.
-/// `PAGE_CACHE_SECONDS=0` turns it off. Besides the time, a hot drop's shared link then costs
-/// D1 (one query at a time per database) a read per isolate every few seconds, not one per
-/// view.
-struct CachedPage {
-    key: String,
-    body: String,
-    rendered_at: f64,
-    /// A background refresh of it is under way.
-    refreshing: bool,
-}
-
-/// The most pages one isolate keeps (a drop page is a few KiB); past it the oldest goes.
-/// A list, not a map: at this size a scan costs microseconds, and a hash map's code would
-/// cost the module 3 KiB gzip (docs/performance.md).
-const CACHED_PAGES: usize = 200;
-
+// What the isolate keeps (pages::kept): the landing page as rendered, and drop pages'
+// facts (for every visitor; a signed-in one's forms are added when rendering). Fresh for
+// `PAGE_CACHE_SECONDS` (default 10), then served stale for up to 6x that while one
+// background refresh re-reads D1; `PAGE_CACHE_SECONDS=0` turns it off. Besides the time, a
+// hot drop's shared link then costs D1 (one query at a time per database) a read per
+// isolate every few seconds, not one per view.
 thread_local! {
-    /// Pages by key (`""` is the landing page, else a drop's id).
-    static PAGES: RefCell<Vec<CachedPage>> = const { RefCell::new(Vec::new()) };
+    static LANDING: Kept<String> = const { Kept::new(1) };
+    /// Drops by id; a drop page is a few KiB, so 200 of them are under a MiB.
+    static DROPS: Kept<Rc<DropFacts>> = const { Kept::new(200) };
 }
 
-/// What the cache has for `key`: the body and how old it is.
-fn cached(key: &str, now: f64) -> Option<(String, f64)> {
-    PAGES.with(|c| {
-        c.borrow()
-            .iter()
-            .find(|p| p.key == key)
-            .map(|p| (p.body.clone(), now - p.rendered_at))
-    })
-}
-
-fn keep(key: &str, body: &str, now: f64) {
-    PAGES.with(|c| {
-        let mut pages = c.borrow_mut();
-        pages.retain(|p| p.key != key);
-        if pages.len() >= CACHED_PAGES {
-            if let Some(oldest) = pages
-                .iter()
-                .enumerate()
-                .min_by(|a, b| a.1.rendered_at.total_cmp(&b.1.rendered_at))
-                .map(|(i, _)| i)
-            {
-                pages.swap_remove(oldest);
-            }
-        }
-        pages.push(CachedPage {
-            key: key.to_owned(),
-            body: body.to_owned(),
-            rendered_at: now,
-            refreshing: false,
-        });
-    });
-}
-
-/// Marks `key` as being refreshed; false if a refresh is already under way.
-fn start_refresh(key: &str) -> bool {
-    PAGES.with(|c| {
-        c.borrow_mut()
-            .iter_mut()
-            .find(|p| p.key == key)
-            .is_some_and(|p| !std::mem::replace(&mut p.refreshing, true))
-    })
-}
-
-fn end_refresh(key: &str) {
-    PAGES.with(|c| {
-        if let Some(p) = c.borrow_mut().iter_mut().find(|p| p.key == key) {
-            p.refreshing = false;
-        }
-    });
-}
-
-/// Serves `key` from the cache when it can ("hit", or "stale" with one refresh by `render`
-/// started in the background), else renders it now ("miss") and keeps it.
-async fn through_cache<F, Fut>(
-    cx: &Cx,
-    ctx: &Context,
-    key: &str,
-    cache_control: &str,
-    render: F,
-) -> Response
-where
-    F: Fn(Cx) -> Fut + 'static,
-    Fut: std::future::Future<Output = Result<String, PageError>> + 'static,
-{
-    let now = cx.now_ms;
-    let ttl = page_cache_ms(cx);
-    if ttl > 0.0 {
-        if let Some((body, age)) = cached(key, now) {
-            if age <= ttl {
-                return http::html_with(200, body, cache_control, "hit");
-            }
-            if age <= ttl * 6.0 {
-                if start_refresh(key) {
-                    let (cx, key) = (cx.clone(), key.to_owned());
-                    ctx.wait_until(async move {
-                        match render(cx.clone()).await {
-                            Ok(body) => keep(&key, &body, cx.now_ms),
-                            Err(e) => log::error("page_refresh_failed", &format!("{e:?}")),
-                        }
-                        end_refresh(&key);
-                    });
-                }
-                return http::html_with(200, body, cache_control, "stale");
-            }
-        }
-    }
-    match render(cx.clone()).await {
-        Ok(body) => {
-            if ttl > 0.0 {
-                keep(key, &body, now);
-            }
-            http::html_with(200, body, cache_control, "miss")
-        }
-        Err(e) => e.into_response(),
-    }
-}
+/// A drop and its builder's record, as one D1 batch read them.
+type DropFacts = (
+    store::listings::DropPage,
+    Option<store::listings::Reputation>,
+);
 
 fn page_cache_ms(cx: &Cx) -> f64 {
     let env = &cx.env;
@@ -406,10 +304,13 @@ pub async fn landing(req: &Request, cx: &Cx, ctx: &Context) -> Response {
             Err(e) => e.into_response(),
         };
     }
-    through_cache(cx, ctx, "", LANDING_CACHE_CONTROL, |cx| async move {
+    let kept = kept::through(&LANDING, cx, ctx, "", page_cache_ms(cx), |cx| async move {
         render_search(&cx, &Browse::default()).await
-    })
-    .await
+    });
+    match kept.await {
+        Ok((body, fresh)) => http::html_with(200, body, LANDING_CACHE_CONTROL, fresh),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// One D1 read and the page for `search`.
@@ -452,44 +353,48 @@ pub async fn drop_page(req: &Request, cx: &Cx, ctx: &Context, id: &str) -> Respo
         return not_found();
     };
     crate::store::take_round_trips();
-    let who = match super::session::visitor(req, cx).await {
-        Ok(who) => who,
-        Err(e) => return e.into_response(),
+    let ttl = page_cache_ms(cx);
+    let result = async {
+        let who = super::session::browsing(req, cx, ttl).await?;
+        let key = id.as_str().to_owned();
+        let (facts, fresh) = kept::through(&DROPS, cx, ctx, &key, ttl, move |cx| {
+            let id = id.clone();
+            async move {
+                let db = cx.db()?;
+                let facts = store::listings::drop_page(&db, id.as_str()).await?;
+                Ok(Rc::new(facts.ok_or(PageError::NotFound)?))
+            }
+        })
+        .await?;
+        let body = render_drop(cx, &facts, who.as_ref())?;
+        Ok::<_, PageError>((body, fresh, who.is_some()))
     };
-    let response = match &who {
-        Some(who) => match render_drop(cx, &id, Some(who)).await {
-            Ok(body) => http::html(200, body, "private, no-store"),
-            Err(e) => e.into_response(),
-        },
-        None => {
-            let key = id.as_str().to_owned();
-            through_cache(cx, ctx, &key, "public, max-age=30", move |cx| {
-                let id = id.clone();
-                async move { render_drop(&cx, &id, None).await }
-            })
-            .await
-        }
+    let (response, signed_in) = match result.await {
+        // A signed-in visitor's page has their forms: theirs alone.
+        Ok((body, fresh, true)) => (http::html_with(200, body, "private, no-store", fresh), true),
+        Ok((body, fresh, false)) => (
+            http::html_with(200, body, "public, max-age=30", fresh),
+            false,
+        ),
+        Err(e) => (e.into_response(), false),
     };
     log::event(
         "page_drop",
-        serde_json::json!({ "signed_in": who.is_some(), "d1_round_trips": crate::store::take_round_trips() }),
+        serde_json::json!({ "signed_in": signed_in, "d1_round_trips": crate::store::take_round_trips() }),
     );
     http::vary_cookie(response)
 }
 
-/// The drop page, for `who` (signed in: with their forms) or for anyone. One D1 batch.
-async fn render_drop(
+/// The drop page, for `who` (signed in: with their forms) or for anyone.
+fn render_drop(
     cx: &Cx,
-    id: &ListingId,
+    facts: &DropFacts,
     who: Option<&super::session::Signed>,
 ) -> Result<String, PageError> {
+    let (page, reputation) = facts;
     let env = &cx.env;
-    let db = cx.db()?;
-    let (page, reputation) = store::listings::drop_page(&db, id.as_str())
-        .await?
-        .ok_or(PageError::NotFound)?;
     let base_url = config::public_base_url(env);
-    let view = DropView::from(&page);
+    let view = DropView::from(page);
     let summary: String = format!("{} · {}", page.description, view.stock_line)
         .chars()
         .take(200)
@@ -507,7 +412,7 @@ async fn render_drop(
         summary,
         description: &page.description,
         specs: page.specs.as_deref(),
-        availability: availability(&page, cx.now_ms),
+        availability: availability(page, cx.now_ms),
         discord_url,
         invite_url: page.builder_invite.as_deref(),
         og_image: page
@@ -524,7 +429,7 @@ async fn render_drop(
             }),
             _ => None,
         },
-        buy: BuyBox::new(&page, who, cx.now_ms),
+        buy: BuyBox::new(page, who, cx.now_ms),
     }
     .render()?;
     Ok(body)
@@ -591,7 +496,8 @@ pub async fn builder_page(cx: &Cx, handle: &str) -> Response {
 /// Forgets this isolate's rendered pages (after a change this isolate made itself; other
 /// isolates' copies age out within `PAGE_CACHE_SECONDS`).
 pub fn invalidate() {
-    PAGES.with(|c| c.borrow_mut().clear());
+    LANDING.with(Kept::clear);
+    DROPS.with(Kept::clear);
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! payment C500 refused (another currency or amount) and a cancelled order count nowhere.
 
 use super::fulfilment::QueueRow;
+use super::sessions::{self, Check, Viewer};
 use super::{num, Batch, Counted, Row, StoreError};
 use crate::domain::listing::Kind;
 use serde_json::Value;
@@ -69,12 +70,14 @@ pub struct DashboardPage {
 /// Orders that stand: not cancelled, not refused.
 const STANDING: &str = "o.status <> 'cancelled' AND o.refused IS NULL";
 
-/// ONE batch. None: not a builder.
+/// ONE batch: whether the session `check` names is alive (its user), and the dashboard of
+/// that account (None: not a builder), which the caller shows only to a live session.
 pub async fn page(
     db: &D1Database,
-    seller: &str,
+    check: Check<'_>,
     since_ms: f64,
-) -> Result<Option<DashboardPage>, StoreError> {
+) -> Result<(Option<Viewer>, Option<DashboardPage>), StoreError> {
+    let seller = check.discord_id;
     let sums = db
         .prepare(format!(
             "SELECT b.approved, b.handle, b.invite_url,
@@ -127,6 +130,7 @@ pub async fn page(
         )
         .bind(&[seller.into()])?;
     let mut batch = Batch::new();
+    let viewer_rows = batch.read::<Viewer>(sessions::alive(db, &check)?);
     let sums_rows = batch.read::<Value>(sums);
     let drop_rows = batch.read::<Value>(drops);
     let waiting_rows = batch.read::<QueueRow>(waiting);
@@ -134,11 +138,12 @@ pub async fn page(
     let unit_rows = batch.read::<Value>(units);
     let ship_rows = batch.read::<Value>(ship_times);
     let done = batch.run(db).await?;
+    let viewer = done.first(&viewer_rows)?;
     let Some(sums) = done.first(&sums_rows)? else {
-        return Ok(None);
+        return Ok((viewer, None));
     };
     let s = Row(&sums);
-    Ok(Some(DashboardPage {
+    let page = DashboardPage {
         sums: Sums {
             approved: s.int("approved"),
             handle: s.text("handle"),
@@ -190,7 +195,8 @@ pub async fn page(
                 hours: Row(v).num("hours"),
             })
             .collect(),
-    }))
+    };
+    Ok((viewer, Some(page)))
 }
 
 /// One order in the orders export.

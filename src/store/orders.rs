@@ -1,5 +1,6 @@
 //! Orders as the buyer sees them: the checkout result, the status page, `/c500 orders`.
 
+use super::sessions::{self, Check, Viewer};
 use super::{Batch, Counted, StoreError};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -138,13 +139,16 @@ pub struct MyOrders {
     pub more: bool,
 }
 
-/// ONE batch: a page of the buyer's orders (newest first), their events and open reports.
+/// ONE batch: whether the session `check` names is alive (its user), and a page of that
+/// buyer's orders (newest first), their events and open reports, which the caller shows only
+/// to a live session.
 pub async fn my_orders(
     db: &D1Database,
-    buyer: &str,
+    check: Check<'_>,
     page: u32,
     per_page: u32,
-) -> Result<MyOrders, StoreError> {
+) -> Result<(Option<Viewer>, MyOrders), StoreError> {
+    let buyer = check.discord_id;
     #[derive(Deserialize)]
     struct Event {
         order_id: String,
@@ -181,6 +185,7 @@ pub async fn my_orders(
         ))
         .bind(&binds)?;
     let mut batch = Batch::new();
+    let viewer_rows = batch.read::<Viewer>(sessions::alive(db, &check)?);
     let order_rows = batch.read::<OrderRow>(orders);
     let event_rows = batch.read::<Event>(events);
     let open_rows = batch.read::<Open>(open);
@@ -204,7 +209,7 @@ pub async fn my_orders(
             order,
         })
         .collect();
-    Ok(MyOrders {
+    let mine = MyOrders {
         orders,
         reported: done
             .rows(&open_rows)?
@@ -212,5 +217,6 @@ pub async fn my_orders(
             .map(|o| o.order_id)
             .collect(),
         more,
-    })
+    };
+    Ok((done.first(&viewer_rows)?, mine))
 }

@@ -3,7 +3,7 @@
 
 use super::{num, upsert_user, Batch, Counted, StoreError};
 use serde::Deserialize;
-use worker::D1Database;
+use worker::{D1Database, D1PreparedStatement};
 
 /// Who a live session belongs to.
 #[derive(Debug, Clone, Deserialize)]
@@ -56,21 +56,28 @@ pub async fn open(
     })
 }
 
-/// The session's user, if the session is alive (unexpired, not revoked, user not banned).
-pub async fn viewer(
-    db: &D1Database,
-    id_hash: &str,
-    now_ms: f64,
-) -> Result<Option<Viewer>, StoreError> {
+/// The question a page asks D1 about a signed cookie: is this session of this account alive?
+pub struct Check<'a> {
+    pub id_hash: &'a str,
+    pub discord_id: &'a str,
+    pub now_ms: f64,
+}
+
+/// The statement answering `check`: one row, the session's user, if the session is alive
+/// (unexpired, not revoked, user not banned). For a page's own batch.
+pub(crate) fn alive(db: &D1Database, check: &Check<'_>) -> Result<D1PreparedStatement, StoreError> {
     Ok(db
         .prepare(
             "SELECT u.discord_id, u.username FROM sessions s JOIN users u ON u.discord_id = s.discord_id
-             WHERE s.id_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 AND u.is_banned = 0",
+             WHERE s.id_hash = ?1 AND s.discord_id = ?2 AND s.revoked_at IS NULL AND s.expires_at > ?3
+               AND u.is_banned = 0",
         )
-        .bind(&[id_hash.into(), num(now_ms)])?
-        .first::<Viewer>(None)
-        .counted()
-        .await?)
+        .bind(&[check.id_hash.into(), check.discord_id.into(), num(check.now_ms)])?)
+}
+
+/// The session's user, if the session is alive. One read.
+pub async fn viewer(db: &D1Database, check: Check<'_>) -> Result<Option<Viewer>, StoreError> {
+    Ok(alive(db, &check)?.first::<Viewer>(None).counted().await?)
 }
 
 /// Ends a session (sign out).
