@@ -98,6 +98,10 @@ CREATE TABLE listings (
   raffle_commitment TEXT,
   raffle_drawn_at REAL,
   raffle_draw TEXT,                                      -- the drawn order (JSON array of ids)
+  -- The raffle's other gates: a role of the drop's server (entered from Discord, where the
+  -- click carries the roles), and the buyer's tier at least (domain::trust).
+  raffle_role_id TEXT,
+  raffle_min_tier TEXT CHECK (raffle_min_tier IS NULL OR raffle_min_tier IN ('member', 'vip')),
   CHECK (kind = 'commission' OR lead_time_weeks IS NULL)
 );
 CREATE INDEX listings_live ON listings (status, created_at);

@@ -108,9 +108,18 @@ pub fn drop_embed(card: &ListingCard, base: &str) -> Message {
         (Some(closes), None) => fields.push(EmbedField::new(
             "🎲 Raffle",
             format!(
-                "Enter until <t:{}:R> · {} entered · one entry per account. A fair draw picks the buyers; its seed's fingerprint: `{}`",
+                "Enter until <t:{}:R> · {} entered · one entry per account. {}A fair draw picks the buyers; its seed's fingerprint: `{}`",
                 (closes / 1000.0) as i64,
                 card.raffle_entries,
+                match raffle_gates(
+                    card.raffle_min_age_days,
+                    card.raffle_role_id.as_deref(),
+                    card.raffle_min_tier.as_deref(),
+                    Surface::Discord,
+                ) {
+                    gates if gates.is_empty() => gates,
+                    gates => format!("{gates} "),
+                },
                 card.raffle_commitment.as_deref().unwrap_or_default()
             ),
             false,
@@ -591,6 +600,28 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[test]
+    fn a_raffles_gates_read_as_one_sentence_per_surface() {
+        assert_eq!(raffle_gates(None, None, None, Surface::Discord), "");
+        assert_eq!(
+            raffle_gates(Some(30), None, None, Surface::Web),
+            "Open to Discord accounts at least 30 days old."
+        );
+        assert_eq!(
+            raffle_gates(Some(30), Some("42"), Some("vip"), Surface::Discord),
+            "Open to Discord accounts at least 30 days old, members with <@&42> and VIPs."
+        );
+        let web = raffle_gates(None, Some("42"), Some("member"), Surface::Web);
+        assert!(
+            !web.contains("<@&"),
+            "the site cannot render a role mention: {web}"
+        );
+        assert!(web.contains("enter from the drop's post in Discord"));
+        assert!(web.ends_with("and Members and VIPs."));
+        // A tier name D1 would never hold is no gate rather than a wrong one.
+        assert_eq!(raffle_gates(None, None, Some("guest?"), Surface::Web), "");
+    }
+
     /// A hostile text: a masked link, a header, a mention, @everyone and code.
     const HOSTILE: &str = "[Claim your refund](https://evil.example)\n# FREE <@666> @everyone `x`";
 
@@ -866,6 +897,43 @@ pub fn joined(j: &crate::flows::buying::Joined, on: Surface) -> (&'static str, S
     }
 }
 
+/// Who may enter a raffle, in words ("" when anyone may): the builder's gates, shown on the
+/// embed and the drop page before anyone clicks.
+pub fn raffle_gates(
+    min_age_days: Option<i64>,
+    role_id: Option<&str>,
+    min_tier: Option<&str>,
+    on: Surface,
+) -> String {
+    let mut who = Vec::new();
+    if let Some(days) = min_age_days {
+        who.push(format!("Discord accounts at least {days} days old"));
+    }
+    if let Some(role) = role_id {
+        who.push(match on {
+            Surface::Discord => format!("members with <@&{role}>"),
+            Surface::Web => "members with the builder's chosen role in their Discord server (enter from the drop's post in Discord)".to_owned(),
+        });
+    }
+    if let Some(tier) = min_tier.and_then(crate::domain::trust::Tier::parse) {
+        who.push(tier_group(tier).to_owned());
+    }
+    match who.as_slice() {
+        [] => String::new(),
+        [only] => format!("Open to {only}."),
+        [first @ .., last] => format!("Open to {} and {last}.", first.join(", ")),
+    }
+}
+
+/// The buyers a tier gate lets in.
+fn tier_group(t: crate::domain::trust::Tier) -> &'static str {
+    use crate::domain::trust::Tier;
+    match t {
+        Tier::Vip => "VIPs",
+        Tier::Member | Tier::Guest => "Members and VIPs",
+    }
+}
+
 /// An Enter the raffle, in words.
 pub fn entered(e: &crate::flows::buying::Entered, on: Surface) -> (&'static str, String) {
     use crate::flows::buying::Entered;
@@ -883,6 +951,26 @@ pub fn entered(e: &crate::flows::buying::Entered, on: Surface) -> (&'static str,
         Entered::Closed => ("Entries are closed", "This raffle has closed. If units are left after the winners, Buy and the waitlist open on the drop.".to_owned()),
         Entered::NotOpen { at_ms } => ("Not open yet", format!("Entries open {}.", on.when(*at_ms))),
         Entered::TooNew { days } => ("Your account is too new", format!("This raffle takes entries from Discord accounts at least {days} days old, so bots can't crowd out the community.")),
+        Entered::NeedsRole { role, known: true } => (
+            "This raffle is for a role",
+            format!("The builder opened this raffle to members with <@&{role}> in their server. Ask in the server how to get the role, then enter again."),
+        ),
+        Entered::NeedsRole { known: false, .. } => (
+            "Enter from Discord",
+            match on {
+                Surface::Discord => "This raffle is for members with a role in the builder's server: enter from the drop's post in that server, where Discord shows C500 your roles.".to_owned(),
+                Surface::Web => "This raffle is for members with a role in the builder's Discord server, which only Discord can show C500: enter from the drop's post in Discord.".to_owned(),
+            },
+        ),
+        Entered::TierTooLow { needed, have } => (
+            "This raffle is for a higher tier",
+            format!(
+                "The builder opened this raffle to {} and you're a {} for now. {}",
+                tier_group(*needed),
+                have.label(),
+                have.how_to_grow()
+            ),
+        ),
         Entered::Failed => ("Couldn't enter", "We couldn't add your entry just now. Please try again.".to_owned()),
     }
 }

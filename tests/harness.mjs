@@ -223,9 +223,12 @@ export function dmComponent(customId, who = {}) {
   return payload;
 }
 
-/** A click answered at once (type 4, no Stripe call slow enough to defer): its message. */
-export async function clickReply(w, customId, userId, { dm = false } = {}) {
-  const res = await w.interact((dm ? dmComponent : component)(customId, { userId }));
+/** A click answered at once (type 4, no Stripe call slow enough to defer): its message
+ *  (`roles`: the clicker's roles in the server, as Discord sends them with a click). */
+export async function clickReply(w, customId, userId, { dm = false, roles } = {}) {
+  const payload = (dm ? dmComponent : component)(customId, { userId });
+  if (roles) payload.member.roles = roles;
+  const res = await w.interact(payload);
   assert.equal(res.status, 200);
   const body = await res.json();
   assert.equal(body.type, 4, JSON.stringify(body));

@@ -1,11 +1,11 @@
 // Raffle drops (issue 11.3) on the real runtime: Enter instead of Buy while open, one entry per
-// account, the account-age gate; at the close the cron draws from the committed seed, the
+// account, the account-age, role and tier gates; at the close the cron draws from the committed seed, the
 // winners get held units and a DM, an unpaid winner's unit passes to the next drawn entry; the
 // draw record checks out with dev/verify-draw.mjs, an implementation independent of the Rust.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { startWorker, clickReply, makeSeller, postDrop, control, waitFor, runCron } from "./harness.mjs";
+import { startWorker, clickReply, makeSeller, postDrop, control, waitFor, runCron, slashCommand, dropForm, component, validReply, signIn, csrfOf, webPost } from "./harness.mjs";
 import { verify, draw } from "../dev/verify-draw.mjs";
 
 const SELLER = "2950000000000000001";
@@ -124,4 +124,65 @@ test("a raffle's account-age gate admits accounts old enough, and a tampered dra
   assert.deepEqual(record.drawn, [old]);
   assert.ok(verify({ ...record, seed: "0".repeat(64) }).some((p) => /not the commitment/.test(p)), "another seed is caught");
   assert.ok(verify({ ...record, entries: [...record.entries, buyer()] }).some((p) => /drawn order/.test(p)), "an entry left out of the draw is caught");
+});
+
+test("a raffle's role and tier gates: chosen on /c500 drop, shown before anyone clicks, checked in the entry's own batch", async () => {
+  const ROLE = "1777000000000000042";
+  const GUILD = "1500000000000000001";
+  const options = (extra) => [
+    { type: 3, name: "type", value: "ready_to_ship" },
+    { type: 4, name: "quantity", value: 2 },
+    { type: 4, name: "raffle_hours", value: 2 },
+    ...extra,
+  ];
+  // The slash command carries both gates into the form's custom_id; @everyone is no gate.
+  const modal = await validReply(w, slashCommand(["drop"], { userId: SELLER, options: options([{ type: 8, name: "raffle_role", value: ROLE }, { type: 3, name: "raffle_tier", value: "member" }]) }));
+  assert.equal(modal.type, 9, JSON.stringify(modal));
+  assert.match(modal.data.custom_id, /\.r2\.g[0-9a-z]+\.tm$/);
+  const everyone = await validReply(w, slashCommand(["drop"], { userId: SELLER, options: options([{ type: 8, name: "raffle_role", value: GUILD }]) }));
+  assert.doesNotMatch(everyone.data.custom_id, /\.g/);
+  // A gate on a first-come drop is a field error, and nothing is posted.
+  const firstCome = await validReply(w, slashCommand(["drop"], { userId: SELLER, options: [{ type: 3, name: "type", value: "ready_to_ship" }, { type: 3, name: "raffle_tier", value: "vip" }] }));
+  assert.equal(firstCome.type, 4);
+  assert.equal(firstCome.data.flags, 64);
+  assert.match(JSON.stringify(firstCome.data), /raffle_tier.*is for raffles/);
+
+  const posted = await validReply(w, dropForm(modal.data.custom_id, { item_title: "Role Raffle", price: "95", description: "For the regulars.", image_url: "", specs: "" }, { userId: SELLER }));
+  assert.match(posted.data.embeds[0].title, /live/);
+  const drop = await listing((await w.db.prepare("SELECT id FROM listings WHERE title = 'Role Raffle'").first()).id);
+  assert.equal(drop.raffle_role_id, ROLE);
+  assert.equal(drop.raffle_min_tier, "member");
+  const post = w.standin.state.calls.find((c) => c.service === "discord" && c.method === "POST" && JSON.stringify(c.body).includes("Role Raffle"));
+  assert.match(JSON.stringify(post.body.embeds[0].fields), new RegExp(`Open to members with <@&${ROLE}> and Members and VIPs`));
+  assert.match(await (await w.get(`/drops/${drop.id}`)).text(), /Open to members with the builder&#39;s chosen role|Open to members with the builder's chosen role/);
+
+  const entries = async () => (await w.db.prepare("SELECT buyer_id FROM raffle_entries WHERE listing_id = ?1 ORDER BY buyer_id").bind(drop.id).all()).results.map((r) => r.buyer_id);
+  const enter = async (id, roles) => {
+    const payload = component(`c5:v1:enter:${drop.id}`, { userId: id });
+    payload.member.roles = roles;
+    const body = await validReply(w, payload);
+    assert.equal(body.type, 4);
+    return JSON.stringify(body.data.embeds);
+  };
+  const member = buyer();
+  await w.db.prepare("INSERT INTO users (discord_id, username, completed_orders, created_at, updated_at) VALUES (?1, 'regular', 1, 0, 0)").bind(member).run();
+  // Without the role (Discord sent the roles, and it is not among them): refused, with the role named.
+  assert.match(await enter(member, ["1777000000000000001"]), new RegExp(`members with <@&${ROLE}>`));
+  // With it, a Member is in.
+  assert.match(await enter(member, ["1777000000000000001", ROLE]), /1 entries so far/);
+  // A guest with the role: the tier gate, with how to grow.
+  const guest = buyer();
+  assert.match(await enter(guest, [ROLE]), /Members and VIPs and you're a Guest for now.*Complete one purchase/);
+  // On the web the roles are unknown: the page offers no Enter, and a hand-made post is
+  // refused with where to enter; nothing written.
+  const { cookie } = await signIn(w, { id: guest });
+  const html = await (await w.get(`/drops/${drop.id}`, { headers: { cookie } })).text();
+  assert.ok(!html.includes(`action="/drops/${drop.id}/enter"`), "no Enter form for a role-gated raffle on the web");
+  const csrf = csrfOf(await (await w.get("/me", { headers: { cookie } })).text());
+  assert.ok(csrf);
+  const web = await webPost(w, `/drops/${drop.id}/enter`, { csrf }, { cookie });
+  assert.equal(web.status, 409);
+  assert.match(await web.text(), /only Discord can show C500: enter from the drop&#39;s post in Discord|only Discord can show C500: enter from the drop's post in Discord/);
+  assert.deepEqual(await entries(), [member], "only the Member with the role entered");
+  assert.deepEqual(w.standin.state.violations, [], "every Discord body valid against the spec");
 });

@@ -46,6 +46,9 @@ pub struct Member {
     pub user: User,
     /// The member's resolved permissions in this channel, a decimal bitfield.
     pub permissions: Option<String>,
+    /// The member's roles in the server the click came from (ids), for a raffle's role gate.
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,6 +7,7 @@ use super::ids::ListingId;
 use super::listing::{DropOptions, Kind};
 use super::money::Cents;
 use super::seller::GuildTag;
+use super::trust::Tier;
 
 /// Discord's limit on a custom_id.
 pub const MAX_LEN: usize = 100;
@@ -65,6 +66,14 @@ impl CustomId {
                     + &o.per_buyer.map(|n| format!(".l{n}")).unwrap_or_default()
                     + &o.raffle_hours.map(|h| format!(".r{h}")).unwrap_or_default()
                     + &o.min_age_days.map(|d| format!(".a{d}")).unwrap_or_default()
+                    + &o.role_gate
+                        .map(|r| format!(".g{}", base36(r)))
+                        .unwrap_or_default()
+                    + match o.min_tier {
+                        Some(Tier::Vip) => ".tv",
+                        Some(_) => ".tm",
+                        None => "",
+                    }
             }
             CustomId::OrdersPage(page) => format!("{PREFIX}:{VERSION}:orders:{page}"),
             CustomId::InventoryList => format!("{PREFIX}:{VERSION}:inv:list"),
@@ -160,6 +169,26 @@ fn parse_drop(fields: &str) -> Option<DropOptions> {
     let per_buyer = tagged('l', 99)?.and_then(|n| u8::try_from(n).ok());
     let raffle_hours = tagged('r', 72)?.and_then(|n| u8::try_from(n).ok());
     let min_age_days = tagged('a', 365)?;
+    // `g` a role id in base 36 (a snowflake in decimal would not fit Discord's 100), `t` the
+    // lowest tier: `m` Member, `v` VIP.
+    let role_gate = match next.and_then(|part| part.strip_prefix('g')) {
+        Some(r) => {
+            next = f.next();
+            Some(from_base36(r)?)
+        }
+        None => None,
+    };
+    let min_tier = match next.and_then(|part| part.strip_prefix('t')) {
+        Some(t) => {
+            next = f.next();
+            Some(match t {
+                "m" => Tier::Member,
+                "v" => Tier::Vip,
+                _ => return None,
+            })
+        }
+        None => None,
+    };
     if next.is_some() || f.next().is_some() {
         return None;
     }
@@ -174,6 +203,34 @@ fn parse_drop(fields: &str) -> Option<DropOptions> {
         per_buyer,
         raffle_hours,
         min_age_days,
+        role_gate,
+        min_tier,
+    })
+}
+
+const DIGITS36: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+
+fn base36(mut n: u64) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS36.get((n % 36) as usize).copied().unwrap_or(b'0'));
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The inverse of [`base36`], for its own output only (lower case, no leading zero, no zero).
+fn from_base36(text: &str) -> Option<u64> {
+    if text.is_empty() || text.len() > 13 || text.starts_with('0') {
+        return None;
+    }
+    text.bytes().try_fold(0u64, |n, b| {
+        let digit = DIGITS36.iter().position(|d| *d == b)? as u64;
+        n.checked_mul(36)?.checked_add(digit)
     })
 }
 
@@ -249,6 +306,8 @@ mod tests {
             per_buyer: Some(99),
             raffle_hours: Some(72),
             min_age_days: Some(365),
+            role_gate: Some(u64::MAX),
+            min_tier: Some(Tier::Member),
         };
         let encoded = CustomId::DropForm(options.clone()).encode();
         assert!(encoded.len() <= MAX_LEN, "{encoded}");
@@ -264,6 +323,8 @@ mod tests {
             per_buyer: None,
             raffle_hours: None,
             min_age_days: None,
+            role_gate: None,
+            min_tier: None,
         };
         assert_eq!(
             CustomId::parse(&CustomId::DropForm(plain.clone()).encode()),
@@ -298,6 +359,18 @@ mod tests {
                 ..plain.clone()
             }))
         );
+        let gated = DropOptions {
+            raffle_hours: Some(24),
+            role_gate: Some(1_300_000_000_000_000_777),
+            min_tier: Some(Tier::Vip),
+            ..plain.clone()
+        };
+        let encoded = CustomId::DropForm(gated.clone()).encode();
+        assert_eq!(encoded, "c5:v1:drop:r.1.0.0.builder.0.r24.g9vkbjfeanz0p.tv");
+        assert_eq!(CustomId::parse(&encoded), Ok(CustomId::DropForm(gated)));
+        assert_eq!((base36(0), from_base36("0")), ("0".to_owned(), None));
+        assert_eq!(from_base36(&base36(u64::MAX)), Some(u64::MAX));
+        assert_eq!(from_base36("zzzzzzzzzzzzz"), None, "past u64");
         assert_eq!(
             CustomId::parse("c5:v1:drop:r.1.0.0.builder.0.77"),
             Ok(CustomId::DropForm(DropOptions {
@@ -317,6 +390,10 @@ mod tests {
             "c5:v1:drop:r.1.0.0.builder.0.r1.l2",
             "c5:v1:drop:r.1.0.0.builder.0.r73",
             "c5:v1:drop:r.1.0.0.builder.0.a366",
+            "c5:v1:drop:r.1.0.0.builder.0.r1.tx",
+            "c5:v1:drop:r.1.0.0.builder.0.r1.tv.g1",
+            "c5:v1:drop:r.1.0.0.builder.0.r1.gA1",
+            "c5:v1:drop:r.1.0.0.builder.0.r1.g",
             "c5:v1:drop:r.1.0.0.builder.0.x1",
             "c5:v1:drop:r.1.0.0.builder.0.r",
         ] {

@@ -3,6 +3,7 @@
 
 use super::money::{parse_price, parse_shipping, Cents};
 use super::seller::GuildTag;
+use super::trust::Tier;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -56,6 +57,10 @@ pub struct DropOptions {
     /// least this many days old). None: sold first come.
     pub raffle_hours: Option<u8>,
     pub min_age_days: Option<u16>,
+    /// A raffle's other gates: a role of the drop's server (its id), and the buyer's tier at
+    /// least (Member or VIP).
+    pub role_gate: Option<u64>,
+    pub min_tier: Option<Tier>,
 }
 
 /// A field the builder got wrong, and how to put it right.
@@ -148,6 +153,8 @@ impl DropOptions {
             per_buyer: None,
             raffle_hours: None,
             min_age_days: None,
+            role_gate: None,
+            min_tier: None,
         })
     }
 
@@ -192,6 +199,41 @@ impl DropOptions {
         Ok(DropOptions {
             raffle_hours: u8::try_from(hours).ok(),
             min_age_days,
+            ..self
+        })
+    }
+
+    /// Adds a raffle's gates after [`Self::with_raffle`]: `raffle_role` (a role id of the
+    /// server) admits its members only, `raffle_tier` (`member` or `vip`) that tier and up.
+    /// Both are for raffles: a first-come drop has no entries to gate.
+    pub fn with_gates(
+        self,
+        role: Option<&str>,
+        tier: Option<&str>,
+    ) -> Result<DropOptions, FieldError> {
+        let for_raffles = |field| err(field, "is for raffles: set raffle_hours too");
+        let role_gate = match role {
+            None => None,
+            Some(_) if self.raffle_hours.is_none() => return Err(for_raffles("raffle_role")),
+            Some(id) => Some(
+                id.parse::<u64>()
+                    .ok()
+                    .filter(|id| *id > 0)
+                    .ok_or_else(|| err("raffle_role", "must be a role of this server"))?,
+            ),
+        };
+        let min_tier = match tier {
+            None => None,
+            Some(_) if self.raffle_hours.is_none() => return Err(for_raffles("raffle_tier")),
+            Some(name) => Some(
+                Tier::parse(name)
+                    .filter(|t| *t != Tier::Guest)
+                    .ok_or_else(|| err("raffle_tier", "must be member or vip"))?,
+            ),
+        };
+        Ok(DropOptions {
+            role_gate,
+            min_tier,
             ..self
         })
     }
@@ -632,6 +674,44 @@ mod tests {
             assert_eq!(
                 two.clone().with_raffle(hours, age).unwrap_err().field,
                 field
+            );
+        }
+    }
+
+    #[test]
+    fn a_raffle_may_be_gated_by_role_and_tier() {
+        let two = DropOptions::parse(Some("ready_to_ship"), Some(2), None, None, None, None, NOW)
+            .unwrap();
+        let raffle = two.clone().with_raffle(Some(24), None).unwrap();
+        let gated = raffle
+            .clone()
+            .with_gates(Some("1300000000000000777"), Some("vip"))
+            .unwrap();
+        assert_eq!(
+            (gated.role_gate, gated.min_tier),
+            (Some(1_300_000_000_000_000_777), Some(Tier::Vip))
+        );
+        assert_eq!(raffle.clone().with_gates(None, None).unwrap(), raffle);
+        assert_eq!(
+            raffle
+                .clone()
+                .with_gates(None, Some("member"))
+                .unwrap()
+                .min_tier,
+            Some(Tier::Member)
+        );
+        for (base, role, tier, field) in [
+            (&two, Some("1"), None, "raffle_role"),
+            (&two, None, Some("vip"), "raffle_tier"),
+            (&raffle, Some("@mods"), None, "raffle_role"),
+            (&raffle, Some("0"), None, "raffle_role"),
+            (&raffle, None, Some("guest"), "raffle_tier"),
+            (&raffle, None, Some("gold"), "raffle_tier"),
+        ] {
+            assert_eq!(
+                base.clone().with_gates(role, tier).unwrap_err().field,
+                field,
+                "{role:?} {tier:?}"
             );
         }
     }

@@ -7,6 +7,7 @@
 //! `quantity` entries win; the rest follow in that order as the drop's line, so a winner who
 //! never pays passes the unit to the next drawn entry. `dev/verify-draw.mjs` recomputes it.
 
+use super::trust::Tier;
 use sha2::{Digest, Sha256};
 
 /// How long a raffle may take entries, in hours (the builder's `raffle_hours`).
@@ -30,9 +31,6 @@ pub fn key(seed: &str, entrant: &str) -> [u8; 32] {
     hash.finalize().into()
 }
 
-/// The entries in drawn order: a deterministic function of the seed and the set of entries
-/// (their order as given does not matter). The Worker lets SQL sort ([`keyed`]); this is the
-/// rule the tests (and dev/verify-draw.mjs, independently) hold it to.
 /// What an Enter click found, read in the entry's own batch.
 #[derive(Debug, serde::Deserialize)]
 pub struct EntryFacts {
@@ -46,6 +44,13 @@ pub struct EntryFacts {
     pub closes_at: Option<f64>,
     pub drawn_at: Option<f64>,
     pub min_age_days: Option<i64>,
+    /// The role gate (a role id of the drop's server) and whether the clicker has it (None:
+    /// their roles are unknown, as on the web).
+    pub role_id: Option<String>,
+    pub has_role: Option<i64>,
+    /// The tier gate (`member` or `vip`) and the buyer's tier (store::buying::TIER_SQL).
+    pub min_tier: Option<String>,
+    pub tier: String,
     pub commitment: Option<String>,
     /// This buyer has an entry (1), and how many entries there are.
     pub entered: i64,
@@ -71,6 +76,17 @@ pub enum Entered {
     /// The builder's account-age gate.
     TooNew {
         days: i64,
+    },
+    /// The builder's role gate: entered from Discord by members with that role.
+    NeedsRole {
+        role: String,
+        /// The clicker's roles were known (a click in a server) and lack it.
+        known: bool,
+    },
+    /// The builder's tier gate.
+    TierTooLow {
+        needed: Tier,
+        have: Tier,
     },
     Failed,
 }
@@ -110,9 +126,27 @@ pub fn entered(f: &EntryFacts, buyer: &str, now_ms: f64) -> Entered {
     {
         return Entered::TooNew { days };
     }
+    if let Some(role) = f.role_id.as_ref().filter(|_| f.has_role != Some(1)) {
+        return Entered::NeedsRole {
+            role: role.clone(),
+            known: f.has_role.is_some(),
+        };
+    }
+    let have = Tier::parse(&f.tier).unwrap_or(Tier::Guest);
+    if let Some(needed) = f
+        .min_tier
+        .as_deref()
+        .and_then(Tier::parse)
+        .filter(|needed| rank(have) < rank(*needed))
+    {
+        return Entered::TierTooLow { needed, have };
+    }
     Entered::Failed
 }
 
+/// The entries in drawn order: a deterministic function of the seed and the set of entries
+/// (their order as given does not matter). The Worker lets SQL sort ([`keyed`]); this is the
+/// rule the tests (and dev/verify-draw.mjs, independently) hold it to.
 #[cfg(test)]
 pub fn draw(seed: &str, entrants: &[String]) -> Vec<String> {
     let mut keyed: Vec<([u8; 32], &String)> = entrants.iter().map(|e| (key(seed, e), e)).collect();
@@ -145,6 +179,15 @@ pub fn keyed(seed: &str, entrants: &[String]) -> (String, usize) {
     (json, count)
 }
 
+/// Tiers in order, for the tier gate.
+fn rank(tier: Tier) -> u8 {
+    match tier {
+        Tier::Guest => 0,
+        Tier::Member => 1,
+        Tier::Vip => 2,
+    }
+}
+
 /// When a Discord account was created, from its id (a snowflake's top 42 bits).
 pub fn account_created_ms(snowflake: &str) -> Option<f64> {
     let id: u64 = snowflake.parse().ok()?;
@@ -175,6 +218,10 @@ mod tests {
             closes_at: Some(10_000.0),
             drawn_at: None,
             min_age_days: None,
+            role_id: None,
+            has_role: None,
+            min_tier: None,
+            tier: "guest".into(),
             commitment: Some("abc".into()),
             entered: 0,
             entries: 3,
@@ -230,6 +277,61 @@ mod tests {
         );
         // Nothing written and nothing that explains it.
         assert_eq!(entered(&facts(), "buyer", 0.0), Entered::Failed);
+    }
+
+    #[test]
+    fn the_role_and_tier_gates_explain_a_refused_entry() {
+        let role = |has_role| EntryFacts {
+            role_id: Some("77".into()),
+            has_role,
+            ..facts()
+        };
+        assert_eq!(
+            entered(&role(Some(0)), "buyer", 0.0),
+            Entered::NeedsRole {
+                role: "77".into(),
+                known: true
+            }
+        );
+        assert_eq!(
+            entered(&role(None), "buyer", 0.0),
+            Entered::NeedsRole {
+                role: "77".into(),
+                known: false
+            }
+        );
+        // Has the role: the refusal is something else.
+        assert_eq!(entered(&role(Some(1)), "buyer", 0.0), Entered::Failed);
+        let tier = |min: &str, have: &str| EntryFacts {
+            min_tier: Some(min.into()),
+            tier: have.into(),
+            ..facts()
+        };
+        assert_eq!(
+            entered(&tier("vip", "member"), "buyer", 0.0),
+            Entered::TierTooLow {
+                needed: Tier::Vip,
+                have: Tier::Member
+            }
+        );
+        assert_eq!(
+            entered(&tier("member", "guest"), "buyer", 0.0),
+            Entered::TierTooLow {
+                needed: Tier::Member,
+                have: Tier::Guest
+            }
+        );
+        assert_eq!(
+            entered(&tier("member", "vip"), "buyer", 0.0),
+            Entered::Failed
+        );
+        assert_eq!(entered(&tier("vip", "vip"), "buyer", 0.0), Entered::Failed);
+        // An entry already in stands, whatever the gates say now.
+        let in_ = EntryFacts {
+            entered: 1,
+            ..tier("vip", "guest")
+        };
+        assert!(matches!(entered(&in_, "buyer", 0.0), Entered::In { .. }));
     }
 
     #[test]

@@ -264,18 +264,26 @@ pub async fn join_line(cx: &Cx, listing: &ListingId, buyer: &Buyer<'_>) -> Resul
 }
 
 /// Enter the raffle: one entry per Discord account while it is open (store::raffle).
+/// `roles` are the clicker's roles in the drop's server when Discord sent them (a click in
+/// the server); None on the web or in a DM, where a role-gated raffle cannot be entered.
 pub async fn enter_raffle(
     cx: &Cx,
     listing: &ListingId,
     buyer: &Buyer<'_>,
+    roles: Option<&[String]>,
 ) -> Result<Entered, Failure> {
     let db = cx.db()?;
+    let roles = roles
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| Failure::Bug(format!("roles as JSON: {e}")))?;
     let entry = Entry {
         listing: listing.as_str(),
         buyer: buyer.id,
         username: buyer.username,
         // An id that is not a snowflake is never old enough.
         account_created_ms: raffle::account_created_ms(buyer.id).unwrap_or(f64::MAX),
+        roles,
         now_ms: cx.now_ms,
     };
     let facts = store::raffle::enter(&db, &entry).await?;

@@ -105,6 +105,10 @@ pub fn registration() -> Value {
                     "required": false, "min_value": 1, "max_value": 72 }),
             json!({ "type": INTEGER, "name": "min_account_days", "description": "Raffle: enter only with a Discord account this many days old",
                     "required": false, "min_value": 1, "max_value": 365 }),
+            role("raffle_role", "Raffle: enter only with this role in this server"),
+            with(string("raffle_tier", "Raffle: enter only at this C500 tier or higher", false), "choices", choices(&[
+                ("Members and VIPs", "member"), ("VIPs only", "vip"),
+            ])),
         ]),
         sub("inventory", "Your listings: stock, price, delist", vec![]),
         sub("dashboard", "Your shop at a glance: listings, orders, escrow", vec![]),

@@ -60,7 +60,12 @@ pub(super) fn start(interaction: &Interaction, o: &[CommandOption], cx: &Cx) -> 
     )
     .and_then(|options| options.with_per_buyer(int("limit")))
     .and_then(|options| options.with_raffle(int("raffle_hours"), int("min_account_days")))
-    {
+    // @everyone's id is the server's: a gate on it lets everyone in, so it is no gate.
+    .and_then(|options| {
+        let role =
+            option_str(o, "raffle_role").filter(|r| Some(*r) != interaction.guild_id.as_deref());
+        options.with_gates(role, option_str(o, "raffle_tier"))
+    }) {
         Ok(options) => options,
         Err(e) => return field_error(&e),
     };
@@ -348,5 +353,8 @@ fn new_card(id: &ListingId, seller: &str, o: &DropOptions, f: &DropForm) -> List
         raffle_commitment: None,
         raffle_seed: None,
         raffle_entries: 0,
+        raffle_min_age_days: o.min_age_days.map(i64::from),
+        raffle_role_id: o.role_gate.map(|role| role.to_string()),
+        raffle_min_tier: o.min_tier.map(|t| t.name().to_owned()),
     }
 }

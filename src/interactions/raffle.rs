@@ -13,6 +13,8 @@ use crate::messages::{self, Surface};
 
 pub(super) fn enter(interaction: &Interaction, listing: ListingId, cx: &Cx) -> Answer {
     let id = listing.clone();
+    // Discord sends the clicker's roles with a click in a server (the role gate); none in a DM.
+    let roles = interaction.member.as_ref().map(|m| m.roles.clone());
     super::for_clicker(
         interaction,
         cx,
@@ -22,7 +24,7 @@ pub(super) fn enter(interaction: &Interaction, listing: ListingId, cx: &Cx) -> A
                 id: &buyer,
                 username: &username,
             };
-            buying::enter_raffle(&cx, &id, &who).await
+            buying::enter_raffle(&cx, &id, &who, roles.as_deref()).await
         },
         move |entered| InteractionResponse::message(answer(&entered, &listing)),
     )

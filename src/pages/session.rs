@@ -69,9 +69,14 @@ pub async fn visitor(req: &Request, cx: &Cx) -> Result<Option<Signed>, super::Pa
     let Some(claim) = claim(req, cx) else {
         return Ok(None);
     };
-    let db = cx.db()?;
-    let found = sessions::viewer(&db, claim.check(cx.now_ms)).await?;
+    let found = alive(&claim, cx).await?;
     Ok(claim.signed(found))
+}
+
+/// D1's word on a claim: its session's viewer if still alive (one read).
+async fn alive(claim: &Claim, cx: &Cx) -> Result<Option<Viewer>, super::PageError> {
+    let db = cx.db()?;
+    Ok(sessions::viewer(&db, claim.check(cx.now_ms)).await?)
 }
 
 thread_local! {
@@ -96,8 +101,7 @@ pub async fn browsing(
     let found = match kept {
         Some((viewer, age)) if age <= ttl => Some(viewer),
         _ => {
-            let db = cx.db()?;
-            let found = sessions::viewer(&db, claim.check(cx.now_ms)).await?;
+            let found = alive(&claim, cx).await?;
             match &found {
                 Some(viewer) if ttl > 0.0 => {
                     VIEWERS.with(|k| k.keep(&claim.id_hash, viewer.clone(), cx.now_ms))

@@ -71,7 +71,7 @@ pub async fn post(mut req: Request, cx: &Cx, listing: ListingId, action: Action)
         Action::Line => buying::join_line(cx, &listing, &who)
             .await
             .map(|j| joined(&j, &posted, &listing)),
-        Action::Enter => buying::enter_raffle(cx, &listing, &who)
+        Action::Enter => buying::enter_raffle(cx, &listing, &who, None)
             .await
             .map(|e| entered(&e, &posted, &listing)),
     };
@@ -196,7 +196,11 @@ fn entered(e: &Entered, posted: &Posted, listing: &ListingId) -> Response {
         Entered::In { .. } => (200, None),
         Entered::NotARaffle => (409, Some(form(Action::Buy, posted, listing))),
         Entered::Failed => (409, Some(form(Action::Enter, posted, listing))),
-        Entered::Closed | Entered::NotOpen { .. } | Entered::TooNew { .. } => (409, None),
+        Entered::Closed
+        | Entered::NotOpen { .. }
+        | Entered::TooNew { .. }
+        | Entered::NeedsRole { .. }
+        | Entered::TierTooLow { .. } => (409, None),
     };
     answer(
         status,

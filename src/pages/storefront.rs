@@ -11,6 +11,7 @@ use crate::domain::ids::ListingId;
 use crate::domain::listing::{Kind, ListingStatus};
 use crate::domain::money::Cents;
 use crate::domain::seller::GuildTag;
+use crate::messages::{self, Surface};
 use crate::{config, http, log, store};
 use askama::Template;
 use std::rc::Rc;
@@ -216,6 +217,9 @@ impl BuyBox {
             page.raffle_closes_at.is_some_and(|at| at > now) && page.raffle_seed.is_none();
         let action = match () {
             _ if page.status != ListingStatus::Live => None,
+            // Only Discord shows a clicker's roles: a role-gated raffle is entered there (the
+            // raffle section says so, and a hand-made POST is refused by the entry's batch).
+            _ if raffle_open && page.raffle_role_id.is_some() => None,
             _ if raffle_open => Some(Action::Enter),
             _ if page.stock > 0 => Some(Action::Buy),
             _ => Some(Action::Line),
@@ -237,6 +241,8 @@ struct RaffleView {
     closes: String,
     entries: i64,
     commitment: String,
+    /// Who may enter (messages::raffle_gates; empty: anyone).
+    gates: String,
     /// Once drawn.
     seed: Option<String>,
 }
@@ -425,6 +431,12 @@ fn render_drop(
                 closes: super::orders::utc_minute(closes),
                 entries: page.raffle_entries,
                 commitment: commitment.clone(),
+                gates: messages::raffle_gates(
+                    page.raffle_min_age_days,
+                    page.raffle_role_id.as_deref(),
+                    page.raffle_min_tier.as_deref(),
+                    Surface::Web,
+                ),
                 seed: page.raffle_seed.clone(),
             }),
             _ => None,
@@ -530,6 +542,9 @@ mod tests {
             raffle_commitment: None,
             raffle_seed: None,
             raffle_entries: 0,
+            raffle_min_age_days: None,
+            raffle_role_id: None,
+            raffle_min_tier: None,
         }
     }
 

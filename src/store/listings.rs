@@ -91,9 +91,9 @@ pub async fn insert_listing(
     db.prepare(
         "INSERT INTO listings (id, seller_id, guild_id, channel_id, kind, title, description, specs, image_url,
            guild_tag, price_cents, shipping_cents, lead_time_weeks, quantity, stock, status, release_at, created_at, updated_at, photo_type,
-           per_buyer, raffle_closes_at, raffle_min_age_days, raffle_seed, raffle_commitment)
+           per_buyer, raffle_closes_at, raffle_min_age_days, raffle_seed, raffle_commitment, raffle_role_id, raffle_min_tier)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, 'live', ?15, ?16, ?16, ?17, ?18,
-           ?19, ?20, ?21, ?22)",
+           ?19, ?20, ?21, ?22, ?23, ?24)",
     )
     .bind(&[
         l.id.into(),
@@ -118,6 +118,10 @@ pub async fn insert_listing(
         l.options.min_age_days.map_or(JsValue::NULL, JsValue::from),
         text(l.raffle.map(|r| r.seed.as_str())),
         text(l.raffle.map(|r| r.commitment.as_str())),
+        l.options
+            .role_gate
+            .map_or(JsValue::NULL, |role| role.to_string().into()),
+        text(l.options.min_tier.map(|t| t.name())),
     ])?
     .run()
     .counted().await?;
@@ -272,6 +276,10 @@ pub struct DropPage {
     pub raffle_commitment: Option<String>,
     pub raffle_seed: Option<String>,
     pub raffle_entries: i64,
+    /// Who may enter the raffle (domain::raffle::Gates).
+    pub raffle_min_age_days: Option<i64>,
+    pub raffle_role_id: Option<String>,
+    pub raffle_min_tier: Option<String>,
 }
 
 /// A listing's picture for a `listings` row aliased `l`: its uploaded photo (a path on this
@@ -288,7 +296,8 @@ const DROP_PAGE_COLUMNS: &str = concat!("l.id, l.title, l.description, l.specs, 
     l.stock, l.quantity, CASE WHEN l.status = 'live' AND NOT ", buying::seller_can_sell!(), " THEN 'paused' ELSE l.status END AS status, ", image_sql!(), " AS image_url, l.guild_tag, l.lead_time_weeks, l.release_at, l.guild_id,
     l.channel_id, l.message_id, b.handle AS builder_handle, COALESCE(b.shop_name, u.username) AS builder_name, b.invite_url AS builder_invite,
     l.raffle_closes_at, l.raffle_commitment, CASE WHEN l.raffle_drawn_at IS NOT NULL THEN l.raffle_seed END AS raffle_seed,
-    (SELECT COUNT(*) FROM raffle_entries e WHERE e.listing_id = l.id) AS raffle_entries");
+    (SELECT COUNT(*) FROM raffle_entries e WHERE e.listing_id = l.id) AS raffle_entries,
+    l.raffle_min_age_days, l.raffle_role_id, l.raffle_min_tier");
 
 /// A drop and its builder's reputation (one batch, one round trip).
 pub async fn drop_page(

@@ -404,6 +404,10 @@ pub struct ListingCard {
     pub raffle_commitment: Option<String>,
     pub raffle_seed: Option<String>,
     pub raffle_entries: i64,
+    /// Who may enter the raffle (domain::raffle::Gates).
+    pub raffle_min_age_days: Option<i64>,
+    pub raffle_role_id: Option<String>,
+    pub raffle_min_tier: Option<String>,
 }
 
 pub const LISTING_CARD: &str = concat!("SELECT l.id, l.seller_id, l.channel_id, l.message_id, l.kind, l.title, l.description,
@@ -413,7 +417,8 @@ pub const LISTING_CARD: &str = concat!("SELECT l.id, l.seller_id, l.channel_id, 
     (SELECT COUNT(*) FROM waitlist w WHERE w.listing_id = l.id AND w.status = 'waiting') AS waiting,
     l.per_buyer, l.raffle_closes_at, l.raffle_drawn_at, l.raffle_commitment,
     CASE WHEN l.raffle_drawn_at IS NOT NULL THEN l.raffle_seed END AS raffle_seed,
-    (SELECT COUNT(*) FROM raffle_entries e WHERE e.listing_id = l.id) AS raffle_entries
+    (SELECT COUNT(*) FROM raffle_entries e WHERE e.listing_id = l.id) AS raffle_entries,
+    l.raffle_min_age_days, l.raffle_role_id, l.raffle_min_tier
   FROM listings l");
 
 pub async fn listing_card(db: &D1Database, id: &str) -> Result<Option<ListingCard>, StoreError> {

@@ -2,7 +2,7 @@
 //! itself is domain::raffle; its result is written as the drop's line (store::waitlist), so
 //! the winners' offers, their DMs and an unpaid winner's unit passing on are the waitlist's.
 
-use super::buying::seller_can_sell;
+use super::buying::{seller_can_sell, TIER_SQL};
 use super::outbox::{refresh_embed_if, Check, Table, When};
 use super::{num, upsert_user, Batch, Counted, ReturnedId, StoreError};
 pub use crate::domain::raffle::EntryFacts;
@@ -16,11 +16,15 @@ pub struct Entry<'a> {
     pub username: &'a str,
     /// When the buyer's Discord account was created (domain::raffle), for the age gate.
     pub account_created_ms: f64,
+    /// The clicker's roles in the drop's server, as a JSON array of ids (the role gate);
+    /// None where Discord did not say (the web, a DM).
+    pub roles: Option<String>,
     pub now_ms: f64,
 }
 
 /// ONE round trip: an entry if the raffle is open and the buyer may enter (live drop, its
-/// seller may sell, released, not the seller, not banned, old enough), one per account (the
+/// seller may sell, released, not the seller, not banned, old enough, holding the role and
+/// the tier the builder asked for), one per account (the
 /// primary key); the embed re-armed (it shows the count); and the facts that explain it.
 pub async fn enter(db: &D1Database, e: &Entry<'_>) -> Result<EntryFacts, StoreError> {
     let now = num(e.now_ms);
@@ -35,6 +39,8 @@ pub async fn enter(db: &D1Database, e: &Entry<'_>) -> Result<EntryFacts, StoreEr
                AND l.raffle_closes_at > ?3 AND l.raffle_drawn_at IS NULL
                AND (l.release_at IS NULL OR l.release_at <= ?3)
                AND (l.raffle_min_age_days IS NULL OR ?4 <= ?3 - l.raffle_min_age_days * 86400000.0)
+               AND (l.raffle_role_id IS NULL OR EXISTS (SELECT 1 FROM json_each(?5) r WHERE r.value = l.raffle_role_id))
+               AND (l.raffle_min_tier IS NULL OR (CASE ({TIER_SQL}) WHEN 'vip' THEN 2 WHEN 'member' THEN 1 ELSE 0 END) >= (CASE l.raffle_min_tier WHEN 'vip' THEN 2 ELSE 1 END))
              ON CONFLICT DO NOTHING",
             seller_can_sell!(),
         ))
@@ -43,6 +49,7 @@ pub async fn enter(db: &D1Database, e: &Entry<'_>) -> Result<EntryFacts, StoreEr
             e.buyer.into(),
             now.clone(),
             num(e.account_created_ms),
+            roles(e),
         ])?,
     );
     batch.add(refresh_embed_if(
@@ -57,18 +64,27 @@ pub async fn enter(db: &D1Database, e: &Entry<'_>) -> Result<EntryFacts, StoreEr
             "SELECT u.is_banned AS banned, l.status, l.seller_id, {} AS seller_ok, l.release_at,
                l.raffle_closes_at AS closes_at, l.raffle_drawn_at AS drawn_at,
                l.raffle_min_age_days AS min_age_days, l.raffle_commitment AS commitment,
+               l.raffle_role_id AS role_id, l.raffle_min_tier AS min_tier, {TIER_SQL} AS tier,
+               CASE WHEN ?3 IS NULL THEN NULL
+                 ELSE EXISTS (SELECT 1 FROM json_each(?3) r WHERE r.value = l.raffle_role_id) END AS has_role,
                EXISTS (SELECT 1 FROM raffle_entries e WHERE e.listing_id = ?1 AND e.buyer_id = ?2) AS entered,
                (SELECT COUNT(*) FROM raffle_entries e WHERE e.listing_id = ?1) AS entries
              FROM users u LEFT JOIN listings l ON l.id = ?1 WHERE u.discord_id = ?2",
             seller_can_sell!(),
         ))
-        .bind(&[e.listing.into(), e.buyer.into()])?,
+        .bind(&[e.listing.into(), e.buyer.into(), roles(e)])?,
     );
     batch
         .run(db)
         .await?
         .first(&facts)?
         .ok_or_else(|| StoreError::Unexpected("buyer row missing after upsert".to_owned()))
+}
+
+/// The clicker's roles bound as JSON text (NULL: unknown; json_each(NULL) has no rows, so
+/// a role gate refuses).
+fn roles(e: &Entry<'_>) -> JsValue {
+    e.roles.as_deref().map_or(JsValue::NULL, JsValue::from)
 }
 
 /// A raffle whose entries have closed and which has not been drawn.
