@@ -205,7 +205,7 @@ async function benchBuying() {
   const mf = new Miniflare({
     modules: true, scriptPath: w.scriptPath, modulesRoot: w.modulesRoot,
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
-    compatibilityDate: "2026-04-26", d1Databases: { DB: dbId }, d1Persist: d1PersistDir(persist), kvNamespaces: ["KV"], ratelimits: { CLICKS: { simple: { limit: 1, period: 10 } } },
+    compatibilityDate: "2026-04-26", d1Databases: { DB: dbId }, d1Persist: d1PersistDir(persist), kvNamespaces: ["KV"], ratelimits: { CLICKS: { simple: { limit: 1, period: 10 } } }, durableObjects: { CHECKOUT_PACE: "CheckoutPace" },
     bindings: {
       DISCORD_PUBLIC_KEY: key.publicHex(), PUBLIC_BASE_URL: "http://bench.local", DISCORD_APPLICATION_ID: "1100000000000000001",
       DISCORD_BOT_TOKEN: "bench-bot", STRIPE_SECRET_KEY: "sk_test_bench", STRIPE_WEBHOOK_SECRET: "whsec_bench", ...standin.bases,

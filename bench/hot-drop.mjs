@@ -23,6 +23,10 @@ try {
   await makeSeller(w, SELLER);
   const drop = await postDrop(w, SELLER, { price: "100", quantity: UNITS, title: "Hot Drop Board" });
   w.standin.state.stripeRateLimit = STRIPE;
+  // Discord's limits, emulated: its global 50 bot-token calls a second, and the per-route
+  // buckets on channel messages (5 per 5 s here: Discord states its buckets only in headers).
+  w.standin.state.discordGlobal = { perSecond: 50 };
+  w.standin.state.discordBucket = { limit: 5, resetAfterMs: 5000 };
 
   // Idle baselines for the unrelated requests.
   const webhook = async () => {
@@ -111,6 +115,7 @@ try {
     ["GET / p99 idle → storm (ms)", `${ms(pct(idle.page, 99))} → ${ms(pct(during.page, 99))} (${(pct(during.page, 99) / pct(idle.page, 99)).toFixed(1)}x)`, "≤ 3x"],
     ["webhook p99 idle → storm (ms)", `${ms(pct(idle.webhook, 99))} → ${ms(pct(during.webhook, 99))} (${(pct(during.webhook, 99) / pct(idle.webhook, 99)).toFixed(1)}x)`, "≤ 3x"],
     ["Stripe 429s answered", w.standin.state.stripeRateLimited.length, ""],
+    ["Discord 429s answered (invalid requests)", w.standin.state.discordRateLimited.length, "0"],
   ];
   let md = `## Hot drop\n\nWritten by \`node bench/hot-drop.mjs\` on ${new Date().toISOString().slice(0, 10)}: ${BUYERS} distinct buyers click Buy on a ${UNITS}-unit drop within ${SPREAD_MS} ms (at most ${IN_FLIGHT} requests in flight), the worker in workerd (Miniflare) with local D1 and the stand-ins, Stripe's live-mode limits enforced by the stand-in (${STRIPE.global} requests/s overall, ${STRIPE.perEndpoint}/s per endpoint). docs/scale.md reads these figures.\n\n`;
   md += `| | value | target |\n|---|---:|---|\n`;

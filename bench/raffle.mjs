@@ -24,6 +24,10 @@ try {
   await makeSeller(w, SELLER);
   const drop = await postDrop(w, SELLER, { price: "100", quantity: UNITS, title: "Raffle Bench Board", raffle: 1 });
   w.standin.state.stripeRateLimit = STRIPE;
+  // Discord's limits, emulated: its global 50 bot-token calls a second, and the per-route
+  // buckets on channel messages (5 per 5 s here: Discord states its buckets only in headers).
+  w.standin.state.discordGlobal = { perSecond: 50 };
+  w.standin.state.discordBucket = { limit: 5, resetAfterMs: 5000 };
 
   // The entries.
   const buyers = Array.from({ length: ENTRIES }, (_, i) => `5${String(i).padStart(18, "0")}`);
@@ -85,6 +89,7 @@ try {
     ["…as a ratio to Stripe's floor", (lastFromClicks / floorMs).toFixed(2), `≤ 1.2 (floor ${floorMs} ms at ${STRIPE.perEndpoint} sessions/s)`],
     ["last link after the close, with the draw and a 5 s pause (ms)", ms(lastFromDraw), ""],
     ["Stripe 429s answered", w.standin.state.stripeRateLimited.length, ""],
+    ["Discord 429s answered (invalid requests)", w.standin.state.discordRateLimited.length, "0"],
   ];
   let md = `## Raffle\n\nWritten by \`node bench/raffle.mjs\` on ${new Date().toISOString().slice(0, 10)}: ${ENTRIES} distinct buyers enter a ${UNITS}-unit raffle within ${SPREAD_MS} ms (at most ${IN_FLIGHT} requests in flight); the raffle closes, the cron draws, and every winner clicks Buy in their DM within ${SPREAD_MS} ms; Stripe's live-mode limits enforced by the stand-in (${STRIPE.global} requests/s overall, ${STRIPE.perEndpoint}/s per endpoint). docs/scale.md reads these figures.\n\n`;
   md += `| | value | target |\n|---|---:|---|\n`;

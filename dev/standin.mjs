@@ -86,7 +86,9 @@ export async function startStandin({
     stripeRateLimited: [], // the 429s it answered
     discordBucket: null, // { limit, resetAfterMs }: emulate Discord's per-route buckets
     discordBuckets: new Map(),
-    discordRateLimited: [], // the 429s those buckets answered
+    discordRateLimited: [], // the 429s those buckets (and the global limit) answered
+    discordGlobal: null, // { perSecond }: emulate Discord's global limit on bot-token calls
+    discordBotCalls: [], // when the bot-token calls of the last second were made
     heldEvents: [], // webhooks held back (autoWebhooks "hold") for a test to deliver
     liveLogins: new Set(),
     autoWebhooks: true,
@@ -128,7 +130,25 @@ export async function startStandin({
     "x-ratelimit-bucket": Buffer.from(b.key).toString("hex").slice(0, 32),
   });
 
+  // Discord's global limit, emulated when state.discordGlobal = { perSecond } (off by
+  // default): calls made with the bot token (not interaction responses or follow-ups, which
+  // Discord does not count) beyond perSecond in any second are a global 429.
+  function overGlobal(req) {
+    if (!state.discordGlobal || !/^Bot /.test(req.headers.authorization ?? "")) return null;
+    const now = Date.now();
+    while (state.discordBotCalls.length && state.discordBotCalls[0] <= now - 1000) state.discordBotCalls.shift();
+    if (state.discordBotCalls.length >= state.discordGlobal.perSecond) return Math.max(0.001, (state.discordBotCalls[0] + 1000 - now) / 1000);
+    state.discordBotCalls.push(now);
+    return null;
+  }
+
   async function handleDiscord(req, res, rest, bodyBuf) {
+    const globalWait = overGlobal(req);
+    if (globalWait !== null) {
+      state.discordRateLimited.push({ method: req.method, path: rest, at: Date.now(), global: true });
+      return [429, { message: "You are being rate limited.", retry_after: globalWait, global: true },
+        { "retry-after": String(Math.ceil(globalWait)), "x-ratelimit-global": "true", "x-ratelimit-scope": "global" }];
+    }
     const bucket = discordBucket(req.method, rest);
     if (bucket && bucket.remaining === 0) {
       const retryAfter = Math.max(0, (bucket.resetAt - Date.now()) / 1000);
@@ -708,6 +728,8 @@ export async function startStandin({
       state.discordBucket = null;
       state.discordBuckets.clear();
       state.discordRateLimited.length = 0;
+      state.discordGlobal = null;
+      state.discordBotCalls.length = 0;
       return [200, { ok: true }];
     }
     if (rest === "/discord/buckets" && req.method === "POST") {
@@ -715,6 +737,12 @@ export async function startStandin({
       state.discordBucket = body.limit ? { limit: body.limit, resetAfterMs: body.resetAfterMs ?? 5000 } : null;
       state.discordBuckets.clear();
       return [200, { bucket: state.discordBucket, rate_limited: state.discordRateLimited.length }];
+    }
+    if (rest === "/discord/global" && req.method === "POST") {
+      // { perSecond } emulates Discord's global limit on bot-token calls; {} turns it off.
+      state.discordGlobal = body.perSecond ? { perSecond: body.perSecond } : null;
+      state.discordBotCalls.length = 0;
+      return [200, { global: state.discordGlobal, rate_limited: state.discordRateLimited.length }];
     }
     if (rest === "/discord/fail" && req.method === "POST") {
       for (let i = 0; i < (body.count ?? 1); i++) state.discordFailures.push({ status: body.status ?? 500, retryAfter: body.retryAfter });

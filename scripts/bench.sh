@@ -17,3 +17,5 @@ echo "▸ the hot-drop storm (bench/hot-drop.mjs)"
 node bench/hot-drop.mjs
 echo "▸ the raffle (bench/raffle.mjs)"
 node bench/raffle.mjs
+echo "▸ the D1 time of Buy (bench/d1-time.mjs)"
+node bench/d1-time.mjs

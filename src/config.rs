@@ -141,7 +141,43 @@ pub fn problems(env: &Env) -> Vec<ConfigError> {
     if env.rate_limiter(CLICKS).is_err() {
         found.push(ConfigError::missing(CLICKS));
     }
+    if env.durable_object(CHECKOUT_PACE).is_err() {
+        found.push(ConfigError::missing(CHECKOUT_PACE));
+    }
+    if let Ok(rate) = env.var(CHECKOUTS_PER_SECOND) {
+        if parse_checkout_rate(&rate.to_string()).is_none() {
+            found.push(ConfigError::malformed(
+                CHECKOUTS_PER_SECOND,
+                "not a whole number from 1 to 100",
+            ));
+        }
+    }
     found
+}
+
+/// The Durable Object that hands out Checkout turns to every isolate (src/pace.rs;
+/// wrangler.toml `[[durable_objects.bindings]]`).
+pub const CHECKOUT_PACE: &str = "CHECKOUT_PACE";
+
+/// Checkout Sessions C500 starts per second at most, over all isolates: a share of the 25 a
+/// second Stripe allows one endpoint by default (docs/scale.md). Optional; default 20.
+pub const CHECKOUTS_PER_SECOND: &str = "CHECKOUTS_PER_SECOND";
+
+/// The configured Checkout pace, or the default when unset or malformed (`/healthz` names a
+/// malformed one).
+pub fn checkouts_per_second(env: &Env) -> u32 {
+    env.var(CHECKOUTS_PER_SECOND)
+        .ok()
+        .and_then(|v| parse_checkout_rate(&v.to_string()))
+        .unwrap_or(20)
+}
+
+fn parse_checkout_rate(value: &str) -> Option<u32> {
+    value
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|rate| (1..=100).contains(rate))
 }
 
 /// The Rate Limiting binding that keeps button storms off D1 (clients/clicks.rs;
@@ -227,4 +263,19 @@ pub fn order_id_seed(env: &Env) -> Option<String> {
         .ok()
         .map(|v| v.to_string())
         .filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_checkout_rate;
+
+    #[test]
+    fn the_checkout_pace_is_a_whole_number_from_1_to_100() {
+        assert_eq!(parse_checkout_rate(" 20 "), Some(20));
+        assert_eq!(parse_checkout_rate("1"), Some(1));
+        assert_eq!(parse_checkout_rate("100"), Some(100));
+        for bad in ["0", "101", "-5", "2.5", "", "fast"] {
+            assert_eq!(parse_checkout_rate(bad), None, "{bad:?}");
+        }
+    }
 }

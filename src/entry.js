@@ -124,9 +124,79 @@ function hexBytes(hex) {
   }
 }
 
+// `make bench` only (bench/d1-time.mjs): with the var D1_TIMINGS set, every D1 call logs one
+// line: its statements (the SQL's first words), D1's own time for each (`meta.duration`), the
+// rows each read and wrote, and the call's time as the Worker saw it (queueing included).
+// Unset (production, tests), it costs one property read per request.
+class TimedD1 {
+  constructor(real) {
+    this.real = real;
+  }
+  prepare(sql) {
+    return new TimedStatement(this.real.prepare(sql), sql);
+  }
+  batch(statements) {
+    return timed("batch", statements, () => this.real.batch(statements.map((s) => s.real)));
+  }
+  exec(sql) {
+    return this.real.exec(sql);
+  }
+}
+// workers-rs accepts a D1 binding by its constructor's name (and the bundle minifies names).
+Object.defineProperty(TimedD1, "name", { value: "D1Database" });
+class TimedStatement {
+  constructor(real, sql) {
+    this.real = real;
+    this.sql = sql;
+  }
+  bind(...values) {
+    return new TimedStatement(this.real.bind(...values), this.sql);
+  }
+  first(column) {
+    return timed("first", [this], () => this.real.first(column), () => null);
+  }
+  all() {
+    return timed("all", [this], () => this.real.all());
+  }
+  run() {
+    return timed("run", [this], () => this.real.run());
+  }
+  raw(options) {
+    return timed("raw", [this], () => this.real.raw(options), () => null);
+  }
+}
+async function timed(kind, statements, call, noMeta) {
+  const start = performance.now();
+  const result = await call();
+  const wall = performance.now() - start;
+  const results = noMeta ? statements.map(noMeta) : Array.isArray(result) ? result : [result];
+  console.log(JSON.stringify({
+    event: "d1_call",
+    kind,
+    wall_ms: wall,
+    statements: statements.map((s, i) => ({
+      sql: s.sql.replace(/\s+/g, " ").trim().slice(0, 72),
+      ms: results[i]?.meta?.duration ?? null,
+      read: results[i]?.meta?.rows_read ?? null,
+      written: results[i]?.meta?.rows_written ?? null,
+    })),
+  }));
+  return result;
+}
+function withTimings(env) {
+  if (!env.D1_TIMINGS || !env.DB) return env;
+  const timedEnv = Object.create(env);
+  timedEnv.DB = new TimedD1(env.DB);
+  return timedEnv;
+}
+
+// The Durable Object that paces Checkout Sessions for every isolate (src/pace.rs).
+export { CheckoutPace } from "./index_bg.js";
+
 export default {
   fetch(request, env, ctx) {
     try {
+      env = withTimings(env);
       if (isInteraction(request)) return interaction(request, env, ctx).catch(recover);
       return imports.fetch(request, env, ctx).catch(recover);
     } catch (error) {
@@ -136,6 +206,7 @@ export default {
   // Cron (wrangler.toml [triggers]): sweeps lapsed holds, drains the outbox.
   scheduled(event, env, ctx) {
     try {
+      env = withTimings(env);
       return imports.scheduled(event, env, ctx).catch(recover);
     } catch (error) {
       return recover(error);

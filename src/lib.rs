@@ -17,6 +17,7 @@ pub mod interactions;
 pub mod log;
 pub mod messages;
 pub mod outbox;
+pub mod pace;
 pub mod pages;
 pub mod photos;
 pub mod sleep;
@@ -66,7 +67,11 @@ fn to_response(reply: &http::Reply) -> worker::web_sys::Response {
   return new Response(body, { status, headers: { 'content-type': type } });
 }")]
 extern "C" {
-    fn new_response(status: u16, content_type: &str, body: &str) -> worker::web_sys::Response;
+    pub(crate) fn new_response(
+        status: u16,
+        content_type: &str,
+        body: &str,
+    ) -> worker::web_sys::Response;
 }
 
 #[event(fetch)]

@@ -17,6 +17,8 @@ export const STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_test_harness_connect";
 export const STRIPE_SECRET_KEY = "sk_test_harness";
 export const HQ_GUILD_ID = "1200000000000000001";
 export const RATELIMITS = { CLICKS: { simple: { limit: 1, period: 10 } } };
+// As wrangler.toml's [[durable_objects.bindings]] (the Checkout pace, src/pace.rs).
+export const DURABLE_OBJECTS = { CHECKOUT_PACE: "CheckoutPace" };
 export const DISCORD_BOT_TOKEN = "harness-bot-token";
 export const DISCORD_CLIENT_SECRET = "harness-discord-client-secret";
 export const APPLICATION_ID = "1100000000000000001";
@@ -41,7 +43,7 @@ function databaseId() {
   return toml.match(/database_id\s*=\s*"([^"]+)"/)[1];
 }
 
-export async function startWorker({ bindings = {} } = {}) {
+export async function startWorker({ bindings = {}, durableObjects = DURABLE_OBJECTS } = {}) {
   const script = path.join(ROOT, "build/worker/shim.mjs");
   if (!existsSync(script)) throw new Error("build/worker/shim.mjs is missing: run `make build` (make test does)");
   const persist = mkdtempSync(path.join(tmpdir(), "c500-test-"));
@@ -74,6 +76,7 @@ export async function startWorker({ bindings = {} } = {}) {
     kvPersist: false,
     // As wrangler.toml's [[ratelimits]] (the button-storm limit, src/clients/clicks.rs).
     ratelimits: RATELIMITS,
+    durableObjects,
     // The worker's log lines go on to this process's output, and its JSON events are kept
     // (w.logs) for tests that count what the worker did.
     handleRuntimeStdio(stdout, stderr) {

@@ -186,3 +186,26 @@ test("a raffle's role and tier gates: chosen on /c500 drop, shown before anyone 
   assert.deepEqual(await entries(), [member], "only the Member with the role entered");
   assert.deepEqual(w.standin.state.violations, [], "every Discord body valid against the spec");
 });
+
+test("a draw's 60 winner DMs stay under Discord's global limit: every DM delivered, no 429 spent", async () => {
+  const WINNERS = 60;
+  const drop = await postDrop(w, SELLER, { quantity: WINNERS, price: "80", title: "Global Raffle", raffle: 2 });
+  const entrants = Array.from({ length: WINNERS }, buyer);
+  for (const id of entrants) assert.match(text(await click(`c5:v1:enter:${drop.id}`, id)), /in the raffle|entries so far/);
+  // Discord's global limit, emulated: 50 bot-token calls in any second, a global 429 beyond.
+  // Each winner's DM is two such calls (open the DM channel, post the message).
+  w.standin.state.discordGlobal = { perSecond: 50 };
+  await w.db.prepare("UPDATE listings SET raffle_closes_at = ?2 WHERE id = ?1").bind(drop.id, Date.now() - 1000).run();
+  const started = Date.now();
+  await runCron(w);
+  for (const winner of entrants) await waitFor(() => dmTo(winner), { timeout: 30_000, what: `${winner}'s DM` });
+  const botCalls = w.standin.state.calls.filter((c) => c.service === "discord" && c.at >= started && !c.path.includes("/webhooks/"));
+  assert.ok(botCalls.length >= 2 * WINNERS, `${botCalls.length} bot calls`);
+  assert.deepEqual(w.standin.state.discordRateLimited, [], "no 429 (an invalid request) was spent");
+  // And the emulation bites: more than 50 calls in a second would have been refused.
+  const at = botCalls.map((c) => c.at).sort((a, b) => a - b);
+  const busiest = Math.max(...at.map((t, i) => at.slice(i).filter((u) => u < t + 1000).length));
+  assert.ok(busiest <= 50, `${busiest} bot calls in the busiest second`);
+  assert.ok(at.at(-1) - at[0] >= 1000, "the calls were spread over more than a second");
+  assert.deepEqual(w.standin.state.violations, [], "every Discord body valid against the spec");
+});

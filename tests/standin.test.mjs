@@ -112,6 +112,26 @@ test("Discord failures can be injected (429 with Retry-After)", async () => {
   assert.equal(next.status, 200);
 });
 
+test("Discord's global limit can be emulated: bot-token calls beyond the rate in a second get a global 429", async () => {
+  await fetch(`${s.url}/_standin/discord/global`, { method: "POST", body: JSON.stringify({ perSecond: 3 }) });
+  try {
+    const body = JSON.stringify({ content: "hi" });
+    const headers = { authorization: "Bot bot-x", "content-type": "application/json" };
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await fetch(`${s.bases.DISCORD_API_BASE}/channels/${i}/messages`, { method: "POST", headers, body })).status);
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    const limited = await fetch(`${s.bases.DISCORD_API_BASE}/channels/9/messages`, { method: "POST", headers, body });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get("x-ratelimit-global"), "true");
+    assert.equal((await limited.json()).global, true);
+    // An interaction follow-up carries no bot token: Discord does not count it.
+    const followUp = await fetch(`${s.bases.DISCORD_API_BASE}/webhooks/1/tok`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    assert.notEqual(followUp.status, 429);
+  } finally {
+    await fetch(`${s.url}/_standin/discord/global`, { method: "POST", body: "{}" });
+  }
+});
+
 test("the hosted onboarding page completes an account and tells the worker", async () => {
   const created = await (await stripePost("/v1/accounts", { type: "express" })).json();
   const link = await (await stripePost("/v1/account_links", { account: created.id, type: "account_onboarding", return_url: "http://worker.test/onboarding/return?token=t", refresh_url: "http://worker.test/r" })).json();

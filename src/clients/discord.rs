@@ -72,10 +72,12 @@ pub struct Discord {
     token: String,
 }
 
-/// Before a call on `route`: goes ahead at once if its bucket has a call left (counting it),
-/// waits if it refills within [`MAX_INLINE_WAIT_MS`], else hands the call back unsent.
-async fn wait_for_bucket(route: &str) -> Result<(), DiscordError> {
-    let Some(wait) = BUCKETS.with(|b| b.borrow_mut().take(route, crate::sleep::now_ms())) else {
+/// Before a call on `route`: goes ahead at once if its bucket (and, for a bot call, the
+/// global limit) has a call left (counting it), waits if it refills within
+/// [`MAX_INLINE_WAIT_MS`], else hands the call back unsent.
+async fn wait_for_bucket(route: &str, bot: bool) -> Result<(), DiscordError> {
+    let Some(wait) = BUCKETS.with(|b| b.borrow_mut().take(route, bot, crate::sleep::now_ms()))
+    else {
         return Ok(());
     };
     if wait > MAX_INLINE_WAIT_MS {
@@ -84,7 +86,7 @@ async fn wait_for_bucket(route: &str) -> Result<(), DiscordError> {
         });
     }
     crate::sleep::sleep_ms(wait + 1.0).await;
-    match BUCKETS.with(|b| b.borrow_mut().take(route, crate::sleep::now_ms())) {
+    match BUCKETS.with(|b| b.borrow_mut().take(route, bot, crate::sleep::now_ms())) {
         None => Ok(()),
         Some(wait) => Err(DiscordError::Throttled {
             retry_after: wait / 1000.0,
@@ -134,7 +136,7 @@ impl Discord {
             headers.retain(|(name, _)| *name != "content-type");
         }
         let route = ratelimit::route_key(method.as_ref(), path);
-        wait_for_bucket(&route).await?;
+        wait_for_bucket(&route, bot).await?;
         let (status, value, answer) = super::send_reading(method, &url, &headers, body)
             .await
             .map_err(|e| DiscordError::Transport(e.to_string()))?;

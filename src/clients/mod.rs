@@ -3,6 +3,7 @@
 
 pub mod clicks;
 pub mod discord;
+pub mod pace;
 pub mod stripe;
 pub mod twitch;
 

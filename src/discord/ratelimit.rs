@@ -49,31 +49,49 @@ pub fn retry_after_ms(secs: f64) -> f64 {
     }
 }
 
+/// Bot calls one isolate makes in any second at most. Discord allows a bot 50 requests a
+/// second across most endpoints (its global limit, never stated in headers until a 429, and
+/// a 429 is an invalid request); interaction responses and follow-ups, sent without the bot
+/// token, are not counted. 45 leaves room for another isolate's stray call.
+pub const GLOBAL_PER_SECOND: usize = 45;
+
 /// What this isolate knows of Discord's buckets: for each route, the calls left and when
-/// the bucket refills; and when a global limit ends. Calls are counted as they are made, so
-/// calls running at the same time share what is left instead of each spending it.
+/// the bucket refills; when a global limit ends; and when its last bot calls were made (the
+/// global limit, kept as a sliding second). Calls are counted as they are made, so calls
+/// running at the same time share what is left instead of each spending it.
 #[derive(Debug, Default)]
 pub struct Buckets {
     routes: Vec<(String, u32, f64)>,
     global_until_ms: f64,
+    /// When each of the bot calls of the last second was made (at most GLOBAL_PER_SECOND).
+    recent_bot_calls: Vec<f64>,
 }
 
 impl Buckets {
-    /// Before a call on `route` at `now_ms`: `None` to go ahead (one call is counted), or how
-    /// long to wait first.
-    pub fn take(&mut self, route: &str, now_ms: f64) -> Option<f64> {
+    /// Before a call on `route` at `now_ms` (`bot`: made with the bot token, so counted in
+    /// Discord's global limit): `None` to go ahead (the call is counted), or how long to
+    /// wait first (nothing is counted).
+    pub fn take(&mut self, route: &str, bot: bool, now_ms: f64) -> Option<f64> {
         if self.global_until_ms > now_ms {
             return Some(self.global_until_ms - now_ms);
         }
         self.routes.retain(|(_, _, until)| *until > now_ms);
-        match self.routes.iter_mut().find(|(r, _, _)| r == route) {
-            Some((_, 0, until)) => Some(*until - now_ms),
-            Some((_, left, _)) => {
-                *left -= 1;
-                None
-            }
-            None => None,
+        let bucket = self.routes.iter_mut().find(|(r, _, _)| r == route);
+        if let Some((_, 0, until)) = bucket {
+            return Some(*until - now_ms);
         }
+        if bot {
+            self.recent_bot_calls.retain(|at| *at > now_ms - 1000.0);
+            if self.recent_bot_calls.len() >= GLOBAL_PER_SECOND {
+                let oldest = self.recent_bot_calls.iter().copied().fold(now_ms, f64::min);
+                return Some((oldest + 1000.0 - now_ms).max(1.0));
+            }
+            self.recent_bot_calls.push(now_ms);
+        }
+        if let Some((_, left, _)) = bucket {
+            *left -= 1;
+        }
+        None
     }
 
     /// After a response on `route` at `now_ms` that stated its bucket.
@@ -143,34 +161,87 @@ mod tests {
     fn an_empty_bucket_waits_until_it_refills_and_calls_in_flight_share_it() {
         let mut b = Buckets::default();
         let r = "PATCH /channels/1/messages/:id";
-        assert_eq!(b.take(r, 0.0), None, "an unknown bucket: go ahead");
+        assert_eq!(b.take(r, true, 0.0), None, "an unknown bucket: go ahead");
         b.record(r, 2, 1000.0, 10.0);
-        assert_eq!(b.take(r, 20.0), None);
-        assert_eq!(b.take(r, 20.0), None);
+        assert_eq!(b.take(r, true, 20.0), None);
+        assert_eq!(b.take(r, true, 20.0), None);
         assert_eq!(
-            b.take(r, 30.0),
+            b.take(r, true, 30.0),
             Some(980.0),
             "both calls left are spoken for"
         );
         // The in-flight calls' answers do not give back what they spent.
         b.record(r, 1, 1000.0, 40.0);
-        assert_eq!(b.take(r, 50.0), Some(990.0));
-        assert_eq!(b.take(r, 1100.0), None, "refilled: forgotten, go ahead");
+        assert_eq!(b.take(r, true, 50.0), Some(990.0));
         assert_eq!(
-            b.take("POST /channels/2/messages", 50.0),
+            b.take(r, true, 1100.0),
+            None,
+            "refilled: forgotten, go ahead"
+        );
+        assert_eq!(
+            b.take("POST /channels/2/messages", true, 50.0),
             None,
             "other routes are their own"
         );
     }
 
     #[test]
+    fn bot_calls_stay_under_the_global_limit_in_any_second_and_interaction_calls_are_free() {
+        let mut b = Buckets::default();
+        let route = |i: usize| format!("POST /channels/{i}/messages");
+        for i in 0..GLOBAL_PER_SECOND {
+            assert_eq!(b.take(&route(i), true, i as f64 * 10.0), None, "call {i}");
+        }
+        // The 46th bot call in the same second waits until the first is a second old.
+        let waited = b.take(&route(99), true, 500.0);
+        assert_eq!(waited, Some(500.0));
+        // A refused call counted nothing: still exactly GLOBAL_PER_SECOND in the window.
+        assert_eq!(b.take(&route(99), true, 999.0), Some(1.0));
+        assert_eq!(
+            b.take(&route(99), true, 1000.5),
+            None,
+            "the first call left the window"
+        );
+        assert_eq!(b.take(&route(98), true, 1000.5), Some(9.5));
+        // Interaction follow-ups (no bot token) are not in Discord's global limit.
+        assert_eq!(
+            b.take("PATCH /webhooks/1/tok/messages/@original", false, 1000.5),
+            None
+        );
+    }
+
+    #[test]
+    fn a_route_that_must_wait_does_not_spend_the_global_budget() {
+        let mut b = Buckets::default();
+        b.record("POST /channels/1/messages", 0, 800.0, 0.0);
+        for _ in 0..10 {
+            assert_eq!(
+                b.take("POST /channels/1/messages", true, 100.0),
+                Some(700.0)
+            );
+        }
+        for i in 0..GLOBAL_PER_SECOND {
+            assert_eq!(
+                b.take(&format!("POST /channels/x{i}/messages"), true, 100.0),
+                None
+            );
+        }
+    }
+
+    #[test]
     fn a_global_limit_holds_every_route() {
         let mut b = Buckets::default();
         b.limited("POST /channels/1/messages", true, 500.0, 0.0);
-        assert_eq!(b.take("PATCH /channels/9/messages/:id", 100.0), Some(400.0));
-        assert_eq!(b.take("PATCH /channels/9/messages/:id", 600.0), None);
+        assert_eq!(
+            b.take("PATCH /channels/9/messages/:id", true, 100.0),
+            Some(400.0)
+        );
+        assert_eq!(b.take("PATCH /channels/9/messages/:id", true, 600.0), None);
         b.limited("POST /channels/1/messages", false, 500.0, 600.0);
-        assert_eq!(b.take("POST /channels/1/messages", 700.0), Some(400.0));
-        assert_eq!(b.take("POST /channels/2/messages", 700.0), None);
+        assert_eq!(
+            b.take("POST /channels/1/messages", true, 700.0),
+            Some(400.0)
+        );
+        assert_eq!(b.take("POST /channels/2/messages", true, 700.0), None);
     }
 }

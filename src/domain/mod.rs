@@ -18,6 +18,7 @@ pub mod markdown;
 pub mod money;
 pub mod oauth_state;
 pub mod order;
+pub mod pace;
 pub mod raffle;
 pub mod seller;
 pub mod session;

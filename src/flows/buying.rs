@@ -9,6 +9,7 @@ use crate::domain::buying::{decide, joined, BuyOutcome, Refusal, HOLD_MS};
 pub use crate::domain::buying::{Bought, Joined};
 use crate::domain::ids::{seeded_random, ListingId, OrderId};
 use crate::domain::money::Cents;
+use crate::domain::pace::Pace;
 use crate::domain::raffle;
 use crate::domain::raffle::entered;
 pub use crate::domain::raffle::Entered;
@@ -16,7 +17,7 @@ use crate::error::Failure;
 use crate::store::buying::{self, HoldCheckout, HoldRequest};
 use crate::store::raffle::Entry;
 use crate::stripe::checkout::{checkout_form, CheckoutRequest};
-use crate::{config, log, store};
+use crate::{clients, config, log, store};
 use serde_json::json;
 
 /// Who is buying: a Discord account, signed in on the site or clicking in Discord.
@@ -162,15 +163,18 @@ async fn checkout(
         base_url: &base,
     });
     let created = match Stripe::from_env(env) {
-        Ok(stripe) => paced_session(&stripe, &form, hold_id)
+        Ok(stripe) => paced_session(env, &stripe, &form, hold_id)
             .await
             .map(|s| (stripe, s)),
-        Err(e) => Err(e),
+        Err(e) => Err(Unpaced::Stripe(e)),
     };
     let (stripe, session) = match created {
         Ok(ok) => ok,
-        Err(e) => {
-            log::error("checkout_create_failed", &e);
+        Err(unpaced) => {
+            match &unpaced {
+                Unpaced::Busy => log::event("checkout_no_turn", json!({ "order": hold_id })),
+                Unpaced::Stripe(e) => log::error("checkout_create_failed", e),
+            }
             if !fresh {
                 // Another click of this buyer took the hold and may be creating the session
                 // right now (Stripe answers 409 to a key in flight): leave the hold to it.
@@ -178,7 +182,10 @@ async fn checkout(
             }
             // No session exists: give the unit back now, so nothing is held for nobody.
             buying::release_unstarted_hold(db, hold_id, now).await?;
-            if matches!(e, StripeError::Api { status: 429, .. }) {
+            if matches!(
+                unpaced,
+                Unpaced::Busy | Unpaced::Stripe(StripeError::Api { status: 429, .. })
+            ) {
                 // Stripe still said slow down after a click's patience: a busy drop, not an
                 // outage.
                 return Ok(Bought::Busy);
@@ -204,41 +211,59 @@ async fn checkout(
     })
 }
 
-/// Checkout Sessions one isolate starts per second at most: a share of the 25 a second Stripe
-/// allows one endpoint by default (docs/scale.md), leaving room for other isolates.
-const CHECKOUTS_PER_SECOND: f64 = 20.0;
-
 /// How long a click keeps trying for its Checkout while Stripe says slow down, or waits for
 /// its turn. The hold's extra minute over Checkout's 30-minute minimum `expires_at` covers
 /// it; the reply is deferred past 2 s (edited in with the link); waitUntil allows 30 s.
 const CHECKOUT_PATIENCE_MS: f64 = 20_000.0;
 
 thread_local! {
-    /// When this isolate may start its next Checkout Session.
-    static NEXT_CHECKOUT_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    /// When this isolate may start its next Checkout Session, should the shared pace (the
+    /// `CheckoutPace` Durable Object) not answer.
+    static ISOLATE_PACE: std::cell::Cell<Pace> = std::cell::Cell::new(Pace::default());
 }
 
-/// Creates the hold's session in this isolate's turn (paced to [`CHECKOUTS_PER_SECOND`]),
-/// and while Stripe answers 429 waits and tries again (same Idempotency-Key) for up to
-/// [`CHECKOUT_PATIENCE_MS`], so a hot drop's buyers keep their units and get their links in
-/// waves instead of being told to try again.
+/// Why a click got no session.
+enum Unpaced {
+    /// No turn within the click's patience: the drop is busy.
+    Busy,
+    Stripe(StripeError),
+}
+
+/// Creates the hold's session in its turn from the one pace all isolates share
+/// (`CHECKOUTS_PER_SECOND`, the `CheckoutPace` Durable Object; this isolate's own pace if
+/// the object cannot be asked), and while Stripe answers 429 takes another turn and tries
+/// again (same Idempotency-Key) for up to [`CHECKOUT_PATIENCE_MS`], so a hot drop's buyers
+/// keep their units and get their links in waves instead of being told to try again.
 async fn paced_session(
+    env: &worker::Env,
     stripe: &Stripe,
     form: &crate::stripe::form::Form,
     hold_id: &str,
-) -> Result<CheckoutSession, StripeError> {
+) -> Result<CheckoutSession, Unpaced> {
     let clock = crate::sleep::now_ms;
+    let rate = config::checkouts_per_second(env);
     let started = clock();
     let mut tries: u32 = 0;
     loop {
-        let now = clock();
-        let slot = NEXT_CHECKOUT_MS.with(|next| {
-            let slot = next.get().max(now);
-            next.set(slot + 1000.0 / CHECKOUTS_PER_SECOND);
-            slot
-        });
-        if slot > now {
-            crate::sleep::sleep_ms(slot - now).await;
+        let left = (CHECKOUT_PATIENCE_MS - (clock() - started)).max(0.0);
+        let turn = match clients::pace::turn(env, rate, left as u32).await {
+            Ok(turn) => turn,
+            Err(e) => {
+                log::error("checkout_pace_unreachable", &e);
+                let now = clock();
+                ISOLATE_PACE.with(|cell| {
+                    let mut pace = cell.get();
+                    let turn = pace.take(now, f64::from(rate), left);
+                    cell.set(pace);
+                    turn
+                })
+            }
+        };
+        let Some(wait_ms) = turn.booked_wait_ms() else {
+            return Err(Unpaced::Busy);
+        };
+        if wait_ms > 0.0 {
+            crate::sleep::sleep_ms(wait_ms).await;
         }
         match stripe.create_checkout_session(form, hold_id).await {
             Err(StripeError::Api { status: 429, .. })
@@ -250,7 +275,7 @@ async fn paced_session(
                 crate::sleep::sleep_ms(f64::from(400 * tries.min(5)) + f64::from(spread) * 2.0)
                     .await;
             }
-            other => return other,
+            other => return other.map_err(Unpaced::Stripe),
         }
     }
 }

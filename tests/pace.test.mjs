@@ -1,0 +1,123 @@
+// One Checkout pace for the whole deployment (issue 11.1): every isolate takes its turns from
+// the CheckoutPace Durable Object (src/pace.rs), so together they start at most
+// CHECKOUTS_PER_SECOND Checkout Sessions a second, whatever isolate a click lands in. The
+// test takes turns from the object directly, as another isolate would, and watches the
+// worker's clicks wait behind them. Without the binding, each isolate paces itself and
+// /healthz names what is missing.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startWorker, component, makeSeller, postDrop, control, waitFor } from "./harness.mjs";
+import { validateInteractionResponse } from "../dev/discord-spec.mjs";
+
+const SELLER = "2810000000000000001";
+const RATE = 2; // Checkout starts a second, so the spacing (500 ms) is easy to see
+let w;
+const extra = [];
+before(async () => {
+  w = await startWorker({ bindings: { CHECKOUTS_PER_SECOND: String(RATE) } });
+  await makeSeller(w, SELLER);
+});
+after(async () => {
+  await w?.close();
+  for (const x of extra) await x.close();
+});
+
+/** Turns taken from the deployment's one pace by someone other than this worker's clicks. */
+async function takeTurns(worker, n, max = 60_000) {
+  const ns = await worker.mf.getDurableObjectNamespace("CHECKOUT_PACE");
+  const stub = ns.get(ns.idFromName("stripe"));
+  const waits = [];
+  for (let i = 0; i < n; i++) {
+    const res = await stub.fetch(`https://pace.c500/turn?rate=${RATE}&max=${max}`);
+    waits.push({ status: res.status, wait: Number(await res.text()) });
+  }
+  return waits;
+}
+
+/** The buyer's final message: the immediate reply, or the edit of a deferred one. */
+async function finalReply(worker, payload) {
+  const res = await worker.interact(payload);
+  const body = await res.json();
+  const check = validateInteractionResponse(body);
+  assert.ok(check.ok, check.errors.join("; "));
+  if (body.type === 4) return body.data;
+  assert.equal(body.type, 5, JSON.stringify(body));
+  const edit = await waitFor(
+    () => worker.standin.state.calls.find((c) => c.service === "discord" && c.method === "PATCH" && c.path.includes(`/${payload.token}/messages/@original`)),
+    { timeout: 25000, what: "the deferred reply's edit" },
+  );
+  return edit.body;
+}
+
+const creates = (worker) =>
+  worker.standin.state.calls.filter((c) => c.service === "stripe" && c.method === "POST" && c.path.endsWith("/v1/checkout/sessions") && c.status === 200);
+
+test("turns taken elsewhere delay this click's Checkout: the pace is the deployment's, not the isolate's", async () => {
+  await control(w, "/reset");
+  const drop = await postDrop(w, SELLER, { price: "60", quantity: 1, title: "Shared Pace Board" });
+  // Three turns booked by "another isolate": starts at +0, +500 and +1000 ms, so the next
+  // free start is 1.5 s away. An isolate pacing itself alone would start at once.
+  const booked = await takeTurns(w, 3);
+  assert.deepEqual(booked.map((b) => b.status), [200, 200, 200]);
+  const clicked = Date.now();
+  const reply = await finalReply(w, component(`c5:v1:buy:${drop.id}`, { userId: "3810000000000000001" }));
+  assert.match(JSON.stringify(reply), /Great choice/);
+  assert.match(JSON.stringify(reply), /\/_standin\/stripe\/checkout\/cs_/);
+  const [made] = creates(w);
+  assert.ok(made, "a session was made");
+  assert.ok(made.at - clicked >= 1400, `the session waited its turn (${made.at - clicked} ms after the click)`);
+  assert.equal(w.logs.filter((l) => l.event === "checkout_pace_unreachable").length, 0);
+});
+
+test("six buyers at once at 2 a second: each gets a link, the sessions start 500 ms apart", async () => {
+  await control(w, "/reset");
+  const drop = await postDrop(w, SELLER, { price: "60", quantity: 6, title: "Wave Board" });
+  const replies = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => finalReply(w, component(`c5:v1:buy:${drop.id}`, { userId: `38100000000000001${i}0` }))),
+  );
+  for (const r of replies) assert.match(JSON.stringify(r), /\/_standin\/stripe\/checkout\/cs_/);
+  const at = creates(w).map((c) => c.at).sort((a, b) => a - b);
+  assert.equal(at.length, 6);
+  for (let i = 1; i < at.length; i++) {
+    assert.ok(at[i] - at[i - 1] >= 450, `start ${i} came ${at[i] - at[i - 1]} ms after the one before`);
+  }
+  const holds = await w.db.prepare("SELECT COUNT(*) AS n FROM reservations WHERE listing_id = ?1 AND checkout_session_id IS NOT NULL").bind(drop.id).first();
+  assert.equal(holds.n, 6, "every hold has its session");
+});
+
+test("the next free turn is further away than a click's patience: nothing is sent to Stripe, the unit goes back, 'So many clicks!'", async () => {
+  await control(w, "/reset");
+  const drop = await postDrop(w, SELLER, { price: "60", quantity: 1, title: "Queue Board" });
+  // 45 turns at 2 a second: the next free start is 22.5 s away, past the 20 s a click waits.
+  const booked = await takeTurns(w, 45);
+  const last = booked[booked.length - 1];
+  assert.ok(last.wait >= 22_000, `the 45th turn is ${last.wait} ms away`);
+  const started = Date.now();
+  const reply = await finalReply(w, component(`c5:v1:buy:${drop.id}`, { userId: "3810000000000000002" }));
+  assert.match(JSON.stringify(reply), /So many clicks/);
+  assert.ok(Date.now() - started < 3000, "told at once, not after waiting");
+  assert.equal(creates(w).length, 0, "no Checkout Session was asked for");
+  const listing = await w.db.prepare("SELECT stock FROM listings WHERE id = ?1").bind(drop.id).first();
+  assert.equal(listing.stock, 1, "the unit is back on sale");
+  // The refused click booked nothing: the next turn is still the one right after the 45th
+  // (one spacing after it, less the time gone by), not one spacing later.
+  const [next] = await takeTurns(w, 1);
+  assert.equal(next.status, 200);
+  assert.ok(next.wait <= last.wait + 500 + 1, `next wait ${next.wait} ms, the 45th's ${last.wait} ms`);
+  assert.ok(next.wait > last.wait + 500 - (Date.now() - started) - 50, `next wait ${next.wait} ms`);
+});
+
+test("without the CHECKOUT_PACE binding /healthz names it, and a click still gets its link (the isolate paces itself)", async () => {
+  const bare = await startWorker({ durableObjects: {}, bindings: { CHECKOUTS_PER_SECOND: "fast" } });
+  extra.push(bare);
+  const health = await bare.get("/healthz");
+  assert.equal(health.status, 503);
+  const body = await health.json();
+  assert.deepEqual(body.missing, ["CHECKOUT_PACE"]);
+  assert.deepEqual(body.malformed, ["CHECKOUTS_PER_SECOND"]);
+  await makeSeller(bare, SELLER);
+  const drop = await postDrop(bare, SELLER, { price: "60", quantity: 1, title: "Alone Board" });
+  const reply = await finalReply(bare, component(`c5:v1:buy:${drop.id}`, { userId: "3810000000000000003" }));
+  assert.match(JSON.stringify(reply), /\/_standin\/stripe\/checkout\/cs_/);
+  assert.equal(bare.logs.filter((l) => l.event === "checkout_pace_unreachable").length, 1);
+});
