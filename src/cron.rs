@@ -19,12 +19,10 @@
 
 use crate::clients::stripe::Stripe;
 use crate::context::Cx;
-use crate::domain::buying::HOLD_MS;
 use crate::domain::escrow::{Actor, Event};
-use crate::domain::ids::{seeded_random, OrderId};
 use crate::error::Failure;
-use crate::flows::{escrow as money, reconcile};
-use crate::store::{buying, fulfilment, ledger, raffle, waitlist};
+use crate::flows::{escrow as money, reconcile, waitlist as waitlists};
+use crate::store::{buying, fulfilment, ledger, raffle};
 use crate::{log, outbox};
 use serde_json::json;
 
@@ -46,7 +44,7 @@ pub async fn run(cx: &Cx, cron: &str) {
     if let Err(e) = draw_raffles(cx).await {
         log::error("cron_raffle_failed", &e);
     }
-    if let Err(e) = serve_waitlists(cx).await {
+    if let Err(e) = waitlists::serve(cx, None).await {
         log::error("cron_waitlist_failed", &e);
     }
     if let Err(e) = finish_money(cx).await {
@@ -137,54 +135,6 @@ async fn draw_raffles(cx: &Cx) -> Result<(), Failure> {
     }
     Ok(())
 }
-
-/// Units that came back (a hold lapsed above, a checkout expired, a refund before shipping)
-/// go down their drop's line: each to the first buyer waiting, held for them for
-/// `HOLD_MS` with a DM (store::waitlist::offer; one batch for all). Meanwhile Buy takes no
-/// free unit for anyone further back, so nobody jumps the line between two runs.
-async fn serve_waitlists(cx: &Cx) -> Result<(), Failure> {
-    let db = cx.db()?;
-    let turns = waitlist::turns(&db, OFFERS_PER_RUN).await?;
-    if turns.is_empty() {
-        return Ok(());
-    }
-    let seed = crate::config::order_id_seed(&cx.env);
-    // Whole milliseconds: an integer's text (a float's would pull float formatting into the module).
-    let clock = (cx.now_ms as i64).to_string();
-    let mut ids = Vec::with_capacity(turns.len());
-    for turn in &turns {
-        let random = match &seed {
-            Some(seed) => seeded_random(seed, &["offer", &turn.buyer_id, &turn.listing_id, &clock]),
-            None => {
-                let mut random = [0u8; 8];
-                getrandom::fill(&mut random)?;
-                random
-            }
-        };
-        ids.push(OrderId::from_random(&random));
-    }
-    let offers: Vec<waitlist::Offer<'_>> = turns
-        .iter()
-        .zip(&ids)
-        .map(|(turn, id)| waitlist::Offer {
-            listing: &turn.listing_id,
-            buyer: &turn.buyer_id,
-            hold_id: id.as_str(),
-            now_ms: cx.now_ms,
-            expires_at_ms: cx.now_ms + HOLD_MS,
-        })
-        .collect();
-    // A batch per 50 offers (5 statements each): a drawn raffle of hundreds of units is
-    // offered in one run, in a few round trips.
-    for chunk in offers.chunks(50) {
-        waitlist::offer(&db, chunk).await?;
-    }
-    log::event("cron_waitlist", json!({ "offered": offers.len() }));
-    Ok(())
-}
-
-/// Offers one cron run makes at most (the rest wait a minute): a drawn raffle's winners.
-const OFFERS_PER_RUN: u32 = 1000;
 
 /// A claim older than this with no answer is called again (the request that claimed it has
 /// certainly ended: a Worker's request can't outlive it).

@@ -135,11 +135,19 @@ async fn apply_stripe(mut req: Request, cx: &Cx, ctx: &Context) -> Result<Respon
         };
         if handled {
             let cx = cx.clone();
+            let unit_back = plan.unit_back;
             // After the response: Stripe only needs to know the event is safely applied.
             ctx.wait_until(async move {
                 if let Some(order) = order {
                     if let Err(e) = money::settle(&cx, &order).await {
                         log::error("escrow_settle_failed", &e);
+                    }
+                }
+                // A unit that came back goes to the first in its drop's line now.
+                if let Some(listing) = unit_back {
+                    let now = Cx::new(&cx.env);
+                    if let Err(e) = crate::flows::waitlist::serve(&now, listing.as_deref()).await {
+                        log::error("waitlist_serve_failed", &e);
                     }
                 }
                 if let Err(e) = outbox::drain_soon(&cx, 10).await {

@@ -3,7 +3,7 @@
 // a DM with Buy), never to whoever re-clicks fastest; an offer nobody takes passes down the line.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, clickReply, slashCommand, makeSeller, postDrop, control, waitFor, runCron, assertHeldMoney } from "./harness.mjs";
+import { startWorker, clickReply, slashCommand, makeSeller, postDrop, control, waitFor, runCron, assertHeldMoney, validReply } from "./harness.mjs";
 
 const SELLER = "2900000000000000001";
 let w;
@@ -86,8 +86,15 @@ test("the waitlist: a unit that comes back goes down the line, and an offer not 
   assert.equal((await place(drop.id, c)).joined_at, joined, "a second click keeps the place");
   assert.equal((await w.db.prepare("SELECT COUNT(*) AS n FROM waitlist WHERE listing_id = ?1").bind(drop.id).first()).n, 2);
 
-  // A's checkout expires: the unit is back, but it is the line's, not a re-clicker's.
-  await control(w, `/stripe/checkout/${ha.checkout_session_id}/lapse`);
+  // A's hold ends and its unit is back, before the line is served (the cron's sweep returns
+  // it, then serves the line in the same run; here the two steps are apart, as they are when
+  // a click lands between them): the unit is the line's, not a re-clicker's. (A checkout
+  // expiring serves the line at once: the next test.)
+  await control(w, `/stripe/checkout/${ha.checkout_session_id}/lapse`, { deliver: false });
+  await w.db.batch([
+    w.db.prepare("UPDATE listings SET stock = stock + 1 WHERE id = ?1").bind(drop.id),
+    w.db.prepare("UPDATE reservations SET status = 'released' WHERE id = ?1").bind(ha.id),
+  ]);
   assert.equal(await stock(drop.id), 1);
   const reclick = await click(`c5:v1:buy:${drop.id}`, d); // within D's click window: answered from reads
   assert.match(text(reclick), /Waitlist first/);
@@ -142,6 +149,51 @@ test("the waitlist: a unit that comes back goes down the line, and an offer not 
   assertHeldMoney(w, order);
   assert.equal((await w.db.prepare("SELECT COUNT(*) AS n FROM orders WHERE listing_id = ?1 AND status = 'paid'").bind(drop.id).first()).n, 1, "one unit, one order");
   assert.equal(await stock(drop.id), 0);
+  assert.deepEqual(w.standin.state.violations, [], "every Discord body valid against the spec");
+});
+
+test("a unit that comes back is offered to the first in line at once: a checkout that expires, a refund before shipping", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, price: "70", title: "Returning Unit Board" });
+  const [a, b, c] = [buyer(), buyer(), buyer()];
+  assert.match(text(await click(`c5:v1:buy:${drop.id}`, a)), /Great choice/);
+  const ha = await holdOf(drop.id, a);
+  assert.match(text(await click(`c5:v1:line:${drop.id}`, b)), /next in line/);
+  assert.match(text(await click(`c5:v1:line:${drop.id}`, c)), /#2 in line/);
+
+  // A's checkout expires: Stripe's webhook returns the unit, and the same request offers it
+  // to B after its response; no cron runs in this test.
+  const lapsed = await control(w, `/stripe/checkout/${ha.checkout_session_id}/lapse`);
+  assert.equal(lapsed.delivered.status, 200);
+  const hb = await waitFor(async () => {
+    const h = await holdOf(drop.id, b);
+    return h?.status === "held" ? h : null;
+  }, { what: "B's offered hold" });
+  assert.equal(await stock(drop.id), 0);
+  assert.equal((await place(drop.id, b)).status, "offered");
+  await waitFor(() => dmTo(b, "Your turn"), { what: "B's offer DM" });
+  assert.equal(await holdOf(drop.id, c), null, "C waits for the next unit");
+
+  // B buys and pays; the builder refunds before shipping: the unit is back and goes to C at once.
+  assert.match(text(await click(`c5:v1:buy:${drop.id}`, b, { dm: true })), /Great choice/);
+  await control(w, `/stripe/checkout/${(await holdOf(drop.id, b)).checkout_session_id}/pay`);
+  const order = await w.db.prepare("SELECT * FROM orders WHERE id = ?1").bind(hb.id).first();
+  assert.equal(order.status, "paid");
+  const refund = await validReply(w, slashCommand(["refund"], { userId: SELLER, options: [{ name: "order", type: 3, value: order.id }, { name: "reason", type: 3, value: "Out of switches" }] }));
+  assert.match(refund.data.embeds[0].title, /Refunded/);
+  const hc = await waitFor(async () => {
+    const h = await holdOf(drop.id, c);
+    return h?.status === "held" ? h : null;
+  }, { what: "C's offered hold" });
+  assert.equal(await stock(drop.id), 0);
+  await waitFor(() => dmTo(c, "Your turn"), { what: "C's offer DM" });
+  assert.equal((await w.db.prepare("SELECT status FROM orders WHERE id = ?1").bind(order.id).first()).status, "refunded");
+  // The money: B's payment went back whole, nothing left C500 beyond what was charged.
+  const pi = w.standin.stripeObjects.get(order.payment_intent_id);
+  const charge = w.standin.stripeObjects.get(pi.latest_charge);
+  assert.equal(charge.amount_refunded, charge.amount, "refunded in full");
+  const transfers = w.standin.state.calls.filter((x) => x.service === "stripe" && x.method === "POST" && x.path.endsWith("/v1/transfers") && x.status === 200);
+  assert.equal(transfers.length, 0, "nothing was paid out");
+  assert.notEqual(hc.id, hb.id);
   assert.deepEqual(w.standin.state.violations, [], "every Discord body valid against the spec");
 });
 

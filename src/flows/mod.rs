@@ -8,3 +8,4 @@ pub mod onboarding;
 pub mod reconcile;
 pub mod reports;
 pub mod twitch;
+pub mod waitlist;

@@ -12,6 +12,7 @@ use crate::domain::fulfilment::{
 use crate::domain::ids::OrderId;
 use crate::domain::listing::Kind;
 use crate::domain::markdown::escape as md;
+use crate::domain::order::OrderStatus;
 use crate::flows::escrow as money;
 use crate::store::fulfilment::{self as rows, ActionOrder};
 use crate::{config, log};
@@ -264,6 +265,11 @@ async fn refund_order(
         "refund_requested",
         json!({ "order": order.id, "by": user, "reason": reason, "escrow": m.facts.escrow.as_str() }),
     );
+    if m.facts.status == OrderStatus::Refunded {
+        // Refunded before shipping, its unit is back on sale: the drop's line is served now.
+        let ctx = worker::Context::new(super::share_context(ctx));
+        crate::flows::waitlist::serve_soon(cx, &ctx, m.listing_id.clone());
+    }
     Ok(match m.facts.escrow {
         Escrow::Refunded | Escrow::Reversed | Escrow::Owed => ok(
             "↩️ Refunded",

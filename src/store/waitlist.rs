@@ -74,16 +74,25 @@ pub struct Turn {
 }
 
 /// Places nobody can serve leave the line, so they never block it: a banned buyer, or one
-/// who has reached the drop's per-buyer limit since joining. Then reads whose turn it is.
-pub async fn turns(db: &D1Database, limit: u32) -> Result<Vec<Turn>, StoreError> {
+/// who has reached the drop's per-buyer limit since joining. Then reads whose turn it is:
+/// in `listing`'s line, or in every line (None).
+pub async fn turns(
+    db: &D1Database,
+    limit: u32,
+    listing: Option<&str>,
+) -> Result<Vec<Turn>, StoreError> {
+    let listing = listing.map_or(JsValue::NULL, JsValue::from);
     let mut batch = Batch::new();
-    batch.add(db.prepare(
-        "DELETE FROM waitlist AS w WHERE w.status = 'waiting' AND (
-           EXISTS (SELECT 1 FROM users u WHERE u.discord_id = w.buyer_id AND u.is_banned = 1)
-           OR EXISTS (SELECT 1 FROM listings l WHERE l.id = w.listing_id AND l.per_buyer IS NOT NULL
-             AND (SELECT COUNT(*) FROM orders o WHERE o.listing_id = l.id AND o.buyer_id = w.buyer_id
-               AND o.status NOT IN ('cancelled', 'refunded')) >= l.per_buyer))",
-    ));
+    batch.add(
+        db.prepare(
+            "DELETE FROM waitlist AS w WHERE w.status = 'waiting' AND (?1 IS NULL OR w.listing_id = ?1) AND (
+               EXISTS (SELECT 1 FROM users u WHERE u.discord_id = w.buyer_id AND u.is_banned = 1)
+               OR EXISTS (SELECT 1 FROM listings l WHERE l.id = w.listing_id AND l.per_buyer IS NOT NULL
+                 AND (SELECT COUNT(*) FROM orders o WHERE o.listing_id = l.id AND o.buyer_id = w.buyer_id
+                   AND o.status NOT IN ('cancelled', 'refunded')) >= l.per_buyer))",
+        )
+        .bind(std::slice::from_ref(&listing))?,
+    );
     // Read as one text per turn ("listing buyer": neither id has a space) into a row type the
     // module already has: each row type's decoder costs the module ~1 KiB.
     let turns = batch.read::<ReturnedId>(
@@ -92,11 +101,12 @@ pub async fn turns(db: &D1Database, limit: u32) -> Result<Vec<Turn>, StoreError>
                SELECT w.listing_id, w.buyer_id, l.stock,
                  ROW_NUMBER() OVER (PARTITION BY w.listing_id ORDER BY w.joined_at, w.buyer_id) AS place
                FROM waitlist w JOIN listings l ON l.id = w.listing_id
-               WHERE w.status = 'waiting' AND l.status = 'live' AND l.stock > 0 AND {})
+               WHERE w.status = 'waiting' AND l.status = 'live' AND l.stock > 0 AND {}
+                 AND (?2 IS NULL OR w.listing_id = ?2))
              WHERE place <= stock ORDER BY listing_id, place LIMIT ?1",
             seller_can_sell!(),
         ))
-        .bind(&[JsValue::from(limit)])?,
+        .bind(&[JsValue::from(limit), listing])?,
     );
     Ok(batch
         .run(db)

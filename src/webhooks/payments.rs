@@ -17,11 +17,16 @@ use crate::store::{Batch, Read, ReturnedId};
 use crate::stripe::event::{Charge, CheckoutSession, Dispute, Event};
 use worker::{D1Database, D1PreparedStatement};
 
-/// An event's statements, and the order whose money must be settled after the batch.
+/// An event's statements, the order whose money must be settled after the batch, and the
+/// drop whose line to serve.
 pub struct Plan {
     pub batch: Batch,
     /// The statement that returns the id of that order (if it has one).
     pub order: Option<Read<ReturnedId>>,
+    /// A unit of this drop may have come back: its waitlist is served after the response
+    /// (flows::waitlist), not at the next cron minute. `Some(None)`: a drop not known here
+    /// (a refund, settled later): every line is served.
+    pub unit_back: Option<Option<String>>,
 }
 
 impl Plan {
@@ -29,13 +34,18 @@ impl Plan {
         Plan {
             batch: Batch::of(statements),
             order: None,
+            unit_back: None,
         }
     }
 
     /// Statements whose last one returns the id of the order to settle.
     fn money(statements: Vec<D1PreparedStatement>) -> Plan {
         let (batch, order) = Batch::ending_with_read(statements);
-        Plan { batch, order }
+        Plan {
+            batch,
+            order,
+            unit_back: None,
+        }
     }
 
     fn none() -> Plan {
@@ -87,9 +97,12 @@ pub async fn plan(
             else {
                 return Ok(Plan::none());
             };
-            Ok(Plan::effects(
-                buying::hold_ended_statements(db, &order, &listing, now_ms).map_err(internal)?,
-            ))
+            let statements =
+                buying::hold_ended_statements(db, &order, &listing, now_ms).map_err(internal)?;
+            Ok(Plan {
+                unit_back: Some(Some(listing)),
+                ..Plan::effects(statements)
+            })
         }
         "charge.refunded" => {
             let charge: Charge = object(event)?;
@@ -109,9 +122,13 @@ pub async fn plan(
                     live: !matches!(r.status.as_deref(), Some("failed" | "canceled")),
                 })
                 .collect();
-            Ok(Plan::money(
-                ledger::refund_statements(db, &pi, &listed, now_ms).map_err(internal)?,
-            ))
+            Ok(Plan {
+                // A refund before shipping gives the unit back once it is settled.
+                unit_back: Some(None),
+                ..Plan::money(
+                    ledger::refund_statements(db, &pi, &listed, now_ms).map_err(internal)?,
+                )
+            })
         }
         "charge.dispute.created" | "charge.dispute.closed" => {
             let dispute: Dispute = object(event)?;
