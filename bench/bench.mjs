@@ -270,10 +270,12 @@ async function benchBuying() {
     if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
     if (i >= 10) webhookLatency.push(performance.now() - t0);
     // Let the outbox delivery (after the response) finish, so its D1 calls aren't counted
-    // against the next request. A drop's coalesced embed edit may wait its 5 s
-    // (store::outbox::EMBED_EVERY_MS): only jobs already due are waited for.
-    for (let t = 0; t < 200; t++) {
-      const pending = (await db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1").bind(Date.now()).first()).n;
+    // against the next request: every job delivered, including those waiting for room under
+    // Discord's global limit (src/discord/ratelimit.rs, 45 bot calls a second). A drop's
+    // coalesced embed edit may wait its 5 s (store::outbox::EMBED_EVERY_MS): it is waited
+    // for only when due.
+    for (let t = 0; t < 300; t++) {
+      const pending = (await db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending' AND (next_attempt_at <= ?1 OR dedupe_key NOT LIKE 'embed:%')").bind(Date.now()).first()).n;
       if (pending === 0) break;
       await new Promise((r) => setTimeout(r, 10));
     }
