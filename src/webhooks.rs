@@ -144,9 +144,9 @@ async fn apply_stripe(mut req: Request, cx: &Cx, ctx: &Context) -> Result<Respon
                     }
                 }
                 // A unit that came back goes to the first in its drop's line now.
-                if let Some(listing) = unit_back {
+                if let Some(line) = unit_back {
                     let now = Cx::new(&cx.env);
-                    if let Err(e) = crate::flows::waitlist::serve(&now, listing.as_deref()).await {
+                    if let Err(e) = crate::flows::waitlist::serve(&now, line.listing()).await {
                         log::error("waitlist_serve_failed", &e);
                     }
                 }

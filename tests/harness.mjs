@@ -317,6 +317,20 @@ export async function control(w, route, body = {}) {
 }
 
 /** Sends a signed interaction; checks the answer is a 200 valid against Discord's spec. */
+/** The buyer's final message for a click whose work may be deferred: the immediate reply
+ *  (type 4), or the edit of the deferred one (type 5, then PATCH …/@original). The answer is
+ *  checked against Discord's spec. */
+export async function finalReply(w, payload, { timeout = 25000 } = {}) {
+  const body = await validReply(w, payload);
+  if (body.type === 4) return body.data;
+  assert.equal(body.type, 5, JSON.stringify(body));
+  const edit = await waitFor(
+    () => w.standin.state.calls.find((c) => c.service === "discord" && c.method === "PATCH" && c.path.includes(`/${payload.token}/messages/@original`)),
+    { timeout, what: "the deferred reply's edit" },
+  );
+  return edit.body;
+}
+
 export async function validReply(w, payload) {
   const res = await w.interact(payload);
   assert.equal(res.status, 200);

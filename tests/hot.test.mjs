@@ -5,7 +5,7 @@
 // with "So many clicks!" (a busy drop, not an outage). bench/hot-drop.mjs measures the storm.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, component, makeSeller, postDrop, control, waitFor } from "./harness.mjs";
+import { startWorker, component, makeSeller, postDrop, control, finalReply } from "./harness.mjs";
 
 const SELLER = "2800000000000000001";
 let w;
@@ -17,23 +17,10 @@ after(async () => {
   await w?.close();
 });
 
-/** The buyer's final message: the immediate reply, or the edit of a deferred one. */
-async function finalReply(payload) {
-  const res = await w.interact(payload);
-  const body = await res.json();
-  if (body.type === 4) return body.data;
-  assert.equal(body.type, 5, JSON.stringify(body));
-  const edit = await waitFor(
-    () => w.standin.state.calls.find((c) => c.service === "discord" && c.method === "PATCH" && c.path.includes(`/${payload.token}/messages/@original`)),
-    { timeout: 25000, what: "the deferred reply's edit" },
-  );
-  return edit.body;
-}
-
 test("Stripe answers 429 three times: the buyer keeps the unit and gets the link", async () => {
   const drop = await postDrop(w, SELLER, { price: "60", quantity: 1, title: "Busy Board" });
   for (let i = 0; i < 3; i++) await control(w, "/stripe/fail", { status: 429, path: "^/v1/checkout/sessions$" });
-  const reply = await finalReply(component(`c5:v1:buy:${drop.id}`, { userId: "3800000000000000001" }));
+  const reply = await finalReply(w, component(`c5:v1:buy:${drop.id}`, { userId: "3800000000000000001" }));
   assert.match(JSON.stringify(reply), /Great choice/);
   assert.match(JSON.stringify(reply), /\/_standin\/stripe\/checkout\/cs_/);
   const hold = await w.db.prepare("SELECT status, checkout_session_id FROM reservations WHERE listing_id = ?1").bind(drop.id).first();
@@ -48,7 +35,7 @@ test("Stripe keeps answering 429 past the click's patience: the unit goes back, 
   const drop = await postDrop(w, SELLER, { price: "60", quantity: 1, title: "Swamped Board" });
   await control(w, "/stripe/fail", { status: 429, path: "^/v1/checkout/sessions$", count: 200 });
   try {
-    const reply = await finalReply(component(`c5:v1:buy:${drop.id}`, { userId: "3800000000000000002" }));
+    const reply = await finalReply(w, component(`c5:v1:buy:${drop.id}`, { userId: "3800000000000000002" }));
     assert.match(JSON.stringify(reply), /So many clicks/);
     assert.doesNotMatch(JSON.stringify(reply), /Stripe didn't answer/);
     const listing = await w.db.prepare("SELECT stock FROM listings WHERE id = ?1").bind(drop.id).first();

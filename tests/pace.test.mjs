@@ -6,8 +6,7 @@
 // /healthz names what is missing.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, component, makeSeller, postDrop, control, waitFor } from "./harness.mjs";
-import { validateInteractionResponse } from "../dev/discord-spec.mjs";
+import { startWorker, component, makeSeller, postDrop, control, finalReply } from "./harness.mjs";
 
 const SELLER = "2810000000000000001";
 const RATE = 2; // Checkout starts a second, so the spacing (500 ms) is easy to see
@@ -32,21 +31,6 @@ async function takeTurns(worker, n, max = 60_000) {
     waits.push({ status: res.status, wait: Number(await res.text()) });
   }
   return waits;
-}
-
-/** The buyer's final message: the immediate reply, or the edit of a deferred one. */
-async function finalReply(worker, payload) {
-  const res = await worker.interact(payload);
-  const body = await res.json();
-  const check = validateInteractionResponse(body);
-  assert.ok(check.ok, check.errors.join("; "));
-  if (body.type === 4) return body.data;
-  assert.equal(body.type, 5, JSON.stringify(body));
-  const edit = await waitFor(
-    () => worker.standin.state.calls.find((c) => c.service === "discord" && c.method === "PATCH" && c.path.includes(`/${payload.token}/messages/@original`)),
-    { timeout: 25000, what: "the deferred reply's edit" },
-  );
-  return edit.body;
 }
 
 const creates = (worker) =>

@@ -23,10 +23,25 @@ pub struct Plan {
     pub batch: Batch,
     /// The statement that returns the id of that order (if it has one).
     pub order: Option<Read<ReturnedId>>,
-    /// A unit of this drop may have come back: its waitlist is served after the response
-    /// (flows::waitlist), not at the next cron minute. `Some(None)`: a drop not known here
-    /// (a refund, settled later): every line is served.
-    pub unit_back: Option<Option<String>>,
+    /// A unit may have come back: the line to serve after the response (flows::waitlist),
+    /// rather than at the next cron minute.
+    pub unit_back: Option<Line>,
+}
+
+/// Which waitlist a returned unit belongs to.
+pub enum Line {
+    Of(String),
+    /// A drop not known here (a refund, whose order is settled after the batch): every line.
+    Any,
+}
+
+impl Line {
+    pub fn listing(&self) -> Option<&str> {
+        match self {
+            Line::Of(listing) => Some(listing),
+            Line::Any => None,
+        }
+    }
 }
 
 impl Plan {
@@ -100,7 +115,7 @@ pub async fn plan(
             let statements =
                 buying::hold_ended_statements(db, &order, &listing, now_ms).map_err(internal)?;
             Ok(Plan {
-                unit_back: Some(Some(listing)),
+                unit_back: Some(Line::Of(listing)),
                 ..Plan::effects(statements)
             })
         }
@@ -124,7 +139,7 @@ pub async fn plan(
                 .collect();
             Ok(Plan {
                 // A refund before shipping gives the unit back once it is settled.
-                unit_back: Some(None),
+                unit_back: Some(Line::Any),
                 ..Plan::money(
                     ledger::refund_statements(db, &pi, &listed, now_ms).map_err(internal)?,
                 )
