@@ -8,7 +8,7 @@
 // after bench.mjs; `node bench/hot-drop.mjs` alone replaces the section).
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import { startWorker, component, makeSeller, postDrop } from "../tests/harness.mjs";
+import { startWorker, component, makeSeller, postDrop, isInterim } from "../tests/harness.mjs";
 import { ROOT } from "../dev/migrate.mjs";
 import { storm, pct, ms } from "./storm.mjs";
 
@@ -18,7 +18,8 @@ const IN_FLIGHT = Number(process.env.HOT_IN_FLIGHT ?? 250);
 const SPREAD_MS = 1000;
 const STRIPE = { global: 100, perEndpoint: 25 };
 const SELLER = "2700000000000000001";
-const w = await startWorker();
+// HOT_RATE sets CHECKOUTS_PER_SECOND (the deployment's default otherwise).
+const w = await startWorker({ bindings: process.env.HOT_RATE ? { CHECKOUTS_PER_SECOND: process.env.HOT_RATE } : {} });
 try {
   await makeSeller(w, SELLER);
   const drop = await postDrop(w, SELLER, { price: "100", quantity: UNITS, title: "Hot Drop Board" });
@@ -59,16 +60,17 @@ try {
   })();
   const { sent: clicks, start, maxInFlight } = await storm(w, buyers.map((b) => component(`c5:v1:buy:${drop.id}`, { userId: b })), { spreadMs: SPREAD_MS, inFlight: IN_FLIGHT });
 
-  // Deferred answers are edited in later (PATCH .../messages/@original): wait for them.
+  // Deferred answers, and the interim "you're in" of a held unit waiting for its Checkout,
+  // are edited in later (PATCH .../messages/@original): wait for them.
   const finalMessage = (c) => {
-    if (c.reply?.type === 4) return c.reply.data;
     const edits = w.standin.state.calls.filter((x) => x.service === "discord" && x.method === "PATCH" && x.path.includes(`/${c.token}/messages/@original`));
-    return edits.at(-1)?.body;
+    if (edits.length) return edits.at(-1).body;
+    return c.reply?.type === 4 && !isInterim(c.reply.data) ? c.reply.data : undefined;
   };
   const linkOf = (m) => JSON.stringify(m ?? {}).match(/\/_standin\/stripe\/checkout\/cs_[A-Za-z0-9_]+/)?.[0];
   const deadline = performance.now() + 60_000;
   for (;;) {
-    const pending = clicks.filter((c) => c.reply?.type === 5 && !finalMessage(c));
+    const pending = clicks.filter((c) => (c.reply?.type === 5 || (c.reply?.type === 4 && isInterim(c.reply.data))) && !finalMessage(c));
     if (!pending.length || performance.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -77,7 +79,7 @@ try {
 
   // When each buyer got their link: with the immediate answer, or when the edit arrived.
   const linkAt = (c) => {
-    if (c.reply?.type === 4) return linkOf(c.reply.data) ? c.answeredAt : undefined;
+    if (c.reply?.type === 4 && linkOf(c.reply.data)) return c.answeredAt;
     const edit = w.standin.state.calls.find((x) => x.service === "discord" && x.method === "PATCH" && x.path.includes(`/${c.token}/messages/@original`) && linkOf(x.body));
     return edit ? edit.at - (Date.now() - performance.now()) : undefined;
   };
@@ -106,6 +108,7 @@ try {
     ["units", UNITS, ""],
     ["most requests in flight", maxInFlight, "≥ 200"],
     ["first answer p50 / p99 / max (ms)", `${ms(pct(firstAnswer, 50))} / ${ms(pct(firstAnswer, 99))} / ${ms(Math.max(...firstAnswer))}`, "all ≤ 3000; p99 < 1000"],
+    ["first answers \"you're in, your link is being made\" / deferred (link edited in)", `${clicks.filter((c) => c.reply?.type === 4 && isInterim(c.reply.data)).length} / ${clicks.filter((c) => c.reply?.type === 5).length}`, ""],
     ["units oversold", oversold, "0"],
     ["clicks without an answer or a clear outcome", unanswered, "0"],
     ["buyers with a Checkout link", linkTimes.length, `${UNITS}`],

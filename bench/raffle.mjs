@@ -8,7 +8,7 @@
 // from its own section on; `node bench/raffle.mjs` alone replaces this section).
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import { startWorker, component, dmComponent, makeSeller, postDrop, runCron } from "../tests/harness.mjs";
+import { startWorker, component, dmComponent, makeSeller, postDrop, runCron, isInterim } from "../tests/harness.mjs";
 import { ROOT } from "../dev/migrate.mjs";
 import { verify } from "../dev/verify-draw.mjs";
 import { storm, pct, ms } from "./storm.mjs";
@@ -55,20 +55,22 @@ try {
   const clicks = await storm(w, winners.map((userId) => dmComponent(`c5:v1:buy:${drop.id}`, { userId })), { spreadMs: SPREAD_MS, inFlight: IN_FLIGHT });
   const linkOf = (m) => JSON.stringify(m ?? {}).match(/\/_standin\/stripe\/checkout\/cs_[A-Za-z0-9_]+/)?.[0];
   const deadline = performance.now() + 60_000;
+  const lastEdit = (c) => w.standin.state.calls.filter((x) => x.service === "discord" && x.method === "PATCH" && x.path.includes(`/${c.token}/messages/@original`)).at(-1);
   const edited = (c) => w.standin.state.calls.find((x) => x.service === "discord" && x.method === "PATCH" && x.path.includes(`/${c.token}/messages/@original`) && linkOf(x.body));
   for (;;) {
-    const pending = clicks.sent.filter((c) => c.reply?.type === 5 && !edited(c));
+    const pending = clicks.sent.filter((c) => (c.reply?.type === 5 || (c.reply?.type === 4 && isInterim(c.reply.data))) && !lastEdit(c));
     if (!pending.length || performance.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 200));
   }
   const offset = Date.now() - performance.now();
   const linkTimes = clicks.sent
-    .map((c) => (c.reply?.type === 4 ? (linkOf(c.reply.data) ? c.answeredAt : undefined) : edited(c) ? edited(c).at - offset : undefined))
+    .map((c) => (c.reply?.type === 4 && linkOf(c.reply.data) ? c.answeredAt : edited(c) ? edited(c).at - offset : undefined))
     .filter((t) => t !== undefined);
   // What each winner was finally told (the link, or why not).
   const outcomes = {};
   for (const c of clicks.sent) {
-    const m = c.reply?.type === 4 ? c.reply.data : edited(c)?.body ?? w.standin.state.calls.filter((x) => x.service === "discord" && x.method === "PATCH" && x.path.includes(`/${c.token}/messages/@original`)).at(-1)?.body;
+    // The last edit when the first answer was deferred or an interim "you're in".
+    const m = lastEdit(c)?.body ?? (c.reply?.type === 4 && !isInterim(c.reply.data) ? c.reply.data : undefined);
     const kind = linkOf(m) ? "Checkout link" : (m?.embeds?.[0]?.title ?? (c.error ? "no answer (network)" : c.status !== 200 ? `HTTP ${c.status}` : "no final answer")).replace(/^\W+\s*/u, "");
     outcomes[kind] = (outcomes[kind] ?? 0) + 1;
   }

@@ -266,6 +266,32 @@ fn deferred(
     ctx: &Context,
     work: impl Future<Output = Message> + 'static,
 ) -> Answer {
+    answered_early(interaction, cx, ctx, work, None)
+}
+
+/// An interim answer a piece of work may ask for before it is done: `message` words the
+/// wait `progress` was told of (a Buy whose unit is held while its Checkout waits a turn).
+struct Early {
+    progress: crate::flows::buying::Progress,
+    message: fn(f64) -> Message,
+}
+
+/// How the first answer came about.
+enum First {
+    Done(Message),
+    Early(Message),
+    Late,
+}
+
+/// As [`deferred`], and answered at once with `early`'s interim reply when the work asks
+/// for one; the work's own reply is then edited in over it.
+fn answered_early(
+    interaction: &Interaction,
+    cx: &Cx,
+    ctx: &Context,
+    work: impl Future<Output = Message> + 'static,
+    early: Option<Early>,
+) -> Answer {
     let token = interaction.token.clone();
     let cx = cx.clone();
     let env = cx.env.clone();
@@ -275,17 +301,24 @@ fn deferred(
         let mut timer = Box::pin(crate::sleep::sleep_ms(DEFER_AFTER.as_millis() as f64));
         let first = std::future::poll_fn(|cx| {
             if let Poll::Ready(message) = work.as_mut().poll(cx) {
-                return Poll::Ready(Some(message));
+                return Poll::Ready(First::Done(message));
             }
-            timer.as_mut().poll(cx).map(|()| None)
+            if let Some(early) = &early {
+                if let Some(wait_ms) = early.progress.poll_held(cx.waker()) {
+                    return Poll::Ready(First::Early((early.message)(wait_ms)));
+                }
+            }
+            timer.as_mut().poll(cx).map(|()| First::Late)
         })
         .await;
-        if let Some(message) = first {
-            return InteractionResponse::message(message);
-        }
+        let response = match first {
+            First::Done(message) => return InteractionResponse::message(message),
+            First::Early(message) => InteractionResponse::message(message),
+            First::Late => InteractionResponse::deferred_ephemeral(),
+        };
         let finish = async move {
             let mut message = work.await;
-            // The deferral already made the reply ephemeral; an edit carries no flags.
+            // The first answer already made the reply ephemeral; an edit carries no flags.
             message.flags = None;
             let application = env
                 .var("DISCORD_APPLICATION_ID")
@@ -303,7 +336,7 @@ fn deferred(
             }
         };
         worker::Context::new(ctx).wait_until(finish);
-        InteractionResponse::deferred_ephemeral()
+        response
     }))
 }
 

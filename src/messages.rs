@@ -601,6 +601,18 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_held_unit_waiting_for_its_checkout_is_told_roughly_when() {
+        let (title, words) = held_early(300.0);
+        assert!(title.contains("You're in"));
+        assert!(words.contains("in about 1 second;"), "{words}");
+        assert!(words.contains("checkout link is being made"));
+        assert!(words.contains("C500 holds the payment"));
+        // The turn plus about half a second for Stripe, rounded up.
+        assert!(held_early(1_600.0).1.contains("in about 3 seconds;"));
+        assert!(held_early(2_000.0).1.contains("in about 3 seconds;"));
+    }
+
+    #[test]
     fn a_raffles_gates_read_as_one_sentence_per_surface() {
         assert_eq!(raffle_gates(None, None, None, Surface::Discord), "");
         assert_eq!(
@@ -847,6 +859,20 @@ fn busy() -> (&'static str, String) {
     (
         "So many clicks!",
         "We couldn't hold a unit for you just now. Please click Buy again.".to_owned(),
+    )
+}
+
+/// The first answer to a Buy whose unit is held while its Checkout Session waits for its
+/// turn (`wait_ms` until then); the link replaces it. The Checkout's 30 minutes start when
+/// it is made: the hold runs 31 minutes and the click gives up after 20 s.
+pub fn held_early(wait_ms: f64) -> (&'static str, String) {
+    let seconds = ((wait_ms + 500.0) / 1000.0).ceil().max(1.0) as u32;
+    (
+        "🌸 You're in! A unit is held for you",
+        format!(
+            "Your secure checkout link is being made and will appear right here in about {seconds} second{}; you'll have 30 minutes to pay from then. C500 holds the payment until the builder proves the work.",
+            if seconds == 1 { "" } else { "s" }
+        ),
     )
 }
 

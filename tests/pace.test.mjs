@@ -6,7 +6,7 @@
 // /healthz names what is missing.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, component, makeSeller, postDrop, control, finalReply } from "./harness.mjs";
+import { startWorker, component, makeSeller, postDrop, control, finalReply, validReply, isInterim, waitFor } from "./harness.mjs";
 
 const SELLER = "2810000000000000001";
 const RATE = 2; // Checkout starts a second, so the spacing (500 ms) is easy to see
@@ -51,6 +51,40 @@ test("turns taken elsewhere delay this click's Checkout: the pace is the deploym
   assert.ok(made, "a session was made");
   assert.ok(made.at - clicked >= 1400, `the session waited its turn (${made.at - clicked} ms after the click)`);
   assert.equal(w.logs.filter((l) => l.event === "checkout_pace_unreachable").length, 0);
+});
+
+test("a held unit waiting for its turn is answered at once, \"you're in\", and the link is edited in over it (issue 11.1)", async () => {
+  await control(w, "/reset");
+  const drop = await postDrop(w, SELLER, { price: "60", quantity: 1, title: "Early Answer Board" });
+  // The next free start is 2 s away (four turns at 2 a second booked elsewhere).
+  await takeTurns(w, 4);
+  const payload = component(`c5:v1:buy:${drop.id}`, { userId: "3810000000000000004" });
+  const clicked = Date.now();
+  const first = await validReply(w, payload);
+  const answeredAfter = Date.now() - clicked;
+  assert.equal(first.type, 4, JSON.stringify(first));
+  assert.ok(isInterim(first.data), JSON.stringify(first.data));
+  assert.equal(first.data.flags, 64, "only the buyer sees it");
+  assert.match(first.data.embeds[0].title, /You're in/);
+  assert.match(first.data.embeds[0].description, /about 3 seconds/);
+  assert.ok(answeredAfter < 1500, `answered ${answeredAfter} ms after the click, before the turn`);
+  // Answered with the unit already held for the buyer, and no session yet.
+  const held = await w.db.prepare("SELECT status, checkout_session_id FROM reservations WHERE listing_id = ?1").bind(drop.id).all();
+  assert.deepEqual(held.results, [{ status: "held", checkout_session_id: null }]);
+  assert.equal(creates(w).length, 0);
+  // The link replaces it, on the same reply (the stand-in checks the edit against Discord's spec).
+  const edit = await waitFor(
+    () => w.standin.state.calls.find((c) => c.service === "discord" && c.method === "PATCH" && c.path.includes(`/${payload.token}/messages/@original`)),
+    { timeout: 10000, what: "the reply's edit with the link" },
+  );
+  assert.equal(edit.status, 200);
+  assert.match(JSON.stringify(edit.body), /Great choice/);
+  assert.match(JSON.stringify(edit.body), /\/_standin\/stripe\/checkout\/cs_/);
+  const [made] = creates(w);
+  assert.ok(made.at - clicked >= 1900, `the session waited its turn (${made.at - clicked} ms)`);
+  // The Checkout's 30 minutes (at least) run from when the link exists.
+  const expiresAt = Number(new URLSearchParams(made.body).get("expires_at")) * 1000;
+  assert.ok(expiresAt - made.at >= 30 * 60 * 1000, `expires ${expiresAt - made.at} ms after the session was made`);
 });
 
 test("six buyers at once at 2 a second: each gets a link, the sessions start 500 ms apart", async () => {

@@ -19,6 +19,9 @@ use crate::store::raffle::Entry;
 use crate::stripe::checkout::{checkout_form, CheckoutRequest};
 use crate::{clients, config, log, store};
 use serde_json::json;
+use std::cell::Cell;
+use std::rc::Rc;
+use std::task::Waker;
 
 /// Who is buying: a Discord account, signed in on the site or clicking in Discord.
 pub struct Buyer<'a> {
@@ -26,9 +29,54 @@ pub struct Buyer<'a> {
     pub username: &'a str,
 }
 
+/// What a click has come to before its end, for a caller that can answer early (issue 11.1,
+/// "answer first"): told once, when a unit is held for the buyer but its Checkout Session
+/// has to wait for a turn (or for Stripe to stop saying slow down). The Buy button answers
+/// "you're in, your link is being made" then and edits the link in; the site's form waits.
+#[derive(Clone, Default)]
+pub struct Progress(Rc<Told>);
+
+#[derive(Default)]
+struct Told {
+    /// The expected wait for the link (ms), until the caller takes it.
+    held: Cell<Option<f64>>,
+    told: Cell<bool>,
+    waker: Cell<Option<Waker>>,
+}
+
+impl Progress {
+    fn held(&self, wait_ms: f64) {
+        if self.0.told.replace(true) {
+            return;
+        }
+        self.0.held.set(Some(wait_ms));
+        if let Some(waker) = self.0.waker.take() {
+            waker.wake();
+        }
+    }
+
+    /// The wait the click was told of (once), or None with `waker` woken when it is.
+    pub fn poll_held(&self, waker: &Waker) -> Option<f64> {
+        let held = self.0.held.take();
+        if held.is_none() {
+            self.0.waker.set(Some(waker.clone()));
+        }
+        held
+    }
+}
+
+/// A turn this far off is worth an early answer; a nearer one is waited for, so a quiet
+/// drop's buyer gets the link itself in the first answer.
+const TELL_AFTER_MS: f64 = 250.0;
+
 /// Buy: the rules and the hold in one D1 batch, then the Checkout Session (paced). A buy
 /// repeated within 10 s (clients::clicks) reads what is held instead of writing.
-pub async fn buy(cx: &Cx, listing: &ListingId, buyer: &Buyer<'_>) -> Result<Bought, Failure> {
+pub async fn buy(
+    cx: &Cx,
+    listing: &ListingId,
+    buyer: &Buyer<'_>,
+    progress: &Progress,
+) -> Result<Bought, Failure> {
     let env = &cx.env;
     let db = cx.db()?;
     let now = cx.now_ms;
@@ -78,7 +126,7 @@ pub async fn buy(cx: &Cx, listing: &ListingId, buyer: &Buyer<'_>) -> Result<Boug
         }),
         BuyOutcome::Checkout { hold_id, fresh } => {
             let hold = hold.ok_or("the hold vanished between statements of one batch")?;
-            checkout(cx, &db, &hold, &hold_id, fresh, buyer.id, now).await
+            checkout(cx, &db, &hold, &hold_id, fresh, buyer.id, now, progress).await
         }
     }
 }
@@ -135,6 +183,7 @@ async fn again(
 const REPEAT_LOOKS: u32 = 2;
 const REPEAT_LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(450);
 
+#[allow(clippy::too_many_arguments)] // one call site, each argument a different fact
 async fn checkout(
     cx: &Cx,
     db: &worker::D1Database,
@@ -143,6 +192,7 @@ async fn checkout(
     fresh: bool,
     buyer: &str,
     now: f64,
+    progress: &Progress,
 ) -> Result<Bought, Failure> {
     let env = &cx.env;
     let base = config::public_base_url(env);
@@ -163,7 +213,7 @@ async fn checkout(
         base_url: &base,
     });
     let created = match Stripe::from_env(env) {
-        Ok(stripe) => paced_session(env, &stripe, &form, hold_id)
+        Ok(stripe) => paced_session(env, &stripe, &form, hold_id, progress)
             .await
             .map(|s| (stripe, s)),
         Err(e) => Err(Unpaced::Stripe(e)),
@@ -239,6 +289,7 @@ async fn paced_session(
     stripe: &Stripe,
     form: &crate::stripe::form::Form,
     hold_id: &str,
+    progress: &Progress,
 ) -> Result<CheckoutSession, Unpaced> {
     let clock = crate::sleep::now_ms;
     let rate = config::checkouts_per_second(env);
@@ -262,6 +313,9 @@ async fn paced_session(
         let Some(wait_ms) = turn.booked_wait_ms() else {
             return Err(Unpaced::Busy);
         };
+        if wait_ms > TELL_AFTER_MS {
+            progress.held(wait_ms);
+        }
         if wait_ms > 0.0 {
             crate::sleep::sleep_ms(wait_ms).await;
         }
@@ -272,8 +326,9 @@ async fn paced_session(
                 tries += 1;
                 // Backing off, spread by the hold's id so waiting clicks do not return together.
                 let spread = hold_id.bytes().fold(0u8, |a, b| a.wrapping_add(b));
-                crate::sleep::sleep_ms(f64::from(400 * tries.min(5)) + f64::from(spread) * 2.0)
-                    .await;
+                let backoff = f64::from(400 * tries.min(5)) + f64::from(spread) * 2.0;
+                progress.held(backoff);
+                crate::sleep::sleep_ms(backoff).await;
             }
             other => return other.map_err(Unpaced::Stripe),
         }
@@ -313,4 +368,34 @@ pub async fn enter_raffle(
     };
     let facts = store::raffle::enter(&db, &entry).await?;
     Ok(entered(&facts, buyer.id, cx.now_ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Progress;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+
+    struct Flag(AtomicBool);
+    impl Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_held_unit_is_told_once_and_wakes_the_caller() {
+        let flag = Arc::new(Flag(AtomicBool::new(false)));
+        let waker = Waker::from(flag.clone());
+        let progress = Progress::default();
+        let told = progress.clone();
+        assert_eq!(progress.poll_held(&waker), None);
+        told.held(1_500.0);
+        assert!(flag.0.load(Ordering::SeqCst), "the waiting answer is woken");
+        assert_eq!(progress.poll_held(&waker), Some(1_500.0));
+        // A 429 retry later tells nothing new: the buyer already has the early answer.
+        told.held(800.0);
+        assert_eq!(progress.poll_held(&waker), None);
+    }
 }

@@ -1,9 +1,11 @@
 //! The Buy button: flows::buying holds one unit atomically and makes its Stripe Checkout
 //! Session; this answers with an ephemeral link. Two D1 round trips (the hold batch, then
-//! recording the session); when Stripe is slow the reply is deferred and edited once the
-//! link exists (Discord waits 3 s).
+//! recording the session). In a busy drop the unit is held at once and the Checkout waits
+//! for its turn (flows::buying): the first answer says "you're in" and the link is edited in
+//! when it exists; when anything else is slow the reply is deferred past 2 s and edited the
+//! same way (Discord waits 3 s).
 
-use super::{deferred, UserError};
+use super::{answered_early, Early, UserError};
 use crate::context::Cx;
 use crate::discord::model::Interaction;
 use crate::discord::response::{colour, ActionRow, Button, Embed, Message};
@@ -30,13 +32,15 @@ pub(super) fn click(
     let buyer = user.id.clone();
     let username = user.username.clone();
     let cx2 = cx.clone();
+    let progress = buying::Progress::default();
+    let told = progress.clone();
     let work = async move {
         crate::store::take_round_trips();
         let who = Buyer {
             id: &buyer,
             username: &username,
         };
-        let result = buying::buy(&cx2, &listing, &who).await;
+        let result = buying::buy(&cx2, &listing, &who, &told).await;
         log::event(
             "buy_done",
             json!({ "listing": listing.as_str(), "d1_round_trips": crate::store::take_round_trips() }),
@@ -49,7 +53,22 @@ pub(super) fn click(
             }
         }
     };
-    deferred(interaction, cx, ctx, work)
+    let early = Early {
+        progress,
+        message: held_early,
+    };
+    answered_early(interaction, cx, ctx, work, Some(early))
+}
+
+/// The first answer while a held unit's Checkout waits for its turn: the link is edited in.
+fn held_early(wait_ms: f64) -> Message {
+    let (title, words) = messages::held_early(wait_ms);
+    Message::ephemeral_embed(Embed {
+        title: Some(title.to_owned()),
+        description: Some(words),
+        color: Some(colour::SAKURA),
+        ..Embed::default()
+    })
 }
 
 /// What the buyer is told in Discord.

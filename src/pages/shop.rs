@@ -65,7 +65,8 @@ pub async fn post(mut req: Request, cx: &Cx, listing: ListingId, action: Action)
     };
     crate::store::take_round_trips();
     let answer = match action {
-        Action::Buy => buying::buy(cx, &listing, &who)
+        // The form's answer is a redirect, so it waits for the link (no early answer).
+        Action::Buy => buying::buy(cx, &listing, &who, &buying::Progress::default())
             .await
             .map(|b| bought(&b, &posted, &listing)),
         Action::Line => buying::join_line(cx, &listing, &who)
