@@ -10,11 +10,8 @@
 //
 // Writes its section of docs/bench.md (`make bench` runs it; `node bench/d1-time.mjs` alone
 // replaces the section).
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
-import path from "node:path";
 import { startWorker, component, makeSeller, postDrop } from "../tests/harness.mjs";
-import { ROOT } from "../dev/migrate.mjs";
-import { storm, pct, ms } from "./storm.mjs";
+import { storm, pct, ms, writeSection } from "./storm.mjs";
 
 const WINNERS = Number(process.env.D1_WINNERS ?? 60);
 const LOSERS = Number(process.env.D1_LOSERS ?? 60);
@@ -108,15 +105,7 @@ try {
     md += `| ${name} | ${hs.length} | ${ms(pct(d1, 50))} / ${ms(pct(d1, 99))} | ${ms(pct(wall, 50))} / ${ms(pct(wall, 99))} | ${ms(pct(gap, 99))} |\n`;
   }
   console.log(md);
-  const file = path.join(ROOT, "docs/bench.md");
-  const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark\n";
-  const start = current.indexOf("## D1 time of Buy");
-  if (start >= 0) {
-    const end = current.indexOf("\n## ", start + 3);
-    writeFileSync(file, current.slice(0, start) + md + (end >= 0 ? current.slice(end + 1) : ""));
-  } else {
-    writeFileSync(file, current.trimEnd() + "\n\n" + md);
-  }
+  writeSection("## D1 time of Buy", md);
 } finally {
   await w.close();
 }

@@ -6,11 +6,8 @@
 // floor Stripe's budget sets (UNITS / 25 per second), and an unrelated GET / and webhook
 // during the storm against idle. Writes its section of docs/bench.md (`make bench` runs it
 // after bench.mjs; `node bench/hot-drop.mjs` alone replaces the section).
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
-import path from "node:path";
 import { startWorker, component, makeSeller, postDrop, isInterim } from "../tests/harness.mjs";
-import { ROOT } from "../dev/migrate.mjs";
-import { storm, pct, ms } from "./storm.mjs";
+import { storm, pct, ms, writeSection } from "./storm.mjs";
 
 const BUYERS = Number(process.env.HOT_BUYERS ?? 2000);
 const UNITS = Number(process.env.HOT_UNITS ?? 300);
@@ -126,10 +123,7 @@ try {
   md += `\nWhat the ${BUYERS} buyers were finally told:\n\n| answer | buyers |\n|---|---:|\n`;
   for (const [k, n] of Object.entries(outcomes).sort((a, b) => b[1] - a[1])) md += `| ${k} | ${n} |\n`;
   console.log(md);
-  const file = path.join(ROOT, "docs/bench.md");
-  const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark\n";
-  const at = current.indexOf("## Hot drop");
-  writeFileSync(file, (at >= 0 ? current.slice(0, at) : current.trimEnd() + "\n\n") + md);
+  writeSection("## Hot drop", md);
 } finally {
   await w.close();
 }

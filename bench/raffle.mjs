@@ -6,12 +6,9 @@
 // draw checked from its published record by dev/verify-draw.mjs. Writes the "Raffle" section
 // of docs/bench.md (`make bench` runs it after bench/hot-drop.mjs, which rewrites the file
 // from its own section on; `node bench/raffle.mjs` alone replaces this section).
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
-import path from "node:path";
 import { startWorker, component, dmComponent, makeSeller, postDrop, runCron, isInterim } from "../tests/harness.mjs";
-import { ROOT } from "../dev/migrate.mjs";
 import { verify } from "../dev/verify-draw.mjs";
-import { storm, pct, ms } from "./storm.mjs";
+import { storm, pct, ms, writeSection } from "./storm.mjs";
 
 const ENTRIES = Number(process.env.RAFFLE_ENTRIES ?? 5000);
 const UNITS = Number(process.env.RAFFLE_UNITS ?? 300);
@@ -99,10 +96,7 @@ try {
   md += `\nWhat the ${UNITS} winners were finally told:\n\n| answer | winners |\n|---|---:|\n`;
   for (const [k, n] of Object.entries(outcomes).sort((a, b) => b[1] - a[1])) md += `| ${k} | ${n} |\n`;
   console.log(md);
-  const file = path.join(ROOT, "docs/bench.md");
-  const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark\n";
-  const at = current.indexOf("## Raffle");
-  writeFileSync(file, (at >= 0 ? current.slice(0, at) : current.trimEnd() + "\n\n") + md);
+  writeSection("## Raffle", md);
 } finally {
   await w.close();
 }

@@ -1,5 +1,19 @@
-// The benchmarks' storm of signed interactions (bench/hot-drop.mjs, bench/raffle.mjs), and the
-// percentiles they report.
+// The benchmarks' storm of signed interactions (bench/hot-drop.mjs, bench/raffle.mjs), the
+// percentiles they report, and how each writes its own section of docs/bench.md.
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import { ROOT } from "../dev/migrate.mjs";
+
+/** Replaces the section of docs/bench.md that starts with `heading` (up to the next `## `
+ *  heading) with `md`, or appends it: a bench run alone keeps every other section. */
+export function writeSection(heading, md) {
+  const file = path.join(ROOT, "docs/bench.md");
+  const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark\n";
+  const start = current.indexOf(heading);
+  if (start < 0) return writeFileSync(file, current.trimEnd() + "\n\n" + md);
+  const end = current.indexOf("\n## ", start + heading.length);
+  writeFileSync(file, current.slice(0, start) + md.trimEnd() + "\n" + (end >= 0 ? current.slice(end) : ""));
+}
 
 /** The p-th percentile of `xs` (NaN when empty). */
 export const pct = (xs, p) => {
