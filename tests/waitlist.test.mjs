@@ -3,7 +3,7 @@
 // a DM with Buy), never to whoever re-clicks fastest; an offer nobody takes passes down the line.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, clickReply, slashCommand, makeSeller, postDrop, control, waitFor, runCron, assertHeldMoney, validReply } from "./harness.mjs";
+import { startWorker, clickReply, slashCommand, makeSeller, postDrop, control, waitFor, runCron, assertHeldMoney, validReply, finalReply, component } from "./harness.mjs";
 
 const SELLER = "2900000000000000001";
 let w;
@@ -194,6 +194,33 @@ test("a unit that comes back is offered to the first in line at once: a checkout
   const transfers = w.standin.state.calls.filter((x) => x.service === "stripe" && x.method === "POST" && x.path.endsWith("/v1/transfers") && x.status === 200);
   assert.equal(transfers.length, 0, "nothing was paid out");
   assert.notEqual(hc.id, hb.id);
+  assert.deepEqual(w.standin.state.violations, [], "every Discord body valid against the spec");
+});
+
+test("a unit let go after a failed Checkout goes to whoever joined the line meanwhile, at once, not at the next cron minute", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, price: "70", title: "Let Go Board" });
+  const [a, b] = [buyer(), buyer()];
+  // A's click holds the unit, then Stripe fails slowly (the call and its one retry, 1.5 s each).
+  await control(w, "/stripe/fail", { count: 2, status: 500, delayMs: 1500 });
+  const aReply = finalReply(w, component(`c5:v1:buy:${drop.id}`, { userId: a }));
+  await waitFor(async () => (await holdOf(drop.id, a))?.status === "held", { what: "A's hold" });
+  // Meanwhile B finds it sold out and joins the line.
+  const sold = await click(`c5:v1:buy:${drop.id}`, b);
+  assert.match(text(sold), /gone/i);
+  assert.match(text(await click(`c5:v1:line:${drop.id}`, b)), /next in line/);
+  assert.match(JSON.stringify(await aReply), /Stripe didn't answer/);
+  assert.equal((await holdOf(drop.id, a)).status, "released");
+  // The unit A's click let go is B's at once; no cron runs in this test.
+  const hb = await waitFor(async () => {
+    const h = await holdOf(drop.id, b);
+    return h?.status === "held" ? h : null;
+  }, { what: "B's offered hold" });
+  assert.equal(hb.checkout_session_id, null);
+  assert.equal((await place(drop.id, b)).status, "offered");
+  assert.equal(await stock(drop.id), 0, "the one unit is B's, not on sale");
+  await waitFor(() => dmTo(b, "Your turn"), { what: "B's offer DM" });
+  const sessions = w.standin.state.calls.filter((x) => x.service === "stripe" && x.method === "POST" && x.path.endsWith("/v1/checkout/sessions") && x.status === 200);
+  assert.equal(sessions.length, 0, "no Checkout exists: nothing can be paid twice");
   assert.deepEqual(w.standin.state.violations, [], "every Discord body valid against the spec");
 });
 

@@ -230,8 +230,10 @@ async fn checkout(
                 // right now (Stripe answers 409 to a key in flight): leave the hold to it.
                 return Ok(Bought::AlmostReady);
             }
-            // No session exists: give the unit back now, so nothing is held for nobody.
+            // No session exists: give the unit back now, so nothing is held for nobody, and
+            // to the first in its line if someone joined while this click waited.
             buying::release_unstarted_hold(db, hold_id, now).await?;
+            super::waitlist::serve_now(cx, &hold.listing_id).await;
             if matches!(
                 unpaced,
                 Unpaced::Busy | Unpaced::Stripe(StripeError::Api { status: 429, .. })

@@ -68,15 +68,19 @@ pub async fn serve(cx: &Cx, listing: Option<&str>) -> Result<usize, Failure> {
 /// now rather than at the next cron minute, and the offer's DM delivered.
 pub fn serve_soon(cx: &Cx, ctx: &Context, listing: String) {
     let cx = Cx::new(&cx.env);
-    ctx.wait_until(async move {
-        match serve(&cx, Some(&listing)).await {
-            Ok(0) => {}
-            Ok(_) => {
-                if let Err(e) = outbox::drain_soon(&cx, 10).await {
-                    log::error("outbox_drain_failed", &e);
-                }
+    ctx.wait_until(async move { serve_now(&cx, &listing).await });
+}
+
+/// Serves `listing`'s line at once and delivers the offer's DM; what fails is logged (cron
+/// serves every line each minute anyway).
+pub async fn serve_now(cx: &Cx, listing: &str) {
+    match serve(cx, Some(listing)).await {
+        Ok(0) => {}
+        Ok(_) => {
+            if let Err(e) = outbox::drain_soon(cx, 10).await {
+                log::error("outbox_drain_failed", &e);
             }
-            Err(e) => log::error("waitlist_serve_failed", &e),
         }
-    });
+        Err(e) => log::error("waitlist_serve_failed", &e),
+    }
 }
