@@ -119,7 +119,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         }
         (Method::Post, p) if p.starts_with("/drops/") => {
             match pages::shop::Action::parse(p.trim_start_matches("/drops/")) {
-                Some((listing, action)) => pages::shop::post(req, cx, listing, action).await,
+                Some((listing, action)) => pages::shop::post(req, cx, &ctx, listing, action).await,
                 None => pages::not_found(),
             }
         }

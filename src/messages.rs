@@ -602,14 +602,26 @@ mod tests {
 
     #[test]
     fn a_held_unit_waiting_for_its_checkout_is_told_roughly_when() {
-        let (title, words) = held_early(300.0);
+        let (title, words) = held_early(300.0, Surface::Discord);
         assert!(title.contains("You're in"));
-        assert!(words.contains("in about 1 second;"), "{words}");
+        assert!(
+            words.contains("appear right here in about 1 second;"),
+            "{words}"
+        );
         assert!(words.contains("checkout link is being made"));
         assert!(words.contains("C500 holds the payment"));
         // The turn plus about half a second for Stripe, rounded up.
-        assert!(held_early(1_600.0).1.contains("in about 3 seconds;"));
-        assert!(held_early(2_000.0).1.contains("in about 3 seconds;"));
+        assert!(held_early(1_600.0, Surface::Discord)
+            .1
+            .contains("in about 3 seconds;"));
+        assert!(held_early(2_000.0, Surface::Discord)
+            .1
+            .contains("in about 3 seconds;"));
+        let (_, web) = held_early(2_000.0, Surface::Web);
+        assert!(
+            web.contains("ready in about 3 seconds: then click below to open it;"),
+            "{web}"
+        );
     }
 
     #[test]
@@ -863,15 +875,22 @@ fn busy() -> (&'static str, String) {
 }
 
 /// The first answer to a Buy whose unit is held while its Checkout Session waits for its
-/// turn (`wait_ms` until then); the link replaces it. The Checkout's 30 minutes start when
-/// it is made: the hold runs 31 minutes and the click gives up after 20 s.
-pub fn held_early(wait_ms: f64) -> (&'static str, String) {
+/// turn (`wait_ms` until then); on Discord the link replaces it, on the site a button
+/// fetches it. The Checkout's 30 minutes start when it is made: the hold runs 31 minutes and
+/// the click gives up after 20 s.
+pub fn held_early(wait_ms: f64, on: Surface) -> (&'static str, String) {
     let seconds = ((wait_ms + 500.0) / 1000.0).ceil().max(1.0) as u32;
+    let plural = if seconds == 1 { "" } else { "s" };
+    let when = match on {
+        Surface::Discord => format!("will appear right here in about {seconds} second{plural}"),
+        Surface::Web => {
+            format!("will be ready in about {seconds} second{plural}: then click below to open it")
+        }
+    };
     (
         "🌸 You're in! A unit is held for you",
         format!(
-            "Your secure checkout link is being made and will appear right here in about {seconds} second{}; you'll have 30 minutes to pay from then. C500 holds the payment until the builder proves the work.",
-            if seconds == 1 { "" } else { "s" }
+            "Your secure checkout link is being made and {when}; you'll have 30 minutes to pay from then. C500 holds the payment until the builder proves the work."
         ),
     )
 }

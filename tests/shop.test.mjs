@@ -233,6 +233,39 @@ test("buy on the web: the Discord button's hold and Checkout, CSRF-checked, then
   assert.deepEqual(w.standin.state.violations, [], "every Discord body valid against the spec");
 });
 
+test("a busy drop on the web: the unit is held at once, 202 \"you're in\", and Buy again opens the link once it is made", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 1, price: "90", title: "Busy Web Board" });
+  const id = buyer();
+  const { cookie } = await signIn(w, { id, username: "busybuyer", next: `/drops/${drop.id}` });
+  const csrf = csrfOf((await page(`/drops/${drop.id}`, cookie)).html);
+  // Other isolates have booked the next 2.5 s of Checkout turns (60 at 23 a second).
+  const ns = await w.mf.getDurableObjectNamespace("CHECKOUT_PACE");
+  const pace = ns.get(ns.idFromName("stripe"));
+  for (let i = 0; i < 60; i++) assert.equal((await pace.fetch("https://pace.c500/turn?rate=23&max=60000")).status, 200);
+  const posted = Date.now();
+  const first = await webPost(w, `/drops/${drop.id}/buy`, { csrf }, { cookie });
+  const answeredAfter = Date.now() - posted;
+  assert.equal(first.status, 202);
+  const html = await first.text();
+  assert.match(html, /You(&#39;|&#x27;|')re in! A unit is held for you/);
+  assert.match(html, /checkout link is being made and will be ready in about \d+ seconds/);
+  assert.ok(html.includes(`action="/drops/${drop.id}/buy"`), "a button to fetch the link");
+  assert.ok(answeredAfter < 1500, `answered ${answeredAfter} ms after the post, before the turn`);
+  const [held] = await holds(drop.id, id);
+  assert.equal(held.status, "held");
+  assert.equal(held.checkout_url, null);
+  assert.equal(checkoutCreates().length, 0);
+  // After the response the Checkout is made in its turn, for the same hold.
+  const made = await waitFor(async () => (await holds(drop.id, id))[0]?.checkout_url ?? null, { timeout: 10000, what: "the hold's Checkout" });
+  assert.ok(Date.now() - posted >= 2000, "the session waited its turn");
+  // Buy again: the link, the same hold, no second session.
+  const again = await webPost(w, `/drops/${drop.id}/buy`, { csrf }, { cookie });
+  assert.equal(again.status, 200);
+  assert.ok((await again.text()).includes(`href="${made}"`));
+  assert.equal((await holds(drop.id, id)).length, 1);
+  assert.equal(checkoutCreates().length, 1);
+});
+
 test("sold out on the web: join the waitlist; a raffle drop takes an entry instead of Buy", async () => {
   const drop = await postDrop(w, SELLER, { quantity: 1, title: "Gone Board" });
   assert.match(JSON.stringify((await clickReply(w, `c5:v1:buy:${drop.id}`, buyer())).embeds), /Great choice/);

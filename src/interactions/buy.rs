@@ -62,7 +62,7 @@ pub(super) fn click(
 
 /// The first answer while a held unit's Checkout waits for its turn: the link is edited in.
 fn held_early(wait_ms: f64) -> Message {
-    let (title, words) = messages::held_early(wait_ms);
+    let (title, words) = messages::held_early(wait_ms, Surface::Discord);
     Message::ephemeral_embed(Embed {
         title: Some(title.to_owned()),
         description: Some(words),

@@ -8,11 +8,14 @@ use super::session::{self as visit, Posted};
 use crate::context::Cx;
 use crate::domain::buying::Refusal;
 use crate::domain::ids::ListingId;
+use crate::error::Failure;
 use crate::flows::buying::{self, Bought, Buyer, Entered, Joined};
 use crate::log;
 use crate::messages::{self, Surface};
 use serde_json::json;
-use worker::{Request, Response};
+use std::future::Future;
+use std::task::Poll;
+use worker::{Context, Request, Response};
 
 /// What a drop's form asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +55,13 @@ impl Action {
     }
 }
 
-pub async fn post(mut req: Request, cx: &Cx, listing: ListingId, action: Action) -> Response {
+pub async fn post(
+    mut req: Request,
+    cx: &Cx,
+    ctx: &Context,
+    listing: ListingId,
+    action: Action,
+) -> Response {
     let drop_path = format!("/drops/{}", listing.as_str());
     let posted = match visit::posted(&mut req, cx, &drop_path).await {
         Ok(p) => p,
@@ -65,10 +74,7 @@ pub async fn post(mut req: Request, cx: &Cx, listing: ListingId, action: Action)
     };
     crate::store::take_round_trips();
     let answer = match action {
-        // The form's answer is a redirect, so it waits for the link (no early answer).
-        Action::Buy => buying::buy(cx, &listing, &who, &buying::Progress::default())
-            .await
-            .map(|b| bought(&b, &posted, &listing)),
+        Action::Buy => buy(cx, ctx, &listing, &posted).await,
         Action::Line => buying::join_line(cx, &listing, &who)
             .await
             .map(|j| joined(&j, &posted, &listing)),
@@ -98,6 +104,68 @@ pub async fn post(mut req: Request, cx: &Cx, listing: ListingId, action: Action)
                     ..Notice::default()
                 },
             )
+        }
+    }
+}
+
+/// How a web Buy's first answer came about.
+enum First {
+    Done(Result<Bought, Failure>),
+    /// The unit is held and its Checkout waits this long for its turn.
+    Held(f64),
+}
+
+/// Buy from the drop page: the same flow as the Discord button. When the unit is held but
+/// its Checkout waits for a turn (a busy drop), the page answers at once, 202 "you're in",
+/// with a button that fetches the link: Buy again reads what is held (flows::buying), and
+/// the Checkout is made after the response (waitUntil), as the Discord reply is edited.
+async fn buy(
+    cx: &Cx,
+    ctx: &Context,
+    listing: &ListingId,
+    posted: &Posted,
+) -> Result<Response, Failure> {
+    let progress = buying::Progress::default();
+    let told = progress.clone();
+    let (cx2, listing2) = (cx.clone(), listing.clone());
+    let viewer = &posted.who.viewer;
+    let (id, username) = (viewer.discord_id.clone(), viewer.username.clone());
+    let mut work = Box::pin(async move {
+        let who = Buyer {
+            id: &id,
+            username: &username,
+        };
+        buying::buy(&cx2, &listing2, &who, &told).await
+    });
+    let first = std::future::poll_fn(|task| {
+        if let Poll::Ready(done) = work.as_mut().poll(task) {
+            return Poll::Ready(First::Done(done));
+        }
+        progress
+            .poll_held(task.waker())
+            .map_or(Poll::Pending, |wait_ms| Poll::Ready(First::Held(wait_ms)))
+    })
+    .await;
+    match first {
+        First::Done(done) => done.map(|b| bought(&b, posted, listing)),
+        First::Held(wait_ms) => {
+            ctx.wait_until(async move {
+                if let Err(e) = work.await {
+                    log::error("web_buy_failed", &e);
+                }
+            });
+            let form = Some((
+                format!("/drops/{}/{}", listing.as_str(), Action::Buy.path()),
+                "🔒 Get my checkout link".to_owned(),
+                posted.who.csrf.clone(),
+            ));
+            Ok(answer(
+                202,
+                messages::held_early(wait_ms, Surface::Web),
+                None,
+                form,
+                listing,
+            ))
         }
     }
 }
