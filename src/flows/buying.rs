@@ -32,7 +32,8 @@ pub struct Buyer<'a> {
 /// What a click has come to before its end, for a caller that can answer early (issue 11.1,
 /// "answer first"): told once, when a unit is held for the buyer but its Checkout Session
 /// has to wait for a turn (or for Stripe to stop saying slow down). The Buy button answers
-/// "you're in, your link is being made" then and edits the link in; the site's form waits.
+/// "you're in, your link is being made" then and edits the link in; the site's form answers
+/// a page with a button that fetches the link (Buy again reads what is held).
 #[derive(Clone, Default)]
 pub struct Progress(Rc<Told>);
 
