@@ -402,7 +402,7 @@ md += `| checkout.session.completed | ${buying.webhook.n} | ${fmt(buying.webhook
 md += `\n## Pages\n\nThe rounds above measure the drop page (the demo drop, signed out and signed in as its builder) and the builder's `;
 md += `dashboard against the empty worker (the same request, a fixed body). Here, one request at a time (\`fetch\`) against the worker `;
 md += `of "Buying" after its sales (200 paid orders on one drop), with the D1 round trips each page made, counted by the worker. `;
-md += `Signed out, the drop page is kept by the isolate (0 round trips once kept); signed in, the session is read (one round trip), then the page's batch.\n\n`;
+md += `Signed out and signed in alike, the drop page is rendered from facts the isolate keeps (one round trip to read them, 0 once kept: the "1, 0" below); a signed-in visitor's session is kept as alive for \`PAGE_CACHE_SECONDS\`, and every form post reads it from D1 again (docs/security.md). The dashboard's session check is in its one batch.\n\n`;
 md += `| page | n | p50 (ms) | p99 (ms) | D1 round trips | target | |\n|---|---:|---:|---:|---|---|---|\n`;
 for (const [name, p] of Object.entries(buying.pages)) {
   md += `| ${name} | ${p.n} | ${fmt(p.p50)} | ${fmt(p.p99)} | ${p.trips.join(", ")} | ≤ 2 | ${tripsOk(p.trips, 2) ? "met" : "**not met**"} |\n`;
