@@ -23,12 +23,12 @@ use crate::discord::model::{kind, Interaction};
 use crate::discord::response::{InteractionResponse, Message};
 use crate::domain::custom_id::{CustomId, CustomIdError};
 pub use crate::error::Failure;
+use crate::flows::buying::First;
 use crate::http::Reply;
 use crate::{config, log};
 use serde_json::json;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::Poll;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 use worker::worker_sys::Context;
@@ -276,13 +276,6 @@ struct Early {
     message: fn(f64) -> Message,
 }
 
-/// How the first answer came about.
-enum First {
-    Done(Message),
-    Early(Message),
-    Late,
-}
-
 /// As [`deferred`], and answered at once with `early`'s interim reply when the work asks
 /// for one; the work's own reply is then edited in over it.
 fn answered_early(
@@ -299,22 +292,24 @@ fn answered_early(
     Answer::Later(Box::pin(async move {
         let mut work = Box::pin(work);
         let mut timer = Box::pin(crate::sleep::sleep_ms(DEFER_AFTER.as_millis() as f64));
+        // The work's end, its early notice, or (None) the deferral's timer, whichever is first.
         let first = std::future::poll_fn(|cx| {
-            if let Poll::Ready(message) = work.as_mut().poll(cx) {
-                return Poll::Ready(First::Done(message));
+            let step = match &early {
+                Some(early) => early.progress.poll_first(work.as_mut(), cx),
+                None => work.as_mut().poll(cx).map(First::Done),
+            };
+            if step.is_ready() {
+                return step.map(Some);
             }
-            if let Some(early) = &early {
-                if let Some(wait_ms) = early.progress.poll_held(cx.waker()) {
-                    return Poll::Ready(First::Early((early.message)(wait_ms)));
-                }
-            }
-            timer.as_mut().poll(cx).map(|()| First::Late)
+            timer.as_mut().poll(cx).map(|()| None)
         })
         .await;
-        let response = match first {
-            First::Done(message) => return InteractionResponse::message(message),
-            First::Early(message) => InteractionResponse::message(message),
-            First::Late => InteractionResponse::deferred_ephemeral(),
+        let response = match (first, &early) {
+            (Some(First::Done(message)), _) => return InteractionResponse::message(message),
+            (Some(First::Held(wait_ms)), Some(early)) => {
+                InteractionResponse::message((early.message)(wait_ms))
+            }
+            _ => InteractionResponse::deferred_ephemeral(),
         };
         let finish = async move {
             let mut message = work.await;

@@ -20,8 +20,10 @@ use crate::stripe::checkout::{checkout_form, CheckoutRequest};
 use crate::{clients, config, log, store};
 use serde_json::json;
 use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
-use std::task::Waker;
+use std::task::{Poll, Waker};
 
 /// Who is buying: a Discord account, signed in on the site or clicking in Discord.
 pub struct Buyer<'a> {
@@ -57,13 +59,34 @@ impl Progress {
     }
 
     /// The wait the click was told of (once), or None with `waker` woken when it is.
-    pub fn poll_held(&self, waker: &Waker) -> Option<f64> {
+    fn poll_held(&self, waker: &Waker) -> Option<f64> {
         let held = self.0.held.take();
         if held.is_none() {
             self.0.waker.set(Some(waker.clone()));
         }
         held
     }
+
+    /// Polls the click's `work` (told through this `Progress`): its end, or, while it is not
+    /// done, the held unit it told of (once). Both surfaces' early answers wait on this.
+    pub fn poll_first<F: Future>(
+        &self,
+        work: Pin<&mut F>,
+        task: &mut std::task::Context<'_>,
+    ) -> Poll<First<F::Output>> {
+        if let Poll::Ready(done) = work.poll(task) {
+            return Poll::Ready(First::Done(done));
+        }
+        self.poll_held(task.waker())
+            .map_or(Poll::Pending, |wait_ms| Poll::Ready(First::Held(wait_ms)))
+    }
+}
+
+/// What came first of a click's work.
+pub enum First<T> {
+    Done(T),
+    /// A unit is held and its Checkout waits about this long (ms) for its turn.
+    Held(f64),
 }
 
 /// A turn this far off is worth an early answer; a nearer one is waited for, so a quiet

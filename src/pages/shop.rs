@@ -9,12 +9,10 @@ use crate::context::Cx;
 use crate::domain::buying::Refusal;
 use crate::domain::ids::ListingId;
 use crate::error::Failure;
-use crate::flows::buying::{self, Bought, Buyer, Entered, Joined};
+use crate::flows::buying::{self, Bought, Buyer, Entered, First, Joined};
 use crate::log;
 use crate::messages::{self, Surface};
 use serde_json::json;
-use std::future::Future;
-use std::task::Poll;
 use worker::{Context, Request, Response};
 
 /// What a drop's form asks for.
@@ -108,13 +106,6 @@ pub async fn post(
     }
 }
 
-/// How a web Buy's first answer came about.
-enum First {
-    Done(Result<Bought, Failure>),
-    /// The unit is held and its Checkout waits this long for its turn.
-    Held(f64),
-}
-
 /// Buy from the drop page: the same flow as the Discord button. When the unit is held but
 /// its Checkout waits for a turn (a busy drop), the page answers at once, 202 "you're in",
 /// with a button that fetches the link: Buy again reads what is held (flows::buying), and
@@ -137,15 +128,7 @@ async fn buy(
         };
         buying::buy(&cx2, &listing2, &who, &told).await
     });
-    let first = std::future::poll_fn(|task| {
-        if let Poll::Ready(done) = work.as_mut().poll(task) {
-            return Poll::Ready(First::Done(done));
-        }
-        progress
-            .poll_held(task.waker())
-            .map_or(Poll::Pending, |wait_ms| Poll::Ready(First::Held(wait_ms)))
-    })
-    .await;
+    let first = std::future::poll_fn(|task| progress.poll_first(work.as_mut(), task)).await;
     match first {
         First::Done(done) => done.map(|b| bought(&b, posted, listing)),
         First::Held(wait_ms) => {
