@@ -134,6 +134,46 @@ test("50 simultaneous clicks on the last unit: one hold, one session, 49 friendl
   assert.equal(await stock(drop.id), 0);
 });
 
+// Issue 11.6: once a click has seen the drop sold out, the next clicks READ the facts first
+// (no write batch, no users row), so a storm's many losers do not queue writes on the one
+// database; the answer is still D1's, so a unit that comes back where this isolate cannot
+// see it is taken, and a buyer's own lapsed hold is still returned and taken again.
+test("after a sell-out, clicks read before they write: losers write nothing, a returned unit and a lapsed hold still sell", async () => {
+  const drop = await postDrop(w, SELLER, { quantity: 2, price: "50" });
+  const [a, b, g, f, c] = [buyer(), buyer(), buyer(), buyer(), buyer()];
+  assert.match(title(await click(drop.id, a)), /Great choice/);
+  // F held the other unit 31 minutes ago; the hold has lapsed, and no cron has swept it.
+  const past = Date.now() - 1000;
+  await w.db.batch([
+    w.db.prepare("INSERT INTO users (discord_id, username, created_at, updated_at) VALUES (?1, 'f', ?2, ?2)").bind(f, past),
+    w.db.prepare("INSERT INTO reservations (id, listing_id, buyer_id, status, expires_at, created_at, updated_at, item_cents) VALUES ('C5-LAPSED', ?1, ?2, 'held', ?3, ?3, ?3, 5000)").bind(drop.id, f, past),
+    w.db.prepare("UPDATE listings SET stock = stock - 1 WHERE id = ?1").bind(drop.id),
+  ]);
+  const userRow = (id) => w.db.prepare("SELECT discord_id FROM users WHERE discord_id = ?1").bind(id).first();
+  const clickLog = (id) => w.logs.filter((l) => l.event === "buy_click" && l.buyer === id);
+  assert.match(title(await click(drop.id, b)), /Too late/);
+  assert.ok(await userRow(b), "the first click to find it sold out ran the hold batch");
+  assert.match(title(await click(drop.id, g)), /Too late/);
+  assert.equal(await userRow(g), null, "a later loser wrote nothing");
+  assert.deepEqual(clickLog(g).map((l) => [l.outcome, l.attempts]), [["sold_out", 0]]);
+
+  const fReply = await click(drop.id, f);
+  assert.match(title(fReply), /Great choice/, "F's lapsed unit went back to stock and F took it again");
+  assert.match(JSON.stringify(fReply), /\/_standin\/stripe\/checkout\/cs_/);
+  assert.equal((await w.db.prepare("SELECT status FROM reservations WHERE id = 'C5-LAPSED'").first()).status, "released");
+
+  // A's unit comes back where this isolate does not see it (another isolate, or the cron).
+  await w.db.batch([
+    w.db.prepare("UPDATE reservations SET status = 'released' WHERE listing_id = ?1 AND buyer_id = ?2").bind(drop.id, a),
+    w.db.prepare("UPDATE listings SET stock = stock + 1 WHERE id = ?1").bind(drop.id),
+  ]);
+  assert.match(title(await click(drop.id, c)), /Great choice/, "the returned unit is sold, not refused from a stale sighting");
+  const open = (await holds(drop.id)).filter((h) => h.status === "held").map((h) => h.buyer_id).sort();
+  assert.deepEqual(open, [c, f].sort());
+  assert.equal(await stock(drop.id), 0);
+  assert.equal(sessionsCreated().length, 3, "A, F and C each got one session; nobody else");
+});
+
 test("quantity 3 under the same storm gives exactly 3 holds", async () => {
   const drop = await postDrop(w, SELLER, { quantity: 3, price: "50" });
   const bodies = await Promise.all(Array.from({ length: 50 }, buyer).map((b) => click(drop.id, b)));

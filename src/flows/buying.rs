@@ -109,11 +109,18 @@ pub async fn buy(
             return Ok(answer);
         }
     }
+    let refused = match sold_out::seen(listing.as_str(), now) {
+        true => refused_on_read(&db, listing, buyer.id, now).await?,
+        false => None,
+    };
     // A fresh id per attempt: if the rules allowed a hold and none was taken, the id
     // collided with an older reservation (the primary key refused it, no unit was spent),
-    // so the click tries again with another.
+    // so the click tries again with another. (Attempts 0: refused on the read.)
     let mut attempt = 0;
     let (outcome, hold) = loop {
+        if let Some(refusal) = refused {
+            break (BuyOutcome::Refused(refusal), None);
+        }
         attempt += 1;
         let random = match config::order_id_seed(env) {
             Some(seed) => seeded_random(&seed, &[buyer.id, listing.as_str(), &attempt.to_string()]),
@@ -133,6 +140,7 @@ pub async fn buy(
             expires_at_ms: now + HOLD_MS,
         };
         let (facts, hold) = buying::reserve(&db, &request).await?;
+        sold_out::note(listing.as_str(), &facts, now);
         let outcome = decide(&facts, now);
         if outcome != BuyOutcome::Refused(Refusal::Busy) || attempt >= 3 {
             break (outcome, hold);
@@ -152,6 +160,71 @@ pub async fn buy(
             let hold = hold.ok_or("the hold vanished between statements of one batch")?;
             checkout(cx, &db, &hold, &hold_id, fresh, buyer.id, now, progress).await
         }
+    }
+}
+
+/// A click on a drop this isolate last saw sold out reads before it writes (issue 11.6): the
+/// answer is D1's, read now, so it is exact (a unit that came back is seen, and goes to the
+/// line first); only a click that could get something (a unit free for it, or a hold of
+/// its own) goes on to the hold batch, one round trip more. A storm's many clicks after the
+/// last unit then cost the one database a read each, not a write batch and a `users` row.
+async fn refused_on_read(
+    db: &worker::D1Database,
+    listing: &ListingId,
+    buyer: &str,
+    now: f64,
+) -> Result<Option<Refusal>, Failure> {
+    let facts = buying::peek(db, listing.as_str(), buyer).await?;
+    sold_out::note(listing.as_str(), &facts, now);
+    if facts.hold.is_some() {
+        return Ok(None);
+    }
+    Ok(match decide(&facts, now) {
+        BuyOutcome::Refused(Refusal::Busy) => None,
+        BuyOutcome::Refused(refusal) => Some(refusal),
+        BuyOutcome::Resume { .. } | BuyOutcome::Checkout { .. } => None,
+    })
+}
+
+/// Which drops this isolate's clicks last found sold out: only a hint of which query to run
+/// first (the answer is always read from D1), so a stale entry costs a winner one read.
+mod sold_out {
+    use crate::domain::buying::BuyFacts;
+    use std::cell::RefCell;
+
+    /// How long a sighting stands, and how many drops are remembered (a storm is one drop;
+    /// the oldest sighting makes room).
+    const FOR_MS: f64 = 60_000.0;
+    const DROPS: usize = 8;
+
+    thread_local! {
+        static SEEN: RefCell<Vec<(String, f64)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub(super) fn seen(listing: &str, now: f64) -> bool {
+        SEEN.with(|seen| {
+            seen.borrow()
+                .iter()
+                .any(|(id, at)| id == listing && now - at < FOR_MS)
+        })
+    }
+
+    /// Records what a click's facts say of the drop's stock.
+    pub(super) fn note(listing: &str, facts: &BuyFacts, now: f64) {
+        let sold_out = facts
+            .listing
+            .as_ref()
+            .is_some_and(|l| l.live && l.stock <= 0);
+        SEEN.with(|seen| {
+            let mut seen = seen.borrow_mut();
+            seen.retain(|(id, _)| id != listing);
+            if sold_out {
+                if seen.len() >= DROPS {
+                    seen.remove(0);
+                }
+                seen.push((listing.to_owned(), now));
+            }
+        });
     }
 }
 

@@ -89,6 +89,8 @@ pub struct HoldCheckout {
 
 #[derive(Debug, Deserialize)]
 pub(super) struct FactsRow {
+    /// 0: the buyer has no `users` row yet (they have never clicked).
+    known: i64,
     banned: i64,
     tier: String,
     listing_id: Option<String>,
@@ -224,30 +226,56 @@ pub async fn current(
     buyer: &str,
     now_ms: f64,
 ) -> Result<Option<(BuyFacts, Option<HoldCheckout>)>, StoreError> {
-    let row = db
+    Ok(facts_row(db, listing, buyer, now_ms)
+        .await?
+        .filter(|row| row.known == 1)
+        .map(|row| facts_from(row, buyer, None, now_ms)))
+}
+
+/// What a click would find, read without writing anything, for a buyer who may never have
+/// clicked (one read, no `users` row made): flows::buying asks this first on a drop it saw
+/// sold out, so the many clicks that get nothing do not queue write batches on the one
+/// database (docs/scale.md). Every held row counts as held, even a lapsed one: returning
+/// that unit is the hold batch's work, so such a click goes on to write.
+pub async fn peek(db: &D1Database, listing: &str, buyer: &str) -> Result<BuyFacts, StoreError> {
+    let row = facts_row(db, listing, buyer, f64::MIN)
+        .await?
+        .ok_or_else(|| StoreError::Unexpected("the facts query returned no row".to_owned()))?;
+    Ok(facts_from(row, buyer, None, 0.0).0)
+}
+
+/// The facts row, with holds open at `since` (ms).
+async fn facts_row(
+    db: &D1Database,
+    listing: &str,
+    buyer: &str,
+    since: f64,
+) -> Result<Option<FactsRow>, StoreError> {
+    Ok(db
         .prepare(facts_sql())
-        .bind(&[listing.into(), buyer.into(), num(now_ms)])?
+        .bind(&[listing.into(), buyer.into(), num(since)])?
         .first::<FactsRow>(None)
         .counted()
-        .await?;
-    Ok(row.map(|row| facts_from(row, buyer, None, now_ms)))
+        .await?)
 }
 
 /// The facts a Buy decision needs (?1 listing, ?2 buyer): the buyer, the listing, and the
 /// buyer's hold on it if it is still open at ?3.
 pub(super) fn facts_sql() -> String {
+    // From the buyer's id, not their row: a buyer who has never clicked reads as a guest
+    // who is not banned, which is what their row would say once made.
     format!(
-        "SELECT u.is_banned AS banned, {TIER_SQL} AS tier,
+        "SELECT u.discord_id IS NOT NULL AS known, COALESCE(u.is_banned, 0) AS banned, {TIER_SQL} AS tier,
            l.id AS listing_id, l.status, l.stock, l.seller_id, {SELLER_CAN_SELL} AS seller_ok, l.price_cents, l.release_at, l.title, {} AS image_url,
            r.id AS hold_id, r.checkout_url, r.item_cents AS hold_item_cents,
            r.shipping_cents AS hold_shipping_cents, r.expires_at AS hold_expires_at,
            l.per_buyer, {} AS bought, {} AS ahead, {} AS waiting, l.raffle_closes_at, l.raffle_drawn_at,
-           EXISTS (SELECT 1 FROM waitlist wo WHERE wo.listing_id = ?1 AND wo.buyer_id = u.discord_id
+           EXISTS (SELECT 1 FROM waitlist wo WHERE wo.listing_id = ?1 AND wo.buyer_id = me.id
              AND wo.status = 'offered' AND wo.hold_id = r.id) AS offered
-         FROM users u
+         FROM (SELECT ?2 AS id) me
+         LEFT JOIN users u ON u.discord_id = me.id
          LEFT JOIN listings l ON l.id = ?1
-         LEFT JOIN reservations r ON r.listing_id = ?1 AND r.buyer_id = u.discord_id AND r.status = 'held' AND r.expires_at > ?3
-         WHERE u.discord_id = ?2",
+         LEFT JOIN reservations r ON r.listing_id = ?1 AND r.buyer_id = me.id AND r.status = 'held' AND r.expires_at > ?3",
         image_sql!(),
         bought_sql!(),
         ahead_sql!(),
