@@ -140,8 +140,8 @@ pub async fn buy(
             expires_at_ms: now + HOLD_MS,
         };
         let (facts, hold) = buying::reserve(&db, &request).await?;
-        sold_out::note(listing.as_str(), &facts, now);
         let outcome = decide(&facts, now);
+        sold_out::note(listing.as_str(), &facts, &outcome, now);
         if outcome != BuyOutcome::Refused(Refusal::Busy) || attempt >= 3 {
             break (outcome, hold);
         }
@@ -175,11 +175,12 @@ async fn refused_on_read(
     now: f64,
 ) -> Result<Option<Refusal>, Failure> {
     let facts = buying::peek(db, listing.as_str(), buyer).await?;
-    sold_out::note(listing.as_str(), &facts, now);
+    let outcome = decide(&facts, now);
+    sold_out::note(listing.as_str(), &facts, &outcome, now);
     if facts.hold.is_some() {
         return Ok(None);
     }
-    Ok(match decide(&facts, now) {
+    Ok(match outcome {
         BuyOutcome::Refused(Refusal::Busy) => None,
         BuyOutcome::Refused(refusal) => Some(refusal),
         BuyOutcome::Resume { .. } | BuyOutcome::Checkout { .. } => None,
@@ -189,7 +190,7 @@ async fn refused_on_read(
 /// Which drops this isolate's clicks last found sold out: only a hint of which query to run
 /// first (the answer is always read from D1), so a stale entry costs a winner one read.
 mod sold_out {
-    use crate::domain::buying::BuyFacts;
+    use crate::domain::buying::{BuyFacts, BuyOutcome, Refusal};
     use std::cell::RefCell;
 
     /// How long a sighting stands, and how many drops are remembered (a storm is one drop;
@@ -209,12 +210,15 @@ mod sold_out {
         })
     }
 
-    /// Records what a click's facts say of the drop's stock.
-    pub(super) fn note(listing: &str, facts: &BuyFacts, now: f64) {
-        let sold_out = facts
-            .listing
-            .as_ref()
-            .is_some_and(|l| l.live && l.stock <= 0);
+    /// Records what a click found: a buyer refused because the drop is sold out marks it
+    /// (not a buyer who holds a unit: a drawn raffle's winners find its stock at 0 and each
+    /// holds one, so they would only pay for the read), stock seen again unmarks it.
+    pub(super) fn note(listing: &str, facts: &BuyFacts, outcome: &BuyOutcome, now: f64) {
+        let sold_out = matches!(outcome, BuyOutcome::Refused(Refusal::SoldOut { .. }));
+        let in_stock = facts.listing.as_ref().is_some_and(|l| l.stock > 0);
+        if !sold_out && !in_stock {
+            return;
+        }
         SEEN.with(|seen| {
             let mut seen = seen.borrow_mut();
             seen.retain(|(id, _)| id != listing);
