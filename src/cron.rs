@@ -131,7 +131,7 @@ async fn draw_raffles(cx: &Cx) -> Result<(), Failure> {
         );
         // The drop's page publishes the seed now (in this isolate at once; others' copies
         // age out within PAGE_CACHE_SECONDS).
-        crate::pages::storefront::invalidate();
+        crate::pages::invalidate();
     }
     Ok(())
 }

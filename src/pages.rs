@@ -68,3 +68,11 @@ impl PageError {
 pub fn not_found() -> Response {
     PageError::NotFound.into_response()
 }
+
+/// Forgets what this isolate keeps of its pages (the landing page, drop pages' facts, the
+/// dashboards), after a change this isolate made itself; other isolates' copies age out
+/// within `PAGE_CACHE_SECONDS`.
+pub fn invalidate() {
+    storefront::invalidate();
+    dashboard::invalidate();
+}

@@ -4,10 +4,11 @@
 // orders waiting with what each needs next, and the CSV exports in exact cents.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, clickReply, makeSeller, postDrop, control, waitFor, signIn, csrfOf, webPost, validReply, slashCommand } from "./harness.mjs";
+import { startWorker, clickReply, makeSeller, postDrop, control, waitFor, signIn, csrfOf, webPost, validReply, slashCommand, hqCommand } from "./harness.mjs";
 
 const SELLER = "2960000000000000001";
 const OTHER_SELLER = "2960000000000000002";
+const BANNED_SELLER = "2960000000000000003";
 let w;
 let n = 0;
 const buyer = () => `39600000000000${String(++n).padStart(5, "0")}`;
@@ -16,6 +17,7 @@ before(async () => {
   w = await startWorker();
   await makeSeller(w, SELLER);
   await makeSeller(w, OTHER_SELLER);
+  await makeSeller(w, BANNED_SELLER);
 });
 after(async () => {
   await w?.close();
@@ -141,6 +143,53 @@ test("the dashboard edits and delists a drop with /c500 inventory's rules; the e
   assert.ok(!(await page("/dashboard", seller.cookie)).html.includes(`action="/dashboard/drops/${drop.id}"`), "gone from live drops");
   assert.equal((await webPost(w, `/dashboard/drops/${drop.id}`, { csrf, price: "90", stock: "1" }, { cookie: seller.cookie })).status, 409);
   assert.deepEqual(w.standin.state.violations, [], "every Discord body valid against the spec");
+});
+
+test("the isolate keeps a builder's dashboard for PAGE_CACHE_SECONDS: a refresh reads nothing, their own change, signing out and a ban forget it, a sale shows once it ages out", async () => {
+  // The harness sets PAGE_CACHE_SECONDS=1.
+  const drop = await postDrop(w, SELLER, { quantity: 3, price: "80", title: "Kept Board" });
+  const seller = await signIn(w, { id: SELLER, username: "keyz" });
+  const first = await page("/dashboard", seller.cookie);
+  assert.equal(first.res.headers.get("x-c500-cache"), "miss");
+  const again = await page("/dashboard", seller.cookie);
+  assert.equal(again.res.headers.get("x-c500-cache"), "hit", "a refresh within the second is answered from the isolate");
+  assert.equal(again.res.headers.get("cache-control"), "private, no-store");
+  assert.equal(again.html, first.html);
+  // Another builder's session is theirs alone.
+  const other = await signIn(w, { id: OTHER_SELLER });
+  const theirs = await page("/dashboard", other.cookie);
+  assert.equal(theirs.res.headers.get("x-c500-cache"), "miss");
+  assert.ok(!theirs.html.includes(drop.id), "not the other builder's drops");
+
+  // A sale made after the dashboard was kept shows once the copy ages out.
+  const sold = await sell(drop);
+  await new Promise((r) => setTimeout(r, 1100));
+  const later = await page("/dashboard", seller.cookie);
+  assert.equal(later.res.headers.get("x-c500-cache"), "miss");
+  assert.ok(later.html.includes(sold.id), "the new order waits on the builder");
+
+  // Their own change is on the page they are sent back to, at once.
+  const csrf = csrfOf(later.html);
+  assert.equal((await page("/dashboard", seller.cookie)).res.headers.get("x-c500-cache"), "hit");
+  const saved = await webPost(w, `/dashboard/drops/${drop.id}`, { csrf, price: "77", stock: "1" }, { cookie: seller.cookie });
+  assert.equal(saved.status, 303);
+  const shown = await page("/dashboard?saved=edit", seller.cookie);
+  assert.equal(shown.res.headers.get("x-c500-cache"), "miss");
+  assert.ok(shown.html.includes('value="77.00"'), "the new price");
+  assert.match(shown.html, /Saved/);
+
+  // Signing out: the kept dashboard goes with the session.
+  assert.equal((await page("/dashboard", seller.cookie)).res.headers.get("x-c500-cache"), "hit");
+  assert.equal((await webPost(w, "/signout", { csrf }, { cookie: seller.cookie })).status, 303);
+  assert.match((await page("/dashboard", seller.cookie)).html, /Sign in with Discord to see your shop/);
+
+  // A ban made in this isolate: the banned builder's kept dashboard goes at once.
+  const banned = await signIn(w, { id: BANNED_SELLER });
+  assert.equal((await page("/dashboard", banned.cookie)).res.status, 200);
+  assert.equal((await page("/dashboard", banned.cookie)).res.headers.get("x-c500-cache"), "hit");
+  await validReply(w, hqCommand("ban", { userId: "1300000000000000001", options: [{ name: "user", type: 6, value: BANNED_SELLER }, { name: "reason", type: 3, value: "scalping" }] }));
+  await waitFor(async () => (await w.db.prepare("SELECT is_banned FROM users WHERE discord_id = ?1").bind(BANNED_SELLER).first())?.is_banned === 1, { what: "the ban" });
+  assert.match((await page("/dashboard", banned.cookie)).html, /Sign in with Discord to see your shop/);
 });
 
 test("the CSV exports: every order and payout in exact cents, cells defused", async () => {

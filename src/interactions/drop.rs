@@ -264,7 +264,7 @@ pub(super) fn submit(interaction: &Interaction, options: DropOptions, cx: &Cx) -
         match Discord::from_env(&env)?.post_message(&target, &embed).await {
             Ok(message_id) => {
                 store::listings::set_listing_message(&db, id.as_str(), &message_id).await?;
-                pages::storefront::invalidate();
+                pages::invalidate();
                 log::event(
                     "drop_posted",
                     json!({ "listing": id.as_str(), "seller": seller, "channel": target }),

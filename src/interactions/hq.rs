@@ -225,6 +225,9 @@ pub(super) fn ban(
             now,
         )
         .await?;
+        // Their sessions ended in that batch; this isolate's kept dashboards go now (others'
+        // age out within PAGE_CACHE_SECONDS, and every form post reads D1 again).
+        crate::pages::dashboard::invalidate();
         log::event(
             if ban { "user_banned" } else { "user_unbanned" },
             json!({ "user": user.as_str(), "admin": admin }),

@@ -369,7 +369,7 @@ pub(super) fn delist(
                 "listing_delisted",
                 json!({ "listing": listing.as_str(), "seller": seller }),
             );
-            crate::pages::storefront::invalidate();
+            crate::pages::invalidate();
             super::deliver_soon(&cx, &ctx);
         }
         Ok(result)

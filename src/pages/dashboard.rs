@@ -5,6 +5,7 @@
 //! exports `GET /dashboard/orders.csv` and `/dashboard/payouts.csv` (exact cents).
 
 use super::assets::css_path;
+use super::kept::{self, Kept};
 use super::notice::{notice, Notice};
 use super::session::{self as visit, Signed};
 use super::PageError;
@@ -18,9 +19,11 @@ use crate::domain::money::Cents;
 use crate::messages::{self, Surface};
 use crate::store::dashboard::{self as rows, DashboardPage};
 use crate::store::listings::{self, ListingChange};
+use crate::store::sessions::Viewer;
 use crate::{http, log};
 use askama::Template;
 use serde_json::json;
+use std::rc::Rc;
 use worker::{Context, Request, Response};
 
 const DAY_MS: f64 = 86_400_000.0;
@@ -104,6 +107,28 @@ fn sign_in_to(path: &str) -> Response {
     )
 }
 
+// What the isolate keeps (pages::kept): the dashboards it read lately, by session (the
+// session found alive, and the shop's figures), fresh for `PAGE_CACHE_SECONDS`, never served
+// older (no stale-while-refresh here: the page is private, so its session check is never
+// put off longer). A builder refreshing costs D1 nothing. Changes this isolate makes on the
+// dashboard, with `/c500 inventory` or `/c500 drop`, a raffle drawn (`pages::invalidate`),
+// signing out and a ban forget it at once; anything else (a sale, a shipment, another
+// isolate's change) shows within `PAGE_CACHE_SECONDS`. Every form post reads the session
+// from D1 again (session::posted).
+thread_local! {
+    static KEPT: Kept<Rc<(Viewer, DashboardPage)>> = const { Kept::new(50) };
+}
+
+/// Forgets every dashboard this isolate kept (after a change this isolate made).
+pub fn invalidate() {
+    KEPT.with(Kept::clear);
+}
+
+/// Forgets the dashboard kept for a session (signing out).
+pub fn forget(id_hash: &str) {
+    KEPT.with(|k| k.forget(id_hash));
+}
+
 /// `GET /dashboard`.
 pub async fn show(req: &Request, cx: &Cx) -> Response {
     let flash = match http::query_param(&req.inner().url(), "saved").as_deref() {
@@ -117,25 +142,44 @@ pub async fn show(req: &Request, cx: &Cx) -> Response {
         let Some(claim) = visit::claim(req, cx) else {
             return Ok(sign_in_to("/dashboard"));
         };
-        let db = cx.db()?;
         let today = charts::day_of(cx.now_ms);
-        let since = (today - WEEKS * 7 + 1) as f64 * DAY_MS;
-        // The session's check and the shop's figures in one batch; the figures are shown only
-        // if the session is alive.
-        let (found, page) = rows::page(&db, claim.check(cx.now_ms), since).await?;
-        let Some(Signed { viewer, csrf, .. }) = claim.signed(found) else {
+        let ttl = kept::ttl_ms(cx);
+        let kept = KEPT
+            .with(|k| k.get(&claim.id_hash, cx.now_ms))
+            .filter(|(_, age)| *age <= ttl);
+        let (facts, fresh) = match kept {
+            Some((facts, _)) => (facts, "hit"),
+            None => {
+                let db = cx.db()?;
+                let since = (today - WEEKS * 7 + 1) as f64 * DAY_MS;
+                // The session's check and the shop's figures in one batch; the figures are
+                // shown only if the session is alive.
+                let (found, page) = rows::page(&db, claim.check(cx.now_ms), since).await?;
+                let Some(viewer) = found.filter(|v| v.discord_id == claim.discord_id) else {
+                    KEPT.with(|k| k.forget(&claim.id_hash));
+                    return Ok(sign_in_to("/dashboard"));
+                };
+                let page = match page {
+                    Some(page) if page.sums.approved == 1 => page,
+                    other => return Ok(not_a_builder(other.map(|p| p.sums.approved))),
+                };
+                let facts = Rc::new((viewer, page));
+                if ttl > 0.0 {
+                    KEPT.with(|k| k.keep(&claim.id_hash, facts.clone(), cx.now_ms));
+                }
+                (facts, "miss")
+            }
+        };
+        let (viewer, page) = &*facts;
+        let Some(Signed { csrf, .. }) = claim.signed(Some(viewer.clone())) else {
             return Ok(sign_in_to("/dashboard"));
         };
-        let page = match page {
-            Some(page) if page.sums.approved == 1 => page,
-            other => return Ok(not_a_builder(other.map(|p| p.sums.approved))),
-        };
-        let body = render(&page, &viewer.username, &csrf, flash, today)?;
+        let body = render(page, &viewer.username, &csrf, flash, today)?;
         log::event(
             "page_dashboard",
-            json!({ "d1_round_trips": crate::store::take_round_trips() }),
+            json!({ "d1_round_trips": crate::store::take_round_trips(), "cache": fresh }),
         );
-        Ok::<_, PageError>(http::html(200, body, "private, no-store"))
+        Ok::<_, PageError>(http::html_with(200, body, "private, no-store", fresh))
     };
     result.await.unwrap_or_else(PageError::into_response)
 }
@@ -366,7 +410,7 @@ pub async fn change(
                 },
                 json!({ "listing": listing.as_str(), "seller": seller, "from": "dashboard" }),
             );
-            super::storefront::invalidate();
+            super::invalidate();
             let cx = cx.clone();
             ctx.wait_until(async move {
                 if let Err(e) = crate::outbox::drain_soon(&cx, 10).await {
@@ -438,7 +482,7 @@ pub async fn set_invite(mut req: Request, cx: &Cx) -> Response {
     match result.await {
         Ok(true) => {
             // The drop pages this isolate keeps show the invite.
-            super::storefront::invalidate();
+            super::invalidate();
             http::redirect_setting(303, "/dashboard?saved=invite", &[])
         }
         Ok(false) => not_a_builder(None),

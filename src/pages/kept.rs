@@ -88,6 +88,17 @@ impl<T: Clone> Kept<T> {
     }
 }
 
+/// How long a kept value is fresh: `PAGE_CACHE_SECONDS` (default 10; 0 keeps nothing), in ms.
+pub fn ttl_ms(cx: &Cx) -> f64 {
+    cx.env
+        .var("PAGE_CACHE_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().parse::<f64>().ok())
+        .unwrap_or(10.0)
+        .max(0.0)
+        * 1000.0
+}
+
 /// Where a value came from, for the `x-c500-cache` header.
 pub type Freshness = &'static str;
 

@@ -282,16 +282,6 @@ type DropFacts = (
     Option<store::listings::Reputation>,
 );
 
-fn page_cache_ms(cx: &Cx) -> f64 {
-    let env = &cx.env;
-    env.var("PAGE_CACHE_SECONDS")
-        .ok()
-        .and_then(|v| v.to_string().parse::<f64>().ok())
-        .unwrap_or(10.0)
-        .max(0.0)
-        * 1000.0
-}
-
 pub async fn landing(req: &Request, cx: &Cx, ctx: &Context) -> Response {
     // The raw URL string: `Request::url()` would parse it with the `url` crate, whose IDNA
     // tables cost ~75 KiB gzip of the module (measured; docs/performance.md).
@@ -310,7 +300,7 @@ pub async fn landing(req: &Request, cx: &Cx, ctx: &Context) -> Response {
             Err(e) => e.into_response(),
         };
     }
-    let kept = kept::through(&LANDING, cx, ctx, "", page_cache_ms(cx), |cx| async move {
+    let kept = kept::through(&LANDING, cx, ctx, "", kept::ttl_ms(cx), |cx| async move {
         render_search(&cx, &Browse::default()).await
     });
     match kept.await {
@@ -359,7 +349,7 @@ pub async fn drop_page(req: &Request, cx: &Cx, ctx: &Context, id: &str) -> Respo
         return not_found();
     };
     crate::store::take_round_trips();
-    let ttl = page_cache_ms(cx);
+    let ttl = kept::ttl_ms(cx);
     let result = async {
         let who = super::session::browsing(req, cx, ttl).await?;
         let key = id.as_str().to_owned();
