@@ -76,3 +76,10 @@ pub fn invalidate() {
     storefront::invalidate();
     dashboard::invalidate();
 }
+
+/// Forgets what this isolate keeps about one session (signing out): that it was alive (the
+/// drop page) and its dashboard.
+pub fn forget_session(id_hash: &str) {
+    session::forget(id_hash);
+    dashboard::forget(id_hash);
+}

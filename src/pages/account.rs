@@ -192,8 +192,7 @@ pub async fn signout(mut req: Request, cx: &Cx) -> Response {
     let ended = async {
         let db = cx.db()?;
         let id_hash = session::id_hash(&posted.who.session_id);
-        visit::forget(&id_hash);
-        super::dashboard::forget(&id_hash);
+        super::forget_session(&id_hash);
         sessions::revoke(&db, &id_hash, cx.now_ms).await?;
         Ok::<_, crate::error::Failure>(())
     };

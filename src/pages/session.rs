@@ -114,7 +114,7 @@ pub async fn browsing(
     Ok(claim.signed(found))
 }
 
-/// Forgets a session this isolate kept (signing out).
+/// Forgets a session this isolate kept (signing out: `pages::forget_session`).
 pub fn forget(id_hash: &str) {
     VIEWERS.with(|k| k.forget(id_hash));
 }
